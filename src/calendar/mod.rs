@@ -1,0 +1,523 @@
+//! Dates and holidays only: which days are working days in each UK division, and constant-time
+//! arithmetic over them.
+//!
+//! A [`Calendar`] is one division's working days: Monday to Friday, less that division's bank
+//! holidays, less the organisation's own closures. Bank holidays come from GOV.UK's official data
+//! for every year it covers ([`official`]) and from the standing rules for every other year
+//! ([`rules`]), so a count that crosses into an uncovered year still answers, and says that it
+//! relied on computed years. [`Calendars`] holds all three divisions, built once at start-up.
+//!
+//! This module knows nothing of procedures, databases or networks.
+
+mod closure;
+mod division;
+pub mod official;
+pub mod rules;
+mod working_days;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use chrono::{Datelike, NaiveDate};
+use serde::Serialize;
+
+pub use closure::{Closure, ClosureSpec};
+pub use division::Division;
+pub use official::{OfficialData, OfficialHoliday};
+pub use working_days::{is_weekend, FIRST_DATE, LAST_DATE};
+use working_days::{offset, WorkingDayIndex, DAYS};
+
+/// What can go wrong with dates and holiday data. Every message names the bad value.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CalendarError {
+    /// A division name that is not one of GOV.UK's three keys.
+    #[error("unknown region '{0}': expected one of england-and-wales, scotland, northern-ireland")]
+    UnknownDivision(String),
+    /// A date the index does not cover.
+    #[error("date {0} is outside the supported range {FIRST_DATE} to {LAST_DATE}")]
+    OutOfRange(NaiveDate),
+    /// A count whose result would fall outside the index.
+    #[error(
+        "{count} {unit} from {from} falls outside the supported range {FIRST_DATE} to {LAST_DATE}"
+    )]
+    ResultOutOfRange {
+        /// The starting date.
+        from: NaiveDate,
+        /// The count asked for.
+        count: i64,
+        /// `working days`, `calendar days` or `months`.
+        unit: &'static str,
+    },
+    /// An official holiday file that cannot be used.
+    #[error("holiday data {file}: {message}")]
+    HolidayData {
+        /// The file.
+        file: String,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// A configured closure that cannot be used.
+    #[error("closure '{name}': {message}")]
+    Closure {
+        /// The closure's name.
+        name: String,
+        /// What is wrong with it.
+        message: String,
+    },
+}
+
+/// Where a year's bank holidays come from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum YearSource {
+    /// GOV.UK's published list.
+    Official,
+    /// The standing rules: one-off holidays of that year cannot be known.
+    Computed,
+}
+
+/// Why a weekday is not a working day.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DayOffKind {
+    /// A bank holiday from GOV.UK's data.
+    Official,
+    /// A bank holiday computed from the standing rules.
+    Computed,
+    /// An organisation's own closure or one-off holiday from config.
+    Configured,
+}
+
+/// A named non-working weekday.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DayOff {
+    /// The date.
+    pub date: NaiveDate,
+    /// Its name as staff would say it, e.g. `Boxing Day (substitute day)`.
+    pub name: String,
+    /// Where it comes from.
+    pub kind: DayOffKind,
+}
+
+/// Whether a count starts on its trigger date or on the next working day: the per-rule `trigger`
+/// option of a working-day deadline.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Trigger {
+    /// The trigger date is day 0; when it is not a working day, day 0 is the next working day (a
+    /// letter arriving on a Saturday is logged as received on Monday). The default.
+    #[default]
+    NextWorkingDay,
+    /// Day 1 is the first working day after the trigger date, whatever day the trigger is.
+    AsIs,
+}
+
+/// Moving a date that is not a working day onto one.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Roll {
+    /// Leave the date where it falls. The default.
+    #[default]
+    None,
+    /// To the next working day.
+    Forward,
+    /// To the previous working day.
+    Backward,
+}
+
+impl std::str::FromStr for Roll {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "" | "none" => Ok(Roll::None),
+            "forward" => Ok(Roll::Forward),
+            "backward" => Ok(Roll::Backward),
+            other => Err(format!(
+                "unknown roll '{other}': expected none, forward or backward"
+            )),
+        }
+    }
+}
+
+/// The set of years covered by official data, as a bitset over the index's years.
+#[derive(Clone, Debug, Default)]
+struct YearSet([u64; 5]);
+
+impl YearSet {
+    fn insert(&mut self, year: i32) {
+        if let Some(i) = year_bit(year) {
+            self.0[i / 64] |= 1 << (i % 64);
+        }
+    }
+    fn contains(&self, year: i32) -> bool {
+        year_bit(year).is_some_and(|i| self.0[i / 64] & (1 << (i % 64)) != 0)
+    }
+}
+
+fn year_bit(year: i32) -> Option<usize> {
+    (FIRST_DATE.year()..=LAST_DATE.year())
+        .contains(&year)
+        .then(|| (year - FIRST_DATE.year()) as usize)
+}
+
+/// One division's working days.
+#[derive(Debug)]
+pub struct Calendar {
+    division: Division,
+    index: WorkingDayIndex,
+    days_off: BTreeMap<NaiveDate, Vec<DayOff>>,
+    official: YearSet,
+    official_sources: BTreeMap<i32, String>,
+    warned_computed: AtomicBool,
+}
+
+impl Calendar {
+    /// Builds one division's calendar. For each year the last of `official` that covers it wins;
+    /// other years come from the standing rules; `closures` are added on top.
+    pub fn build(division: Division, official: &[OfficialData], closures: &[Closure]) -> Self {
+        let mut flags = vec![false; DAYS];
+        let mut days_off: BTreeMap<NaiveDate, Vec<DayOff>> = BTreeMap::new();
+        let mut years = YearSet::default();
+        let mut official_sources = BTreeMap::new();
+        let mut mark = |day: DayOff, days_off: &mut BTreeMap<NaiveDate, Vec<DayOff>>| {
+            if let (Some(i), false) = (offset(day.date), is_weekend(day.date)) {
+                flags[i] = true;
+                days_off.entry(day.date).or_default().push(day);
+            }
+        };
+        for year in FIRST_DATE.year()..=LAST_DATE.year() {
+            let file = official.iter().rev().find_map(|f| {
+                f.divisions
+                    .get(&division)
+                    .and_then(|y| y.get(&year))
+                    .map(|list| (f, list))
+            });
+            if let Some((file, list)) = file {
+                years.insert(year);
+                official_sources.insert(year, file.source.clone());
+                for h in list {
+                    let day = DayOff {
+                        date: h.date,
+                        name: h.display_name(),
+                        kind: DayOffKind::Official,
+                    };
+                    mark(day, &mut days_off);
+                }
+            } else {
+                for h in rules::holidays(division, year) {
+                    let name = if h.substitute {
+                        format!("{} (substitute day)", h.title)
+                    } else {
+                        h.title.to_string()
+                    };
+                    let day = DayOff {
+                        date: h.date,
+                        name,
+                        kind: DayOffKind::Computed,
+                    };
+                    mark(day, &mut days_off);
+                }
+            }
+            for c in closures.iter().filter(|c| c.applies_to(division)) {
+                for date in c.dates_in_year(year) {
+                    let day = DayOff {
+                        date,
+                        name: c.name.clone(),
+                        kind: DayOffKind::Configured,
+                    };
+                    mark(day, &mut days_off);
+                }
+            }
+        }
+        Calendar {
+            division,
+            index: WorkingDayIndex::build(&flags),
+            days_off,
+            official: years,
+            official_sources,
+            warned_computed: AtomicBool::new(false),
+        }
+    }
+
+    /// The division this calendar is for.
+    pub fn division(&self) -> Division {
+        self.division
+    }
+
+    fn in_range(date: NaiveDate) -> Result<NaiveDate, CalendarError> {
+        offset(date)
+            .map(|_| date)
+            .ok_or(CalendarError::OutOfRange(date))
+    }
+
+    /// Whether `date` is a working day.
+    pub fn is_working_day(&self, date: NaiveDate) -> Result<bool, CalendarError> {
+        self.index
+            .is_working_day(date)
+            .ok_or(CalendarError::OutOfRange(date))
+    }
+
+    /// `n` working days after `from`, counted as `trigger` says.
+    ///
+    /// With [`Trigger::NextWorkingDay`] `from` is day 0 (or the next working day is, when `from`
+    /// is not one), so the result is always a working day, and `n = 0` gives day 0.
+    #[inline]
+    pub fn add_working_days(
+        &self,
+        from: NaiveDate,
+        n: u32,
+        trigger: Trigger,
+    ) -> Result<NaiveDate, CalendarError> {
+        let r = match trigger {
+            Trigger::NextWorkingDay => self.index.add(from, n),
+            Trigger::AsIs => self.index.add_as_is(from, n),
+        };
+        r.ok_or_else(|| self.range_error(from, n as i64, "working days"))
+    }
+
+    /// `n` working days before `date`: day 0 is `date`, or the last working day before it when it
+    /// is not one. A reminder "2 working days before" a Friday due date falls on the Wednesday;
+    /// before a Sunday, on the Wednesday too (Friday is day 0).
+    #[inline]
+    pub fn sub_working_days(&self, date: NaiveDate, n: u32) -> Result<NaiveDate, CalendarError> {
+        self.index
+            .sub(date, n)
+            .ok_or_else(|| self.range_error(date, -(n as i64), "working days"))
+    }
+
+    /// The working days in `(a, b]`: how many working days `b` is after `a` (negative when
+    /// before). A letter due on Wednesday and sent on Friday is 2 working days late.
+    #[inline]
+    pub fn working_days_between(&self, a: NaiveDate, b: NaiveDate) -> Result<i64, CalendarError> {
+        self.index
+            .between(a, b)
+            .ok_or_else(|| CalendarError::OutOfRange(if offset(a).is_none() { a } else { b }))
+    }
+
+    /// `date` moved onto a working day as `roll` says.
+    pub fn roll(&self, date: NaiveDate, roll: Roll) -> Result<NaiveDate, CalendarError> {
+        let r = match roll {
+            Roll::None => Some(Self::in_range(date)?),
+            Roll::Forward => self.index.on_or_after(date),
+            Roll::Backward => self.index.on_or_before(date),
+        };
+        r.ok_or_else(|| self.range_error(date, 0, "working days"))
+    }
+
+    fn range_error(&self, from: NaiveDate, count: i64, unit: &'static str) -> CalendarError {
+        match offset(from) {
+            None => CalendarError::OutOfRange(from),
+            Some(_) => CalendarError::ResultOutOfRange { from, count, unit },
+        }
+    }
+
+    /// The named reasons `date` is not a working day, empty for a working day or a plain weekend.
+    pub fn days_off_on(&self, date: NaiveDate) -> &[DayOff] {
+        self.days_off.get(&date).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// Every named non-working weekday from `from` to `to` inclusive.
+    pub fn days_off_between(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> impl Iterator<Item = &DayOff> + '_ {
+        let range = if from <= to { from..=to } else { to..=to };
+        self.days_off.range(range).flat_map(|(_, v)| v.iter())
+    }
+
+    /// Where `year`'s bank holidays come from.
+    pub fn year_source(&self, year: i32) -> YearSource {
+        if self.official.contains(year) {
+            YearSource::Official
+        } else {
+            YearSource::Computed
+        }
+    }
+
+    /// The official file a year came from, if any.
+    pub fn official_source(&self, year: i32) -> Option<&str> {
+        self.official_sources.get(&year).map(String::as_str)
+    }
+
+    /// The years covered by official data, in order.
+    pub fn official_years(&self) -> impl Iterator<Item = i32> + '_ {
+        self.official_sources.keys().copied()
+    }
+
+    /// Whether any year from `a` to `b` (either order) is computed rather than official. The
+    /// first time it is, a warning is logged for this division: one-off holidays of a future year
+    /// cannot be known.
+    pub fn depends_on_computed(&self, a: NaiveDate, b: NaiveDate) -> bool {
+        let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
+        let computed = (lo.year()..=hi.year()).any(|y| !self.official.contains(y));
+        if computed && !self.warned_computed.swap(true, Ordering::Relaxed) {
+            tracing::warn!(
+                division = %self.division,
+                from = %lo,
+                to = %hi,
+                "a date relies on bank holidays computed from the standing rules; one-off holidays of those years cannot be known"
+            );
+        }
+        computed
+    }
+}
+
+/// `bdays`' trait, so the calendar plugs into code written for the crate the design names.
+///
+/// The trait returns plain values and cannot report an error, so outside 1900-2200 the methods
+/// fall back to the standing rules and walk day by day, as `bdays` itself does; inside, they
+/// use the index. Conventions are `bdays`' own: `advance_bdays` first moves `date` forward to a
+/// working day, in both directions; `bdays(d0, d1)` counts `[d0, d1)` after moving both forward.
+impl bdays::HolidayCalendar<NaiveDate> for Calendar {
+    fn is_holiday(&self, date: NaiveDate) -> bool {
+        match self.index.is_working_day(date) {
+            Some(working) => !working && !is_weekend(date),
+            None => rules::holidays(self.division, date.year())
+                .iter()
+                .any(|h| h.date == date),
+        }
+    }
+
+    fn to_bday(&self, date: NaiveDate, adjust_next: bool) -> NaiveDate {
+        let indexed = if adjust_next {
+            self.index.on_or_after(date)
+        } else {
+            self.index.on_or_before(date)
+        };
+        indexed.unwrap_or_else(|| {
+            let mut d = date;
+            while !self.is_bday(d) {
+                d = if adjust_next {
+                    d.succ_opt()
+                } else {
+                    d.pred_opt()
+                }
+                .unwrap_or(d);
+            }
+            d
+        })
+    }
+
+    fn advance_bdays(&self, date: NaiveDate, bdays_count: i32) -> NaiveDate {
+        let start = self.to_bday(date, true);
+        let indexed = if bdays_count >= 0 {
+            self.index.add(start, bdays_count as u32)
+        } else {
+            self.index.sub(start, bdays_count.unsigned_abs())
+        };
+        indexed.unwrap_or_else(|| {
+            let mut d = start;
+            for _ in 0..bdays_count.unsigned_abs() {
+                let step = |d: NaiveDate| {
+                    if bdays_count > 0 {
+                        d.succ_opt()
+                    } else {
+                        d.pred_opt()
+                    }
+                };
+                d = step(d).unwrap_or(d);
+                while !self.is_bday(d) {
+                    d = step(d).unwrap_or(d);
+                }
+            }
+            d
+        })
+    }
+
+    fn bdays(&self, d0: NaiveDate, d1: NaiveDate) -> i32 {
+        match self.index.bdays_between(d0, d1) {
+            Some(n) => n as i32,
+            None => {
+                let (mut from, to, sign) = if d0 <= d1 { (d0, d1, 1) } else { (d1, d0, -1) };
+                let to = self.to_bday(to, true);
+                from = self.to_bday(from, true);
+                let mut n = 0;
+                while from < to {
+                    from = self.advance_bdays(from, 1);
+                    n += 1;
+                }
+                sign * n
+            }
+        }
+    }
+}
+
+/// All three divisions' calendars, built once at start-up from the same holiday data and closures.
+#[derive(Debug)]
+pub struct Calendars {
+    calendars: [Calendar; 3],
+    sources: Vec<String>,
+}
+
+impl Calendars {
+    /// Builds the three calendars.
+    pub fn build(official: &[OfficialData], closures: &[Closure]) -> Self {
+        let calendars = Division::ALL.map(|d| Calendar::build(d, official, closures));
+        Calendars {
+            calendars,
+            sources: official.iter().map(|f| f.source.clone()).collect(),
+        }
+    }
+
+    /// The embedded official data, with no closures: what the program uses with no config.
+    pub fn embedded() -> Self {
+        Self::build(&OfficialData::embedded(), &[])
+    }
+
+    /// The embedded data, then every `*.json` file in `holidays_dir` (in name order) when it is
+    /// given and exists, plus the closures. A file there that is not valid GOV.UK data is an
+    /// error naming the file: it is never silently ignored.
+    pub fn load(
+        holidays_dir: Option<&Path>,
+        closures: &[ClosureSpec],
+    ) -> Result<Self, CalendarError> {
+        let mut official = OfficialData::embedded();
+        if let Some(dir) = holidays_dir {
+            for path in holiday_files(dir)? {
+                let json =
+                    std::fs::read_to_string(&path).map_err(|e| CalendarError::HolidayData {
+                        file: path.display().to_string(),
+                        message: e.to_string(),
+                    })?;
+                official.push(OfficialData::parse(&path.display().to_string(), &json)?);
+            }
+        }
+        let closures = closures
+            .iter()
+            .map(Closure::from_spec)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Self::build(&official, &closures))
+    }
+
+    /// One division's calendar.
+    pub fn get(&self, division: Division) -> &Calendar {
+        &self.calendars[division.index()]
+    }
+
+    /// The official files in force, oldest first.
+    pub fn sources(&self) -> &[String] {
+        &self.sources
+    }
+}
+
+/// The `*.json` files in `dir`, sorted by name; none when `dir` does not exist.
+pub fn holiday_files(dir: &Path) -> Result<Vec<PathBuf>, CalendarError> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => {
+            return Err(CalendarError::HolidayData {
+                file: dir.display().to_string(),
+                message: e.to_string(),
+            })
+        }
+    };
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json") && p.is_file())
+        .collect();
+    files.sort();
+    Ok(files)
+}

@@ -1,0 +1,234 @@
+//! `timescales holidays list|coverage|import`: what the calendars hold, how long the official
+//! data lasts, and replacing it without a rebuild.
+
+use std::path::PathBuf;
+
+use chrono::{Datelike, NaiveDate};
+use clap::Subcommand;
+use serde::Serialize;
+
+use super::{parse_date, parse_region, print_json, CliError, Context};
+use crate::calendar::{Calendar, DayOff, DayOffKind, Division, OfficialData, YearSource};
+
+/// `timescales holidays ...`
+#[derive(Debug, Subcommand)]
+pub enum HolidaysCommand {
+    /// List one year's non-working weekdays for a region: bank holidays and closures, each marked
+    /// official, computed (from the standing rules) or configured.
+    List {
+        /// england-and-wales, scotland or northern-ireland. Default: the configured default region.
+        #[arg(long, value_name = "REGION", value_parser = parse_region)]
+        region: Option<Division>,
+        /// The year. Default: this year.
+        #[arg(long, value_name = "YEAR", value_parser = clap::value_parser!(i32).range(1900..=2200))]
+        year: Option<i32>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Which years each region's official GOV.UK data covers, with a warning when it runs out
+    /// within 12 months.
+    Coverage {
+        /// Judge "within 12 months" from this date instead of today (YYYY-MM-DD).
+        #[arg(long, value_name = "DATE", value_parser = parse_date)]
+        as_of: Option<NaiveDate>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Validate a GOV.UK bank-holidays.json and install it in the holidays folder, where it is
+    /// used from the next start for every year it covers. A malformed file is refused and nothing
+    /// is written.
+    Import {
+        /// The file, in GOV.UK's bank-holidays.json shape.
+        file: PathBuf,
+        /// The holidays folder. Default: calendar.holidays_dir from the config.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
+}
+
+pub(super) fn run(ctx: Context, cmd: HolidaysCommand) -> Result<(), CliError> {
+    match cmd {
+        HolidaysCommand::List { region, year, json } => {
+            let calendars = ctx.calendars()?;
+            let cal = calendars.get(ctx.region(region));
+            let year = year.unwrap_or_else(|| ctx.today().year());
+            list(cal, year, json)
+        }
+        HolidaysCommand::Coverage { as_of, json } => {
+            let ctx = ctx.with_today(as_of);
+            let calendars = ctx.calendars()?;
+            let today = ctx.today();
+            let report: Vec<Coverage> = Division::ALL
+                .map(|d| Coverage::of(calendars.get(d), today))
+                .into();
+            if json {
+                return print_json(&report);
+            }
+            for c in &report {
+                match (c.first_year, c.last_year) {
+                    (Some(a), Some(b)) => println!(
+                        "{:<18} official {a}-{b}, ends {}; other years computed from the standing rules",
+                        c.region, c.ends.map(|d| d.to_string()).unwrap_or_default()
+                    ),
+                    _ => println!("{:<18} no official data; every year computed from the standing rules", c.region),
+                }
+                if !c.missing_years.is_empty() {
+                    println!(
+                        "{:<18} gaps in the official data: {:?}",
+                        "", c.missing_years
+                    );
+                }
+            }
+            for c in report.iter().filter(|c| c.runs_out_within_12_months) {
+                eprintln!(
+                    "warning: official {} data ends {}, within 12 months of {today}: drop a newer GOV.UK bank-holidays.json in the holidays folder or run `timescales holidays import FILE`",
+                    c.region,
+                    c.ends.map(|d| d.to_string()).unwrap_or_else(|| "(none)".into())
+                );
+            }
+            Ok(())
+        }
+        HolidaysCommand::Import { file, dir } => import(&ctx, &file, dir),
+    }
+}
+
+#[derive(Serialize)]
+struct ListedDay<'a> {
+    date: NaiveDate,
+    weekday: String,
+    #[serde(flatten)]
+    day: &'a DayOff,
+}
+
+fn list(cal: &Calendar, year: i32, json: bool) -> Result<(), CliError> {
+    let (from, to) = match (
+        NaiveDate::from_ymd_opt(year, 1, 1),
+        NaiveDate::from_ymd_opt(year, 12, 31),
+    ) {
+        (Some(a), Some(b)) => (a, b),
+        _ => return Err(CliError::Input(format!("year {year} is not supported"))),
+    };
+    let days: Vec<ListedDay> = cal
+        .days_off_between(from, to)
+        .map(|d| ListedDay {
+            date: d.date,
+            weekday: d.date.format("%A").to_string(),
+            day: d,
+        })
+        .collect();
+    if json {
+        #[derive(Serialize)]
+        struct Listing<'a> {
+            region: Division,
+            year: i32,
+            source: YearSource,
+            days: Vec<ListedDay<'a>>,
+        }
+        return print_json(&Listing {
+            region: cal.division(),
+            year,
+            source: cal.year_source(year),
+            days,
+        });
+    }
+    match cal.official_source(year) {
+        Some(file) => println!("# {} {year}: official GOV.UK data ({file})", cal.division()),
+        None => println!(
+            "# {} {year}: computed from the standing rules; one-off holidays of this year cannot be known",
+            cal.division()
+        ),
+    }
+    for d in days {
+        let kind = match d.day.kind {
+            DayOffKind::Official => "official",
+            DayOffKind::Computed => "computed",
+            DayOffKind::Configured => "configured",
+        };
+        println!("{}  {:<9}  {:<10}  {}", d.date, d.weekday, kind, d.day.name);
+    }
+    Ok(())
+}
+
+/// One region's official coverage.
+#[derive(Serialize)]
+struct Coverage {
+    region: Division,
+    first_year: Option<i32>,
+    last_year: Option<i32>,
+    /// Years between the first and last that the official data does not cover.
+    missing_years: Vec<i32>,
+    /// The last day covered by official data.
+    ends: Option<NaiveDate>,
+    runs_out_within_12_months: bool,
+    files: Vec<String>,
+}
+
+impl Coverage {
+    fn of(cal: &Calendar, today: NaiveDate) -> Self {
+        let years: Vec<i32> = cal.official_years().collect();
+        let (first_year, last_year) = (years.first().copied(), years.last().copied());
+        let missing_years = match (first_year, last_year) {
+            (Some(a), Some(b)) => (a..=b).filter(|y| !years.contains(y)).collect(),
+            _ => Vec::new(),
+        };
+        let ends = last_year.and_then(|y| NaiveDate::from_ymd_opt(y, 12, 31));
+        let horizon = today
+            .checked_add_months(chrono::Months::new(12))
+            .unwrap_or(today);
+        let mut files: Vec<String> = years
+            .iter()
+            .filter_map(|y| cal.official_source(*y).map(str::to_string))
+            .collect();
+        files.dedup();
+        Coverage {
+            region: cal.division(),
+            first_year,
+            last_year,
+            missing_years,
+            ends,
+            runs_out_within_12_months: ends.is_none_or(|e| e < horizon),
+            files,
+        }
+    }
+}
+
+fn import(ctx: &Context, file: &std::path::Path, dir: Option<PathBuf>) -> Result<(), CliError> {
+    let name = file.display().to_string();
+    let json =
+        std::fs::read_to_string(file).map_err(|e| CliError::Input(format!("{name}: {e}")))?;
+    let data = OfficialData::parse(&name, &json)?;
+    let dir = dir
+        .or_else(|| ctx.settings.calendar.holidays_dir.clone())
+        .ok_or_else(|| {
+            CliError::Config(
+                "no holidays folder: set calendar.holidays_dir in the config or pass --dir DIR"
+                    .into(),
+            )
+        })?;
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| CliError::Failure(format!("{}: {e}", dir.display())))?;
+    let target = dir.join("bank-holidays.json");
+    // Write beside the target, then rename: a reader never sees half a file.
+    let tmp = dir.join(".bank-holidays.json.importing");
+    std::fs::write(&tmp, json.as_bytes())
+        .and_then(|_| std::fs::rename(&tmp, &target))
+        .map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            CliError::Failure(format!("{}: {e}", target.display()))
+        })?;
+    println!("installed {} (used from the next start)", target.display());
+    for d in Division::ALL {
+        let years: Vec<i32> = data.years(d).collect();
+        match (years.first(), years.last()) {
+            (Some(a), Some(b)) => println!(
+                "{:<18} {a}-{b}, {} holidays",
+                d.key(),
+                data.divisions[&d].values().map(Vec::len).sum::<usize>()
+            ),
+            _ => println!("{:<18} no events", d.key()),
+        }
+    }
+    Ok(())
+}

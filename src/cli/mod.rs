@@ -1,0 +1,233 @@
+//! The command line: a thin face that turns arguments into calls on the library and results into
+//! text, CSV or JSON. No rule of the domain lives here.
+//!
+//! Exit status: 0 done; 1 a failure of the machine (a file that cannot be written); 2 bad input
+//! (an impossible date, an unknown region, a malformed file), with one line naming the bad value;
+//! 78 (`EX_CONFIG`) a config that cannot be used.
+
+mod deadline;
+mod holidays;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use chrono::NaiveDate;
+use clap::{Parser, Subcommand};
+
+use crate::calendar::{CalendarError, Calendars, Division};
+use crate::clock::{Clock, FixedClock, SystemClock};
+use crate::config::Settings;
+
+const EXAMPLES: &str = "\
+Examples:
+  timescales deadline --from 2026-12-18 --working-days 10
+  timescales deadline --from 2026-12-18 --working-days 10 --region scotland --explain
+  timescales deadline --from 2027-01-31 --months 1 --roll forward --json
+  timescales deadline --batch deadlines.csv > due.csv
+  timescales holidays list --region northern-ireland --year 2027
+  timescales holidays coverage";
+
+/// Keeps UK child protection conference complaints on time.
+///
+/// Computes working-day, calendar-day and calendar-month deadlines against the UK bank-holiday
+/// calendars (england-and-wales, scotland, northern-ireland), exactly as docs/deadlines.md spells
+/// out.
+#[derive(Debug, Parser)]
+#[command(name = "timescales", version, after_help = EXAMPLES)]
+pub struct Cli {
+    /// Config file (TOML). Default: /etc/timescales/timescales.toml when it exists, else built-in
+    /// defaults. Environment variables TIMESCALES__SECTION__KEY override it.
+    #[arg(long, global = true, env = "TIMESCALES_CONFIG", value_name = "PATH")]
+    config: Option<PathBuf>,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Compute a due date: N working days, calendar days or months after a date.
+    Deadline(deadline::DeadlineArgs),
+    /// Inspect and update the bank-holiday data.
+    #[command(subcommand)]
+    Holidays(holidays::HolidaysCommand),
+}
+
+/// Why a command failed, which decides the exit status.
+#[derive(Debug)]
+pub enum CliError {
+    /// Bad input: exit 2.
+    Input(String),
+    /// An unusable config: exit 78.
+    Config(String),
+    /// Anything else: exit 1.
+    Failure(String),
+}
+
+impl CliError {
+    fn exit_code(&self) -> u8 {
+        match self {
+            CliError::Input(_) => 2,
+            CliError::Config(_) => 78,
+            CliError::Failure(_) => 1,
+        }
+    }
+
+    fn message(&self) -> &str {
+        match self {
+            CliError::Input(m) | CliError::Config(m) | CliError::Failure(m) => m,
+        }
+    }
+}
+
+impl From<CalendarError> for CliError {
+    fn from(e: CalendarError) -> Self {
+        CliError::Input(e.to_string())
+    }
+}
+
+/// What every command may need, loaded once.
+pub(crate) struct Context {
+    pub settings: Settings,
+    pub clock: Box<dyn Clock>,
+}
+
+impl Context {
+    /// The calendars from the embedded data, the holidays folder and the configured closures. A
+    /// broken file in the holidays folder is a config error: the service would refuse to start.
+    pub fn calendars(&self) -> Result<Calendars, CliError> {
+        let cal = &self.settings.calendar;
+        Calendars::load(cal.holidays_dir.as_deref(), &cal.closures)
+            .map_err(|e| CliError::Config(e.to_string()))
+    }
+
+    pub fn region(&self, given: Option<Division>) -> Division {
+        given.unwrap_or(self.settings.calendar.default_region)
+    }
+
+    pub fn today(&self) -> NaiveDate {
+        self.clock.today(self.settings.calendar.time_zone)
+    }
+
+    pub fn with_today(mut self, as_of: Option<NaiveDate>) -> Self {
+        if let Some(d) = as_of {
+            self.clock = Box::new(FixedClock::at_noon(d));
+        }
+        self
+    }
+}
+
+/// Runs the command line and returns the exit status.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            if matches!(
+                e.kind(),
+                ErrorKind::DisplayHelp
+                    | ErrorKind::DisplayVersion
+                    | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+            ) {
+                let _ = e.print();
+                return ExitCode::from(
+                    if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+                        2
+                    } else {
+                        0
+                    },
+                );
+            }
+            // One line naming the bad value; clap's usage block is noise for a script's log.
+            let rendered = e.render().to_string();
+            let line = rendered
+                .lines()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("error: bad arguments");
+            let line = line.strip_prefix("error: ").unwrap_or(line);
+            eprintln!("timescales: {line} (see --help)");
+            return ExitCode::from(2);
+        }
+    };
+    crate::telemetry::init(crate::telemetry::Style::Command, "warn");
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("timescales: {}", e.message());
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), CliError> {
+    let settings =
+        Settings::load(cli.config.as_deref()).map_err(|e| CliError::Config(e.to_string()))?;
+    let ctx = Context {
+        settings,
+        clock: Box::new(SystemClock),
+    };
+    match cli.command {
+        Command::Deadline(args) => deadline::run(&ctx, args),
+        Command::Holidays(cmd) => holidays::run(ctx, cmd),
+    }
+}
+
+/// Parses `YYYY-MM-DD` exactly: four-digit year, two-digit month and day.
+pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
+    parse_iso_date(s)
+        .ok_or_else(|| format!("'{s}' is not a date: expected YYYY-MM-DD, e.g. 2026-12-18"))
+}
+
+/// `YYYY-MM-DD` without allocation, for the batch path; `None` for anything else.
+#[inline]
+pub fn parse_iso_date(s: &str) -> Option<NaiveDate> {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        b[r].iter().try_fold(0u32, |acc, &c| {
+            c.is_ascii_digit().then(|| acc * 10 + (c - b'0') as u32)
+        })
+    };
+    NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)
+}
+
+fn parse_region(s: &str) -> Result<Division, String> {
+    s.parse::<Division>().map_err(|e| e.to_string())
+}
+
+fn print_json<T: serde::Serialize>(value: &T) -> Result<(), CliError> {
+    let s = serde_json::to_string_pretty(value).map_err(|e| CliError::Failure(e.to_string()))?;
+    println!("{s}");
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_must_be_exactly_iso() {
+        assert_eq!(
+            parse_iso_date("2026-12-18"),
+            NaiveDate::from_ymd_opt(2026, 12, 18)
+        );
+        for bad in [
+            "2026-2-18",
+            "2026-02-30",
+            "18/12/2026",
+            "2026-12-1x",
+            "",
+            "+2026-12-18",
+        ] {
+            assert_eq!(parse_iso_date(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

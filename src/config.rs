@@ -1,0 +1,195 @@
+//! The typed settings tree, loaded in layers: built-in defaults, then the config file, then
+//! environment variables `TIMESCALES__SECTION__KEY` (double underscores, so `TIMESCALES_CONFIG`
+//! and other single-underscore names are never read as settings).
+//!
+//! The config file is `--config PATH` (or `TIMESCALES_CONFIG`) when given, and must exist then;
+//! otherwise `/etc/timescales/timescales.toml` when it exists. The path is always explicit or
+//! absolute because under systemd the working directory is `/`.
+//!
+//! Everything is validated into domain types here, before anything is served: an unknown key, a
+//! wrong type, an unknown region or time zone, or a malformed closure is an error naming it.
+
+use std::path::{Path, PathBuf};
+
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+
+use crate::calendar::{Closure, ClosureSpec, Division};
+
+/// Where the config file is looked for when no `--config` is given.
+pub const DEFAULT_CONFIG_PATH: &str = "/etc/timescales/timescales.toml";
+
+/// A config that cannot be used. The program exits with status 78 (`EX_CONFIG`).
+#[derive(Debug, thiserror::Error)]
+#[error("config: {0}")]
+pub struct ConfigError(pub String);
+
+/// All settings.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// Which calendar deadlines are counted on, and the organisation's own non-working days.
+    pub calendar: CalendarSettings,
+}
+
+/// The `[calendar]` section.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CalendarSettings {
+    /// The division used when a command or procedure names none: an authority in Wales or England
+    /// keeps `england-and-wales`, one in Scotland sets `scotland`.
+    pub default_region: Division,
+    /// The organisation's time zone (IANA name): a deadline ends at midnight here, and reminders
+    /// go out at wall-clock times here.
+    pub time_zone: Tz,
+    /// A folder of GOV.UK `bank-holidays.json` files that replace the embedded data for the years
+    /// they cover, read at start-up in name order; `timescales holidays import` writes here.
+    /// Absent: the embedded data only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub holidays_dir: Option<PathBuf>,
+    /// The organisation's own non-working days, counted like bank holidays.
+    pub closures: Vec<ClosureSpec>,
+}
+
+impl Default for CalendarSettings {
+    fn default() -> Self {
+        CalendarSettings {
+            default_region: Division::EnglandAndWales,
+            time_zone: chrono_tz::Europe::London,
+            holidays_dir: None,
+            closures: Vec::new(),
+        }
+    }
+}
+
+impl Settings {
+    /// Loads the layers and validates the result. `explicit` is `--config`.
+    pub fn load(explicit: Option<&Path>) -> Result<Self, ConfigError> {
+        Self::load_from(explicit, std::env::vars())
+    }
+
+    /// As [`Settings::load`], with the environment given: tests show the precedence without
+    /// touching the process environment.
+    pub fn load_from(
+        explicit: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Self, ConfigError> {
+        use config::{Config, Environment, File, FileFormat};
+        let defaults = toml::to_string(&Settings::default())
+            .map_err(|e| ConfigError(format!("built-in defaults: {e}")))?;
+        let mut builder = Config::builder().add_source(File::from_str(&defaults, FileFormat::Toml));
+        match explicit {
+            Some(path) => {
+                if !path.is_file() {
+                    return Err(ConfigError(format!(
+                        "config file {} does not exist",
+                        path.display()
+                    )));
+                }
+                builder = builder.add_source(File::from(path).format(FileFormat::Toml));
+            }
+            None => {
+                let path = Path::new(DEFAULT_CONFIG_PATH);
+                builder =
+                    builder.add_source(File::from(path).format(FileFormat::Toml).required(false));
+            }
+        }
+        let env: config::Map<String, String> = env
+            .into_iter()
+            .filter(|(k, _)| k.starts_with("TIMESCALES__"))
+            .collect();
+        builder = builder.add_source(
+            Environment::with_prefix("TIMESCALES")
+                .prefix_separator("__")
+                .separator("__")
+                .source(Some(env)),
+        );
+        let settings: Settings = builder
+            .build()
+            .and_then(|c| c.try_deserialize())
+            .map_err(|e| ConfigError(e.to_string()))?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// Checks what types alone cannot.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        for c in &self.calendar.closures {
+            Closure::from_spec(c).map_err(|e| ConfigError(format!("calendar.closures: {e}")))?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn file(text: &str) -> tempfile::NamedTempFile {
+        let mut f = tempfile::Builder::new().suffix(".toml").tempfile().unwrap();
+        f.write_all(text.as_bytes()).unwrap();
+        f
+    }
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_apply_with_no_file_and_no_environment() {
+        let missing = Path::new("/nonexistent/timescales.toml");
+        let s = Settings::load_from(None, env(&[])).unwrap();
+        assert_eq!(s, Settings::default());
+        assert!(Settings::load_from(Some(missing), env(&[])).is_err());
+    }
+
+    #[test]
+    fn the_file_overrides_defaults_and_the_environment_overrides_the_file() {
+        let f = file("[calendar]\ndefault_region = \"scotland\"\ntime_zone = \"Europe/London\"\n[[calendar.closures]]\nname = \"Office closure\"\nfrom = \"12-29\"\nto = \"12-31\"\n");
+        let s = Settings::load_from(Some(f.path()), env(&[])).unwrap();
+        assert_eq!(s.calendar.default_region, Division::Scotland);
+        assert_eq!(s.calendar.closures.len(), 1);
+        let s = Settings::load_from(
+            Some(f.path()),
+            env(&[
+                ("TIMESCALES__CALENDAR__DEFAULT_REGION", "northern-ireland"),
+                ("TIMESCALES_CONFIG", "ignored"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(s.calendar.default_region, Division::NorthernIreland);
+        assert_eq!(s.calendar.closures.len(), 1);
+    }
+
+    #[test]
+    fn unknown_keys_bad_values_and_bad_closures_are_named() {
+        let e = Settings::load_from(
+            Some(file("[calendar]\ndefault_regoin = \"scotland\"\n").path()),
+            env(&[]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("default_regoin"), "{e}");
+        let e = Settings::load_from(
+            Some(file("[calendar]\ntime_zone = \"Europe/Londn\"\n").path()),
+            env(&[]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("Europe/Londn"), "{e}");
+        let e = Settings::load_from(
+            Some(file("[[calendar.closures]]\nname = \"Shut\"\nfrom = \"2027-13-01\"\n").path()),
+            env(&[]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("closure 'Shut'") && e.contains("2027-13-01"),
+            "{e}"
+        );
+    }
+}

@@ -1,0 +1,30 @@
+//! `timescales` keeps complaints about UK Child Protection Conferences on time.
+//!
+//! Local safeguarding partnerships publish procedures with a timescale for every stage of a
+//! complaint: acknowledge within 3 working days, meet within 10, convene a panel within 15 of the
+//! letter. This crate computes those deadlines against the UK bank-holiday calendars, exactly and
+//! explainably, so that no family waits longer than the procedure promises.
+//!
+//! # Layout
+//!
+//! Each module knows only the ones before it:
+//!
+//! - [`calendar`]: divisions, bank holidays (official data and standing rules), closures, and the
+//!   constant-time working-day index. Dates only.
+//! - [`deadline`]: a timescale rule (N working days, calendar days or months, with roll and
+//!   trigger), its due date, the working shown step by step, and the due instant in the
+//!   organisation's time zone.
+//! - [`clock`]: the injected clock; domain code takes `today` or `now` as an argument.
+//! - [`config`]: the typed settings tree, loaded in layers.
+//! - [`telemetry`]: installs the tracing subscriber, once.
+//! - [`cli`]: the command line, a thin face over the modules above.
+//!
+//! Data the program ships lives outside `src/`: `holidays/` (GOV.UK data), `config/` (default
+//! settings), `systemd/` (the unit).
+
+pub mod calendar;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod deadline;
+pub mod telemetry;
