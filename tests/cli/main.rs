@@ -1,0 +1,336 @@
+//! The `timescales` binary as a user runs it: output, exit status and messages.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+/// A scratch folder with a config file of its own, so no machine-wide config is read.
+struct Sandbox {
+    dir: tempfile::TempDir,
+}
+
+impl Sandbox {
+    fn new() -> Self {
+        let s = Sandbox {
+            dir: tempfile::tempdir().unwrap(),
+        };
+        s.config("");
+        s
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn config(&self, text: &str) {
+        std::fs::write(self.path("timescales.toml"), text).unwrap();
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.run_with_stdin(args, "")
+    }
+
+    fn run_with_stdin(&self, args: &[&str], stdin: &str) -> Output {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_timescales"))
+            .args(args)
+            .env("TIMESCALES_CONFIG", self.path("timescales.toml"))
+            .env_remove("TIMESCALES_LOG")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+        child.wait_with_output().unwrap()
+    }
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).unwrap()
+}
+
+/// Exit status 2, nothing on stdout, and exactly one line on stderr containing `needle`.
+fn assert_bad_input(o: &Output, needle: &str) {
+    assert_eq!(o.status.code(), Some(2), "stderr: {}", stderr(o));
+    assert_eq!(stdout(o), "");
+    let err = stderr(o);
+    assert_eq!(err.lines().count(), 1, "one line: {err}");
+    assert!(err.contains(needle), "{err:?} should name {needle:?}");
+    assert!(!err.contains("panicked") && !err.contains("backtrace"));
+}
+
+#[test]
+fn deadline_prints_the_due_date_alone_on_the_first_line() {
+    let s = Sandbox::new();
+    let o = s.run(&["deadline", "--from", "2026-12-18", "--working-days", "10"]);
+    assert!(o.status.success());
+    assert_eq!(stdout(&o), "2027-01-06\n");
+    assert_eq!(stderr(&o), "");
+    let o = s.run(&["deadline", "--from", "2026-12-18", "--working-days", "10", "--region", "scotland"]);
+    assert_eq!(stdout(&o), "2027-01-07\n");
+    let o = s.run(&["deadline", "--from", "2027-01-31", "--months", "1"]);
+    assert_eq!(stdout(&o), "2027-02-28\n");
+    let o = s.run(&["deadline", "--from", "2026-11-27", "--calendar-days", "28", "--roll", "forward"]);
+    assert_eq!(stdout(&o), "2026-12-29\n");
+    let o = s.run(&["deadline", "--from", "2026-12-19", "--working-days", "3", "--as-is"]);
+    assert_eq!(stdout(&o), "2026-12-23\n");
+}
+
+#[test]
+fn explain_shows_day_zero_the_skipped_days_by_name_and_the_data_used() {
+    let s = Sandbox::new();
+    let o = s.run(&["deadline", "--from", "2026-12-18", "--working-days", "10", "--explain"]);
+    assert!(o.status.success());
+    let out = stdout(&o);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], "2027-01-06");
+    assert!(out.contains("day 0:    2026-12-18 (Friday), the trigger date itself"), "{out}");
+    assert!(out.contains("2026-12-25 Christmas Day"), "{out}");
+    assert!(out.contains("2026-12-28 Boxing Day (substitute day)"), "{out}");
+    assert!(out.contains("2027-01-01 New Year’s Day"), "{out}");
+    assert!(out.contains("6 weekend days"), "{out}");
+    assert!(out.contains("2026:     official GOV.UK data"), "{out}");
+}
+
+#[test]
+fn json_carries_the_due_date_its_instant_and_the_working() {
+    let s = Sandbox::new();
+    let o = s.run(&["deadline", "--from", "2026-12-18", "--working-days", "10", "--region", "scotland", "--json"]);
+    assert!(o.status.success());
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["due"], "2027-01-07");
+    assert_eq!(v["due_instant"], "2027-01-08T00:00:00Z");
+    assert_eq!(v["time_zone"], "Europe/London");
+    assert_eq!(v["region"], "scotland");
+    assert_eq!(v["rule"]["unit"], "working-days");
+    assert_eq!(v["rule"]["count"], 10);
+    assert_eq!(v["day_zero"], "2026-12-18");
+    assert_eq!(v["uses_computed_years"], false);
+    assert_eq!(v["skipped"][3]["name"], "2nd January (substitute day)");
+    assert_eq!(v["skipped"][3]["kind"], "official");
+}
+
+#[test]
+fn a_computed_year_is_flagged_with_one_warning() {
+    let s = Sandbox::new();
+    let o = s.run(&["deadline", "--from", "2031-12-24", "--working-days", "1"]);
+    assert!(o.status.success());
+    assert_eq!(stdout(&o), "2031-12-29\n");
+    let err = stderr(&o);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("computed from the standing rules"), "{err}");
+}
+
+#[test]
+fn bad_input_exits_2_with_one_line_naming_the_bad_value() {
+    let s = Sandbox::new();
+    assert_bad_input(&s.run(&["deadline", "--from", "2026-02-30", "--working-days", "3"]), "'2026-02-30'");
+    assert_bad_input(&s.run(&["deadline", "--from", "18/12/2026", "--working-days", "3"]), "'18/12/2026'");
+    assert_bad_input(
+        &s.run(&["deadline", "--from", "2026-12-18", "--working-days", "3", "--region", "wales"]),
+        "unknown region 'wales'",
+    );
+    assert_bad_input(&s.run(&["deadline", "--from", "2026-12-18"]), "--working-days");
+    assert_bad_input(&s.run(&["deadline", "--from", "2026-12-18", "--working-days", "-3"]), "count -3 is negative");
+    assert_bad_input(
+        &s.run(&["deadline", "--from", "2026-12-18", "--working-days", "99999999999"]),
+        "count 99999999999 is too large",
+    );
+    assert_bad_input(
+        &s.run(&["deadline", "--from", "2026-12-18", "--working-days", "4000000000"]),
+        "falls outside the supported range",
+    );
+    assert_bad_input(&s.run(&["deadline", "--from", "1800-01-01", "--working-days", "3"]), "1800-01-01");
+    assert_bad_input(
+        &s.run(&["deadline", "--from", "2026-12-18", "--working-days", "3", "--roll", "forward"]),
+        "roll 'forward' applies to calendar days and months",
+    );
+    assert_bad_input(&s.run(&["deadline", "--from", "2026-12-18", "--months", "1", "--roll", "sideways"]), "sideways");
+    assert_bad_input(
+        &s.run(&["deadline", "--from", "2026-12-18", "--working-days", "3", "--months", "1"]),
+        "--months",
+    );
+}
+
+#[test]
+fn a_batch_is_read_from_stdin_and_written_back_with_a_due_column() {
+    let s = Sandbox::new();
+    let input = "region,from,unit,count,roll\n\
+                 england-and-wales,2026-12-18,working-days,10,\n\
+                 scotland,2026-12-18,working-days,10,\n\
+                 northern-ireland,2027-07-09,working-days,1,\n\
+                 england-and-wales,2027-01-31,months,1,forward\n";
+    let o = s.run_with_stdin(&["deadline", "--batch", "-"], input);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "region,from,unit,count,roll,due\n\
+         england-and-wales,2026-12-18,working-days,10,,2027-01-06\n\
+         scotland,2026-12-18,working-days,10,,2027-01-07\n\
+         northern-ireland,2027-07-09,working-days,1,,2027-07-13\n\
+         england-and-wales,2027-01-31,months,1,forward,2027-03-01\n"
+    );
+}
+
+#[test]
+fn a_bad_batch_row_stops_with_its_line_number() {
+    let s = Sandbox::new();
+    let path = s.path("rows.csv");
+    std::fs::write(&path, "region,from,unit,count,roll\nscotland,2026-12-18,working-days,10,\nscotland,2026-12-18,fortnights,1,\n").unwrap();
+    let o = s.run(&["deadline", "--batch", path.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        stderr(&o),
+        "timescales: line 3: unknown unit 'fortnights': expected working-days, calendar-days or months\n"
+    );
+}
+
+#[test]
+fn holidays_list_names_each_day_and_its_source() {
+    let s = Sandbox::new();
+    let o = s.run(&["holidays", "list", "--region", "scotland", "--year", "2026"]);
+    assert!(o.status.success());
+    let out = stdout(&o);
+    assert!(out.starts_with("# scotland 2026: official GOV.UK data"), "{out}");
+    assert!(out.contains("2026-06-15  Monday     official    World Cup bank holiday"), "{out}");
+    assert!(out.contains("2026-11-30  Monday     official    St Andrew’s Day"), "{out}");
+    assert_eq!(out.lines().count(), 11, "{out}");
+    let o = s.run(&["holidays", "list", "--region", "northern-ireland", "--year", "2031", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["source"], "computed");
+    // 12 July 2031 is a Saturday: the Boyne holiday moves to Monday 14.
+    assert!(v["days"].as_array().unwrap().iter().any(|d| d["date"] == "2031-07-14" && d["kind"] == "computed"));
+}
+
+#[test]
+fn coverage_warns_when_official_data_runs_out_within_12_months() {
+    let s = Sandbox::new();
+    let o = s.run(&["holidays", "coverage", "--as-of", "2026-11-24"]);
+    assert!(o.status.success());
+    assert!(stdout(&o).contains("england-and-wales  official 2012-2028, ends 2028-12-31"), "{}", stdout(&o));
+    assert_eq!(stderr(&o), "");
+    let o = s.run(&["holidays", "coverage", "--as-of", "2028-03-01"]);
+    assert!(o.status.success());
+    let err = stderr(&o);
+    assert_eq!(err.lines().count(), 3, "{err}");
+    assert!(err.contains("warning: official scotland data ends 2028-12-31, within 12 months of 2028-03-01"), "{err}");
+    let o = s.run(&["holidays", "coverage", "--json", "--as-of", "2028-03-01"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v[0]["first_year"], 2012);
+    assert_eq!(v[0]["last_year"], 2028);
+    assert_eq!(v[0]["runs_out_within_12_months"], true);
+}
+
+/// A GOV.UK-shaped file for 2029 alone, with a one-off holiday on Friday 1 June 2029 in England
+/// and Wales that the standing rules cannot know.
+fn file_for_2029() -> String {
+    let ew = r#"[
+        {"title":"New Year’s Day","date":"2029-01-01","notes":"","bunting":true},
+        {"title":"Good Friday","date":"2029-03-30","notes":"","bunting":false},
+        {"title":"Easter Monday","date":"2029-04-02","notes":"","bunting":true},
+        {"title":"Early May bank holiday","date":"2029-05-07","notes":"","bunting":true},
+        {"title":"Spring bank holiday","date":"2029-05-28","notes":"","bunting":true},
+        {"title":"Imaginary one-off holiday","date":"2029-06-01","notes":"","bunting":true},
+        {"title":"Summer bank holiday","date":"2029-08-27","notes":"","bunting":true},
+        {"title":"Christmas Day","date":"2029-12-25","notes":"","bunting":true},
+        {"title":"Boxing Day","date":"2029-12-26","notes":"","bunting":true}]"#;
+    format!(
+        r#"{{"england-and-wales":{{"division":"england-and-wales","events":{ew}}},
+            "scotland":{{"division":"scotland","events":[]}},
+            "northern-ireland":{{"division":"northern-ireland","events":[]}}}}"#
+    )
+}
+
+#[test]
+fn an_imported_holiday_file_is_used_from_the_next_start() {
+    let s = Sandbox::new();
+    let holidays = s.path("holidays");
+    s.config(&format!("[calendar]\nholidays_dir = {:?}\n", holidays.to_str().unwrap()));
+    // Before: 2029 is computed; Thursday 31 May + 1 working day is Friday 1 June.
+    let o = s.run(&["deadline", "--from", "2029-05-31", "--working-days", "1"]);
+    assert_eq!(stdout(&o), "2029-06-01\n");
+    let file = s.path("new.json");
+    std::fs::write(&file, file_for_2029()).unwrap();
+    let o = s.run(&["holidays", "import", file.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("england-and-wales  2029-2029, 9 holidays"), "{}", stdout(&o));
+    assert!(holidays.join("bank-holidays.json").is_file());
+    // After: the one-off moves the due date to Monday 4 June, and 2029 is official.
+    let o = s.run(&["deadline", "--from", "2029-05-31", "--working-days", "1", "--explain"]);
+    let out = stdout(&o);
+    assert!(out.starts_with("2029-06-04\n"), "{out}");
+    assert!(out.contains("2029-06-01 Imaginary one-off holiday"), "{out}");
+    assert!(out.contains("2029:     official GOV.UK data"), "{out}");
+}
+
+#[test]
+fn a_malformed_holiday_file_is_refused_and_nothing_is_written() {
+    let s = Sandbox::new();
+    let dir = s.path("holidays");
+    let bad = s.path("bad.json");
+    let dir_arg = dir.to_str().unwrap();
+    std::fs::write(&bad, file_for_2029().replace("2029-06-01", "2029-06-02")).unwrap();
+    let o = s.run(&["holidays", "import", bad.to_str().unwrap(), "--dir", dir_arg]);
+    assert_bad_input(&o, "2029-06-02 ('Imaginary one-off holiday') is a Saturday");
+    assert!(!dir.join("bank-holidays.json").exists());
+    std::fs::write(&bad, "{\"england-and-wales\": ").unwrap();
+    assert_bad_input(&s.run(&["holidays", "import", bad.to_str().unwrap(), "--dir", dir_arg]), "line 1");
+    assert!(!Path::new(&dir).join("bank-holidays.json").exists());
+    // Without a folder configured or given, import says where to set one.
+    std::fs::write(&bad, file_for_2029()).unwrap();
+    let o = s.run(&["holidays", "import", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(78));
+    assert!(stderr(&o).contains("set calendar.holidays_dir"), "{}", stderr(&o));
+}
+
+#[test]
+fn a_broken_file_in_the_holidays_folder_stops_the_program_with_a_config_error() {
+    let s = Sandbox::new();
+    let holidays = s.path("holidays");
+    std::fs::create_dir(&holidays).unwrap();
+    std::fs::write(holidays.join("bank-holidays.json"), "not json").unwrap();
+    s.config(&format!("[calendar]\nholidays_dir = {:?}\n", holidays.to_str().unwrap()));
+    let o = s.run(&["deadline", "--from", "2026-12-18", "--working-days", "10"]);
+    assert_eq!(o.status.code(), Some(78));
+    assert!(stderr(&o).contains("bank-holidays.json"), "{}", stderr(&o));
+}
+
+#[test]
+fn config_sets_the_default_region_and_closures_and_bad_config_exits_78() {
+    let s = Sandbox::new();
+    s.config(
+        "[calendar]\ndefault_region = \"scotland\"\n\n[[calendar.closures]]\nname = \"Office closure\"\nfrom = \"12-29\"\nto = \"12-31\"\n",
+    );
+    // Scotland, with 29-31 December closed: 21-24 (1-4); 5-8 Jan (5-8); 11, 12 (9, 10).
+    let o = s.run(&["deadline", "--from", "2026-12-18", "--working-days", "10", "--explain"]);
+    let out = stdout(&o);
+    assert!(out.starts_with("2027-01-12\n"), "{out}");
+    assert!(out.contains("2026-12-30 Office closure [organisation closure]"), "{out}");
+
+    s.config("[calendar]\ndefault_regoin = \"scotland\"\n");
+    let o = s.run(&["deadline", "--from", "2026-12-18", "--working-days", "10"]);
+    assert_eq!(o.status.code(), Some(78));
+    assert!(stderr(&o).contains("default_regoin"), "{}", stderr(&o));
+
+    let o = s.run(&["--config", "/nonexistent/timescales.toml", "holidays", "coverage"]);
+    assert_eq!(o.status.code(), Some(78));
+    assert!(stderr(&o).contains("/nonexistent/timescales.toml does not exist"), "{}", stderr(&o));
+}
+
+#[test]
+fn help_teaches_with_examples() {
+    let s = Sandbox::new();
+    let o = s.run(&["deadline", "--help"]);
+    assert!(o.status.success());
+    let out = stdout(&o);
+    assert!(out.contains("timescales deadline --from 2026-12-18 --working-days 10"), "{out}");
+    assert!(out.contains("--as-is"), "{out}");
+    let o = s.run(&["--help"]);
+    assert!(stdout(&o).contains("holidays"));
+    let o = s.run(&[]);
+    assert_eq!(o.status.code(), Some(2));
+}
