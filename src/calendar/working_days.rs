@@ -2,7 +2,8 @@
 //!
 //! Two prefix arrays answer every question without walking day by day:
 //! - `before[i]`: how many working days fall strictly before day `i` (day 0 is 1900-01-01);
-//! - `nth[k]`: the day number of the `k`-th working day (0-based).
+//! - `nth[k]`: the `k`-th working day (0-based), stored as the date itself (a `NaiveDate` is four
+//!   bytes, like a day number) so that an answer needs no conversion.
 //!
 //! So the first working day on or after day `i` is `nth[before[i]]`, the last on or before it is
 //! `nth[before[i + 1] - 1]`, and the working days in `(a, b]` are `before[b + 1] - before[a + 1]`.
@@ -30,7 +31,7 @@ pub const DAYS: usize = 109_938;
 #[derive(Clone)]
 pub struct WorkingDayIndex {
     before: Box<[u32]>,
-    nth: Box<[u32]>,
+    nth: Box<[NaiveDate]>,
 }
 
 impl std::fmt::Debug for WorkingDayIndex {
@@ -49,12 +50,6 @@ pub fn offset(date: NaiveDate) -> Option<usize> {
     (0..DAYS as i32).contains(&i).then_some(i as usize)
 }
 
-#[inline]
-fn date_at(i: u32) -> NaiveDate {
-    // `i` always comes from `nth`, so it is within the index.
-    NaiveDate::from_num_days_from_ce_opt(FIRST_DAY + i as i32).unwrap_or(LAST_DATE)
-}
-
 impl WorkingDayIndex {
     /// Builds the index from a flag per day (indexed by [`offset`]) that is true when a weekday is
     /// nonetheless not a working day (a bank holiday or a closure). Weekends are added here.
@@ -67,7 +62,7 @@ impl WorkingDayIndex {
             before.push(count);
             // Day 0 is a Monday: i % 7 of 5 and 6 are Saturday and Sunday.
             if i % 7 < 5 && !off {
-                nth.push(i as u32);
+                nth.push(FIRST_DATE + chrono::Days::new(i as u64));
                 count += 1;
             }
         }
@@ -89,7 +84,7 @@ impl WorkingDayIndex {
     #[inline]
     pub fn on_or_after(&self, date: NaiveDate) -> Option<NaiveDate> {
         let i = offset(date)?;
-        self.nth.get(self.before[i] as usize).map(|&n| date_at(n))
+        self.nth.get(self.before[i] as usize).copied()
     }
 
     /// The last working day on or before `date`.
@@ -97,7 +92,7 @@ impl WorkingDayIndex {
     pub fn on_or_before(&self, date: NaiveDate) -> Option<NaiveDate> {
         let i = offset(date)?;
         let k = self.before[i + 1].checked_sub(1)?;
-        Some(date_at(self.nth[k as usize]))
+        Some(self.nth[k as usize])
     }
 
     /// `n` working days after the first working day on or after `date` (which is day 0).
@@ -105,7 +100,7 @@ impl WorkingDayIndex {
     pub fn add(&self, date: NaiveDate, n: u32) -> Option<NaiveDate> {
         let i = offset(date)?;
         let k = (self.before[i] as usize).checked_add(n as usize)?;
-        self.nth.get(k).map(|&n| date_at(n))
+        self.nth.get(k).copied()
     }
 
     /// `n` working days after `date`, where day 1 is the first working day strictly after `date`
@@ -117,7 +112,7 @@ impl WorkingDayIndex {
             return Some(date);
         }
         let k = (self.before[i + 1] as usize).checked_add(n as usize - 1)?;
-        self.nth.get(k).map(|&n| date_at(n))
+        self.nth.get(k).copied()
     }
 
     /// `n` working days before the last working day on or before `date` (which is day 0).
@@ -127,7 +122,7 @@ impl WorkingDayIndex {
         let k = (self.before[i + 1] as usize)
             .checked_sub(1)?
             .checked_sub(n as usize)?;
-        Some(date_at(self.nth[k]))
+        Some(self.nth[k])
     }
 
     /// Working days in `(a, b]`, negative when `b` is before `a`.
@@ -163,5 +158,6 @@ mod tests {
         assert_eq!(offset(LAST_DATE), Some(DAYS - 1));
         assert_eq!(offset(LAST_DATE.succ_opt().unwrap()), None);
         assert_eq!(offset(FIRST_DATE.pred_opt().unwrap()), None);
+        assert_eq!(std::mem::size_of::<NaiveDate>(), 4);
     }
 }
