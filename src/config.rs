@@ -30,6 +30,18 @@ pub struct ConfigError(pub String);
 pub struct Settings {
     /// Which calendar deadlines are counted on, and the organisation's own non-working days.
     pub calendar: CalendarSettings,
+    /// Where local procedures and overrides live.
+    pub procedures: ProcedureSettings,
+}
+
+/// The `[procedures]` section.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ProcedureSettings {
+    /// A folder of the authority's own procedure files and overrides (`*.toml`), read after the
+    /// five shipped procedures and taking precedence over them. Absent: the shipped ones only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub local_dir: Option<PathBuf>,
 }
 
 /// The `[calendar]` section.

@@ -14,8 +14,13 @@
 //! - [`deadline`]: a timescale rule (N working days, calendar days or months, with roll and
 //!   trigger), its due date, the working shown step by step, and the due instant in the
 //!   organisation's time zone.
+//! - [`procedure`]: the published procedures as validated data: tracks, stages, events, owners,
+//!   outcomes, discretion, and every timescale with the sentence it comes from.
+//! - [`complaint`]: a complaint's facts and the deadlines they give: a pure function of facts,
+//!   procedure and calendar.
 //! - [`clock`]: the injected clock; domain code takes `today` or `now` as an argument.
 //! - [`config`]: the typed settings tree, loaded in layers.
+//! - [`folder`]: reading the administrator's drop-in folders in a predictable order.
 //! - [`telemetry`]: installs the tracing subscriber, once.
 //! - [`cli`]: the command line, a thin face over the modules above.
 //!
@@ -25,6 +30,9 @@
 pub mod calendar;
 pub mod cli;
 pub mod clock;
+pub mod complaint;
 pub mod config;
 pub mod deadline;
+pub mod folder;
+pub mod procedure;
 pub mod telemetry;

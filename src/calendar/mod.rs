@@ -504,20 +504,8 @@ impl Calendars {
 
 /// The `*.json` files in `dir`, sorted by name; none when `dir` does not exist.
 pub fn holiday_files(dir: &Path) -> Result<Vec<PathBuf>, CalendarError> {
-    let entries = match std::fs::read_dir(dir) {
-        Ok(e) => e,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => {
-            return Err(CalendarError::HolidayData {
-                file: dir.display().to_string(),
-                message: e.to_string(),
-            })
-        }
-    };
-    let mut files: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "json") && p.is_file())
-        .collect();
-    files.sort();
-    Ok(files)
+    crate::folder::files_with_extension(dir, "json").map_err(|e| CalendarError::HolidayData {
+        file: dir.display().to_string(),
+        message: e.to_string(),
+    })
 }

@@ -58,13 +58,15 @@ impl WorkingDayIndex {
         let mut before = Vec::with_capacity(DAYS + 1);
         let mut nth = Vec::with_capacity(DAYS * 5 / 7 + 1);
         let mut count = 0u32;
+        let mut date = FIRST_DATE;
         for (i, &off) in day_off.iter().enumerate() {
             before.push(count);
             // Day 0 is a Monday: i % 7 of 5 and 6 are Saturday and Sunday.
             if i % 7 < 5 && !off {
-                nth.push(FIRST_DATE + chrono::Days::new(i as u64));
+                nth.push(date);
                 count += 1;
             }
+            date = date.succ_opt().unwrap_or(date);
         }
         before.push(count);
         WorkingDayIndex {

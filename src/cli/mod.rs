@@ -7,6 +7,8 @@
 
 mod deadline;
 mod holidays;
+mod plan;
+mod procedures;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -25,7 +27,10 @@ Examples:
   timescales deadline --from 2027-01-31 --months 1 --roll forward --json
   timescales deadline --batch deadlines.csv > due.csv
   timescales holidays list --region northern-ireland --year 2027
-  timescales holidays coverage";
+  timescales holidays coverage
+  timescales procedures list
+  timescales procedures show durham
+  timescales plan --procedure durham --event conference=2026-12-11 --event concerns-received=2026-12-23 --as-of 2027-01-05";
 
 /// Keeps UK child protection conference complaints on time.
 ///
@@ -51,6 +56,11 @@ enum Command {
     /// Inspect and update the bank-holiday data.
     #[command(subcommand)]
     Holidays(holidays::HolidaysCommand),
+    /// List, show and check the complaint procedures.
+    #[command(subcommand)]
+    Procedures(procedures::ProceduresCommand),
+    /// What-if: the deadlines a procedure gives for the events you name, and where each stands.
+    Plan(plan::PlanArgs),
 }
 
 /// Why a command failed, which decides the exit status.
@@ -99,6 +109,13 @@ impl Context {
         let cal = &self.settings.calendar;
         Calendars::load(cal.holidays_dir.as_deref(), &cal.closures)
             .map_err(|e| CliError::Config(e.to_string()))
+    }
+
+    /// The procedures in force. An invalid one is a config error: every problem is listed, and
+    /// the service would refuse to start.
+    pub fn procedures(&self) -> Result<crate::procedure::Procedures, CliError> {
+        crate::procedure::Procedures::load(self.settings.procedures.local_dir.as_deref())
+            .map_err(|errors| CliError::Config(procedure_errors(&errors)))
     }
 
     pub fn region(&self, given: Option<Division>) -> Division {
@@ -169,7 +186,23 @@ fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Deadline(args) => deadline::run(&ctx, args),
         Command::Holidays(cmd) => holidays::run(ctx, cmd),
+        Command::Procedures(cmd) => procedures::run(&ctx, cmd),
+        Command::Plan(args) => plan::run(&ctx, args),
     }
+}
+
+/// Procedure errors as one message, one per paragraph, with how many there are.
+pub(crate) fn procedure_errors(errors: &[crate::procedure::ProcedureError]) -> String {
+    let mut s = format!(
+        "{} problem{} in the procedure files:",
+        errors.len(),
+        if errors.len() == 1 { "" } else { "s" }
+    );
+    for e in errors {
+        s.push('\n');
+        s.push_str(&e.to_string());
+    }
+    s
 }
 
 /// Parses `YYYY-MM-DD` exactly: four-digit year, two-digit month and day.

@@ -177,18 +177,39 @@ impl Rule {
     }
 }
 
+impl Rule {
+    /// How the due date is moved or counted, beyond "N units": empty for the plain cases.
+    fn qualifier(&self) -> &'static str {
+        match (self.unit, self.roll, self.trigger) {
+            (Unit::WorkingDays, _, Trigger::AsIs) => ", counted from the trigger as is",
+            (Unit::WorkingDays, _, _) => "",
+            (_, Roll::Forward, _) => ", rolled forward to a working day",
+            (_, Roll::Backward, _) => ", rolled back to a working day",
+            (_, Roll::None, _) => "",
+        }
+    }
+
+    /// The rule read as a sentence from its anchor: `28 calendar days after the conference,
+    /// rolled forward to a working day`.
+    pub fn after(&self, anchor: impl fmt::Display) -> String {
+        format!(
+            "{} {} after {anchor}{}",
+            self.count,
+            self.unit.words(self.count),
+            self.qualifier()
+        )
+    }
+}
+
 impl fmt::Display for Rule {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}", self.count, self.unit.words(self.count))?;
-        match (self.unit, self.roll, self.trigger) {
-            (Unit::WorkingDays, _, Trigger::AsIs) => {
-                f.write_str(", counted from the trigger as is")
-            }
-            (Unit::WorkingDays, _, _) => Ok(()),
-            (_, Roll::Forward, _) => f.write_str(", rolled forward to a working day"),
-            (_, Roll::Backward, _) => f.write_str(", rolled back to a working day"),
-            (_, Roll::None, _) => Ok(()),
-        }
+        write!(
+            f,
+            "{} {}{}",
+            self.count,
+            self.unit.words(self.count),
+            self.qualifier()
+        )
     }
 }
 

@@ -40,7 +40,12 @@ impl Sandbox {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
         child.wait_with_output().unwrap()
     }
 }
@@ -70,27 +75,63 @@ fn deadline_prints_the_due_date_alone_on_the_first_line() {
     assert!(o.status.success());
     assert_eq!(stdout(&o), "2027-01-06\n");
     assert_eq!(stderr(&o), "");
-    let o = s.run(&["deadline", "--from", "2026-12-18", "--working-days", "10", "--region", "scotland"]);
+    let o = s.run(&[
+        "deadline",
+        "--from",
+        "2026-12-18",
+        "--working-days",
+        "10",
+        "--region",
+        "scotland",
+    ]);
     assert_eq!(stdout(&o), "2027-01-07\n");
     let o = s.run(&["deadline", "--from", "2027-01-31", "--months", "1"]);
     assert_eq!(stdout(&o), "2027-02-28\n");
-    let o = s.run(&["deadline", "--from", "2026-11-27", "--calendar-days", "28", "--roll", "forward"]);
+    let o = s.run(&[
+        "deadline",
+        "--from",
+        "2026-11-27",
+        "--calendar-days",
+        "28",
+        "--roll",
+        "forward",
+    ]);
     assert_eq!(stdout(&o), "2026-12-29\n");
-    let o = s.run(&["deadline", "--from", "2026-12-19", "--working-days", "3", "--as-is"]);
+    let o = s.run(&[
+        "deadline",
+        "--from",
+        "2026-12-19",
+        "--working-days",
+        "3",
+        "--as-is",
+    ]);
     assert_eq!(stdout(&o), "2026-12-23\n");
 }
 
 #[test]
 fn explain_shows_day_zero_the_skipped_days_by_name_and_the_data_used() {
     let s = Sandbox::new();
-    let o = s.run(&["deadline", "--from", "2026-12-18", "--working-days", "10", "--explain"]);
+    let o = s.run(&[
+        "deadline",
+        "--from",
+        "2026-12-18",
+        "--working-days",
+        "10",
+        "--explain",
+    ]);
     assert!(o.status.success());
     let out = stdout(&o);
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines[0], "2027-01-06");
-    assert!(out.contains("day 0:    2026-12-18 (Friday), the trigger date itself"), "{out}");
+    assert!(
+        out.contains("day 0:    2026-12-18 (Friday), the trigger date itself"),
+        "{out}"
+    );
     assert!(out.contains("2026-12-25 Christmas Day"), "{out}");
-    assert!(out.contains("2026-12-28 Boxing Day (substitute day)"), "{out}");
+    assert!(
+        out.contains("2026-12-28 Boxing Day (substitute day)"),
+        "{out}"
+    );
     assert!(out.contains("2027-01-01 New Year’s Day"), "{out}");
     assert!(out.contains("6 weekend days"), "{out}");
     assert!(out.contains("2026:     official GOV.UK data"), "{out}");
@@ -99,7 +140,16 @@ fn explain_shows_day_zero_the_skipped_days_by_name_and_the_data_used() {
 #[test]
 fn json_carries_the_due_date_its_instant_and_the_working() {
     let s = Sandbox::new();
-    let o = s.run(&["deadline", "--from", "2026-12-18", "--working-days", "10", "--region", "scotland", "--json"]);
+    let o = s.run(&[
+        "deadline",
+        "--from",
+        "2026-12-18",
+        "--working-days",
+        "10",
+        "--region",
+        "scotland",
+        "--json",
+    ]);
     assert!(o.status.success());
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(v["due"], "2027-01-07");
@@ -128,30 +178,92 @@ fn a_computed_year_is_flagged_with_one_warning() {
 #[test]
 fn bad_input_exits_2_with_one_line_naming_the_bad_value() {
     let s = Sandbox::new();
-    assert_bad_input(&s.run(&["deadline", "--from", "2026-02-30", "--working-days", "3"]), "'2026-02-30'");
-    assert_bad_input(&s.run(&["deadline", "--from", "18/12/2026", "--working-days", "3"]), "'18/12/2026'");
     assert_bad_input(
-        &s.run(&["deadline", "--from", "2026-12-18", "--working-days", "3", "--region", "wales"]),
+        &s.run(&["deadline", "--from", "2026-02-30", "--working-days", "3"]),
+        "'2026-02-30'",
+    );
+    assert_bad_input(
+        &s.run(&["deadline", "--from", "18/12/2026", "--working-days", "3"]),
+        "'18/12/2026'",
+    );
+    assert_bad_input(
+        &s.run(&[
+            "deadline",
+            "--from",
+            "2026-12-18",
+            "--working-days",
+            "3",
+            "--region",
+            "wales",
+        ]),
         "unknown region 'wales'",
     );
-    assert_bad_input(&s.run(&["deadline", "--from", "2026-12-18"]), "--working-days");
-    assert_bad_input(&s.run(&["deadline", "--from", "2026-12-18", "--working-days", "-3"]), "count -3 is negative");
     assert_bad_input(
-        &s.run(&["deadline", "--from", "2026-12-18", "--working-days", "99999999999"]),
+        &s.run(&["deadline", "--from", "2026-12-18"]),
+        "--working-days",
+    );
+    assert_bad_input(
+        &s.run(&["deadline", "--from", "2026-12-18", "--working-days", "-3"]),
+        "count -3 is negative",
+    );
+    assert_bad_input(
+        &s.run(&[
+            "deadline",
+            "--from",
+            "2026-12-18",
+            "--working-days",
+            "99999999999",
+        ]),
         "count 99999999999 is too large",
     );
     assert_bad_input(
-        &s.run(&["deadline", "--from", "2026-12-18", "--working-days", "4000000000"]),
+        &s.run(&[
+            "deadline",
+            "--from",
+            "2026-12-18",
+            "--working-days",
+            "4000000000",
+        ]),
         "falls outside the supported range",
     );
-    assert_bad_input(&s.run(&["deadline", "--from", "1800-01-01", "--working-days", "3"]), "1800-01-01");
     assert_bad_input(
-        &s.run(&["deadline", "--from", "2026-12-18", "--working-days", "3", "--roll", "forward"]),
+        &s.run(&["deadline", "--from", "1800-01-01", "--working-days", "3"]),
+        "1800-01-01",
+    );
+    assert_bad_input(
+        &s.run(&[
+            "deadline",
+            "--from",
+            "2026-12-18",
+            "--working-days",
+            "3",
+            "--roll",
+            "forward",
+        ]),
         "roll 'forward' applies to calendar days and months",
     );
-    assert_bad_input(&s.run(&["deadline", "--from", "2026-12-18", "--months", "1", "--roll", "sideways"]), "sideways");
     assert_bad_input(
-        &s.run(&["deadline", "--from", "2026-12-18", "--working-days", "3", "--months", "1"]),
+        &s.run(&[
+            "deadline",
+            "--from",
+            "2026-12-18",
+            "--months",
+            "1",
+            "--roll",
+            "sideways",
+        ]),
+        "sideways",
+    );
+    assert_bad_input(
+        &s.run(&[
+            "deadline",
+            "--from",
+            "2026-12-18",
+            "--working-days",
+            "3",
+            "--months",
+            "1",
+        ]),
         "--months",
     );
 }
@@ -195,15 +307,36 @@ fn holidays_list_names_each_day_and_its_source() {
     let o = s.run(&["holidays", "list", "--region", "scotland", "--year", "2026"]);
     assert!(o.status.success());
     let out = stdout(&o);
-    assert!(out.starts_with("# scotland 2026: official GOV.UK data"), "{out}");
-    assert!(out.contains("2026-06-15  Monday     official    World Cup bank holiday"), "{out}");
-    assert!(out.contains("2026-11-30  Monday     official    St Andrew’s Day"), "{out}");
+    assert!(
+        out.starts_with("# scotland 2026: official GOV.UK data"),
+        "{out}"
+    );
+    assert!(
+        out.contains("2026-06-15  Monday     official    World Cup bank holiday"),
+        "{out}"
+    );
+    assert!(
+        out.contains("2026-11-30  Monday     official    St Andrew’s Day"),
+        "{out}"
+    );
     assert_eq!(out.lines().count(), 11, "{out}");
-    let o = s.run(&["holidays", "list", "--region", "northern-ireland", "--year", "2031", "--json"]);
+    let o = s.run(&[
+        "holidays",
+        "list",
+        "--region",
+        "northern-ireland",
+        "--year",
+        "2031",
+        "--json",
+    ]);
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(v["source"], "computed");
     // 12 July 2031 is a Saturday: the Boyne holiday moves to Monday 14.
-    assert!(v["days"].as_array().unwrap().iter().any(|d| d["date"] == "2031-07-14" && d["kind"] == "computed"));
+    assert!(v["days"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|d| d["date"] == "2031-07-14" && d["kind"] == "computed"));
 }
 
 #[test]
@@ -211,13 +344,22 @@ fn coverage_warns_when_official_data_runs_out_within_12_months() {
     let s = Sandbox::new();
     let o = s.run(&["holidays", "coverage", "--as-of", "2026-11-24"]);
     assert!(o.status.success());
-    assert!(stdout(&o).contains("england-and-wales  official 2012-2028, ends 2028-12-31"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("england-and-wales  official 2012-2028, ends 2028-12-31"),
+        "{}",
+        stdout(&o)
+    );
     assert_eq!(stderr(&o), "");
     let o = s.run(&["holidays", "coverage", "--as-of", "2028-03-01"]);
     assert!(o.status.success());
     let err = stderr(&o);
     assert_eq!(err.lines().count(), 3, "{err}");
-    assert!(err.contains("warning: official scotland data ends 2028-12-31, within 12 months of 2028-03-01"), "{err}");
+    assert!(
+        err.contains(
+            "warning: official scotland data ends 2028-12-31, within 12 months of 2028-03-01"
+        ),
+        "{err}"
+    );
     let o = s.run(&["holidays", "coverage", "--json", "--as-of", "2028-03-01"]);
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(v[0]["first_year"], 2012);
@@ -249,7 +391,10 @@ fn file_for_2029() -> String {
 fn an_imported_holiday_file_is_used_from_the_next_start() {
     let s = Sandbox::new();
     let holidays = s.path("holidays");
-    s.config(&format!("[calendar]\nholidays_dir = {:?}\n", holidays.to_str().unwrap()));
+    s.config(&format!(
+        "[calendar]\nholidays_dir = {:?}\n",
+        holidays.to_str().unwrap()
+    ));
     // Before: 2029 is computed; Thursday 31 May + 1 working day is Friday 1 June.
     let o = s.run(&["deadline", "--from", "2029-05-31", "--working-days", "1"]);
     assert_eq!(stdout(&o), "2029-06-01\n");
@@ -257,13 +402,27 @@ fn an_imported_holiday_file_is_used_from_the_next_start() {
     std::fs::write(&file, file_for_2029()).unwrap();
     let o = s.run(&["holidays", "import", file.to_str().unwrap()]);
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(stdout(&o).contains("england-and-wales  2029-2029, 9 holidays"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("england-and-wales  2029-2029, 9 holidays"),
+        "{}",
+        stdout(&o)
+    );
     assert!(holidays.join("bank-holidays.json").is_file());
     // After: the one-off moves the due date to Monday 4 June, and 2029 is official.
-    let o = s.run(&["deadline", "--from", "2029-05-31", "--working-days", "1", "--explain"]);
+    let o = s.run(&[
+        "deadline",
+        "--from",
+        "2029-05-31",
+        "--working-days",
+        "1",
+        "--explain",
+    ]);
     let out = stdout(&o);
     assert!(out.starts_with("2029-06-04\n"), "{out}");
-    assert!(out.contains("2029-06-01 Imaginary one-off holiday"), "{out}");
+    assert!(
+        out.contains("2029-06-01 Imaginary one-off holiday"),
+        "{out}"
+    );
     assert!(out.contains("2029:     official GOV.UK data"), "{out}");
 }
 
@@ -274,17 +433,36 @@ fn a_malformed_holiday_file_is_refused_and_nothing_is_written() {
     let bad = s.path("bad.json");
     let dir_arg = dir.to_str().unwrap();
     std::fs::write(&bad, file_for_2029().replace("2029-06-01", "2029-06-02")).unwrap();
-    let o = s.run(&["holidays", "import", bad.to_str().unwrap(), "--dir", dir_arg]);
+    let o = s.run(&[
+        "holidays",
+        "import",
+        bad.to_str().unwrap(),
+        "--dir",
+        dir_arg,
+    ]);
     assert_bad_input(&o, "2029-06-02 ('Imaginary one-off holiday') is a Saturday");
     assert!(!dir.join("bank-holidays.json").exists());
     std::fs::write(&bad, "{\"england-and-wales\": ").unwrap();
-    assert_bad_input(&s.run(&["holidays", "import", bad.to_str().unwrap(), "--dir", dir_arg]), "line 1");
+    assert_bad_input(
+        &s.run(&[
+            "holidays",
+            "import",
+            bad.to_str().unwrap(),
+            "--dir",
+            dir_arg,
+        ]),
+        "line 1",
+    );
     assert!(!Path::new(&dir).join("bank-holidays.json").exists());
     // Without a folder configured or given, import says where to set one.
     std::fs::write(&bad, file_for_2029()).unwrap();
     let o = s.run(&["holidays", "import", bad.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(78));
-    assert!(stderr(&o).contains("set calendar.holidays_dir"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("set calendar.holidays_dir"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
@@ -293,7 +471,10 @@ fn a_broken_file_in_the_holidays_folder_stops_the_program_with_a_config_error() 
     let holidays = s.path("holidays");
     std::fs::create_dir(&holidays).unwrap();
     std::fs::write(holidays.join("bank-holidays.json"), "not json").unwrap();
-    s.config(&format!("[calendar]\nholidays_dir = {:?}\n", holidays.to_str().unwrap()));
+    s.config(&format!(
+        "[calendar]\nholidays_dir = {:?}\n",
+        holidays.to_str().unwrap()
+    ));
     let o = s.run(&["deadline", "--from", "2026-12-18", "--working-days", "10"]);
     assert_eq!(o.status.code(), Some(78));
     assert!(stderr(&o).contains("bank-holidays.json"), "{}", stderr(&o));
@@ -306,19 +487,38 @@ fn config_sets_the_default_region_and_closures_and_bad_config_exits_78() {
         "[calendar]\ndefault_region = \"scotland\"\n\n[[calendar.closures]]\nname = \"Office closure\"\nfrom = \"12-29\"\nto = \"12-31\"\n",
     );
     // Scotland, with 29-31 December closed: 21-24 (1-4); 5-8 Jan (5-8); 11, 12 (9, 10).
-    let o = s.run(&["deadline", "--from", "2026-12-18", "--working-days", "10", "--explain"]);
+    let o = s.run(&[
+        "deadline",
+        "--from",
+        "2026-12-18",
+        "--working-days",
+        "10",
+        "--explain",
+    ]);
     let out = stdout(&o);
     assert!(out.starts_with("2027-01-12\n"), "{out}");
-    assert!(out.contains("2026-12-30 Office closure [organisation closure]"), "{out}");
+    assert!(
+        out.contains("2026-12-30 Office closure [organisation closure]"),
+        "{out}"
+    );
 
     s.config("[calendar]\ndefault_regoin = \"scotland\"\n");
     let o = s.run(&["deadline", "--from", "2026-12-18", "--working-days", "10"]);
     assert_eq!(o.status.code(), Some(78));
     assert!(stderr(&o).contains("default_regoin"), "{}", stderr(&o));
 
-    let o = s.run(&["--config", "/nonexistent/timescales.toml", "holidays", "coverage"]);
+    let o = s.run(&[
+        "--config",
+        "/nonexistent/timescales.toml",
+        "holidays",
+        "coverage",
+    ]);
     assert_eq!(o.status.code(), Some(78));
-    assert!(stderr(&o).contains("/nonexistent/timescales.toml does not exist"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("/nonexistent/timescales.toml does not exist"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
@@ -327,10 +527,392 @@ fn help_teaches_with_examples() {
     let o = s.run(&["deadline", "--help"]);
     assert!(o.status.success());
     let out = stdout(&o);
-    assert!(out.contains("timescales deadline --from 2026-12-18 --working-days 10"), "{out}");
+    assert!(
+        out.contains("timescales deadline --from 2026-12-18 --working-days 10"),
+        "{out}"
+    );
     assert!(out.contains("--as-is"), "{out}");
     let o = s.run(&["--help"]);
     assert!(stdout(&o).contains("holidays"));
     let o = s.run(&[]);
     assert_eq!(o.status.code(), Some(2));
+}
+
+fn json(o: &Output) -> serde_json::Value {
+    assert!(o.status.success(), "{}", stderr(o));
+    serde_json::from_str(&stdout(o)).unwrap()
+}
+
+/// Deadline id -> (due, status state) from the planner's JSON.
+fn plan_summary(v: &serde_json::Value) -> Vec<(String, String, String)> {
+    v["deadlines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["id"].as_str().unwrap().to_string(),
+                d["due"].as_str().unwrap().to_string(),
+                d["status"]["state"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect()
+}
+
+fn row(id: &str, due: &str, state: &str) -> (String, String, String) {
+    (id.into(), due.into(), state.into())
+}
+
+#[test]
+fn plan_json_for_durham() {
+    let s = Sandbox::new();
+    let v = json(&s.run(&[
+        "plan",
+        "--procedure",
+        "durham",
+        "--event",
+        "conference=2026-12-11",
+        "--event",
+        "concerns-received=2026-12-23",
+        "--as-of",
+        "2027-01-05",
+        "--json",
+    ]));
+    assert_eq!(v["procedure"], "durham");
+    assert_eq!(v["track"], "conference");
+    assert_eq!(v["region"], "england-and-wales");
+    assert_eq!(v["as_of"], "2027-01-05");
+    assert_eq!(
+        plan_summary(&v),
+        [
+            row("raise-concerns", "2026-12-29", "met"),
+            row("acknowledge", "2026-12-30", "overdue"),
+            row("offer-appointment", "2027-01-11", "open"),
+            row("request-stage-2", "2027-01-20", "open"),
+        ]
+    );
+    let ack = &v["deadlines"][1];
+    assert_eq!(ack["kind"], "obligation");
+    assert_eq!(ack["owner_role"], "chair");
+    assert_eq!(
+        ack["owner"],
+        "Chairperson of the conference (Independent Reviewing Officer)"
+    );
+    assert_eq!(ack["rule"]["count"], 3);
+    assert_eq!(ack["from_event"], "concerns-received");
+    assert_eq!(ack["from_date"], "2026-12-23");
+    assert_eq!(ack["due_instant"], "2026-12-31T00:00:00Z");
+    assert_eq!(ack["status"]["working_days_overdue"], 3);
+    assert_eq!(ack["skipped"][0]["name"], "Christmas Day");
+    assert_eq!(ack["local"], false);
+    assert!(ack["source"][0]
+        .as_str()
+        .unwrap()
+        .contains("no later than 3 working days"));
+    assert_eq!(v["deadlines"][2]["status"]["working_days_left"], 4);
+}
+
+#[test]
+fn plan_json_for_bedford() {
+    let s = Sandbox::new();
+    let v = json(&s.run(&[
+        "plan",
+        "--procedure",
+        "bedford-central-beds",
+        "--event",
+        "conference=2026-11-27",
+        "--event",
+        "complaint-received=2026-12-23",
+        "--as-of",
+        "2026-12-31",
+        "--json",
+    ]));
+    assert_eq!(
+        plan_summary(&v),
+        [
+            row("write-to-team-manager", "2026-12-29", "met"),
+            row("acknowledge", "2026-12-30", "overdue"),
+            row("stage-1-complete", "2027-01-25", "open"),
+        ]
+    );
+    // Christmas Day, then rolled forward over the weekend and Boxing Day's substitute.
+    let w = &v["deadlines"][0];
+    assert_eq!(w["rule"]["roll"], "forward");
+    assert_eq!(w["rule_due"], "2026-12-29");
+}
+
+#[test]
+fn plan_json_for_city_and_hackney_with_an_extension() {
+    let s = Sandbox::new();
+    let v = json(&s.run(&[
+        "plan",
+        "--procedure",
+        "city-and-hackney",
+        "--event",
+        "conference=2026-12-01",
+        "--event",
+        "complaint-received=2026-12-22",
+        "--event",
+        "feedback-sent=2027-01-21",
+        "--event",
+        "step-2-requested=2027-01-27",
+        "--extend",
+        "panel-meeting=2027-03-31",
+        "--as-of",
+        "2027-03-01",
+        "--json",
+    ]));
+    let panel = v["deadlines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["id"] == "panel-meeting")
+        .unwrap();
+    assert_eq!(panel["rule_due"], "2027-02-17");
+    assert_eq!(panel["due"], "2027-03-31");
+    assert_eq!(panel["extension"]["to"], "2027-03-31");
+    assert_eq!(panel["status"]["state"], "open");
+}
+
+#[test]
+fn plan_json_for_kent_with_a_late_representation_and_a_redirected_complaint() {
+    let s = Sandbox::new();
+    let v = json(&s.run(&[
+        "plan",
+        "--procedure",
+        "kent",
+        "--event",
+        "conference=2026-12-09",
+        "--event",
+        "representation-received=2027-01-05",
+        "--accept-late",
+        "representation",
+        "--as-of",
+        "2027-01-05",
+        "--json",
+    ]));
+    assert_eq!(v["track"], "representation");
+    let rep = &v["deadlines"][1];
+    assert_eq!(rep["id"], "representation");
+    assert_eq!(rep["kind"], "window");
+    assert_eq!(rep["status"]["state"], "met");
+    assert_eq!(rep["status"]["working_days_late"], 6);
+    assert!(rep["late_acceptance"].is_object());
+    let v = json(&s.run(&[
+        "plan",
+        "--procedure",
+        "kent",
+        "--track",
+        "complaint",
+        "--event",
+        "conference=2026-12-09",
+        "--json",
+    ]));
+    assert_eq!(v["deadlines"].as_array().unwrap().len(), 0);
+    assert!(v["referred_to"].as_str().unwrap().contains("agency"));
+    let o = s.run(&[
+        "plan",
+        "--procedure",
+        "kent",
+        "--track",
+        "complaint",
+        "--event",
+        "conference=2026-12-09",
+    ]);
+    assert!(
+        stdout(&o).contains("This track is referred to"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn plan_json_for_oxfordshire_has_no_timescales() {
+    let s = Sandbox::new();
+    let v = json(&s.run(&[
+        "plan",
+        "--procedure",
+        "oxfordshire",
+        "--track",
+        "decision-or-category",
+        "--event",
+        "conference=2026-12-09",
+        "--event",
+        "complaint-received=2026-12-23",
+        "--json",
+    ]));
+    assert_eq!(v["track"], "decision-or-category");
+    assert_eq!(v["deadlines"].as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn plan_text_shows_due_dates_derivation_and_status() {
+    let s = Sandbox::new();
+    let o = s.run(&[
+        "plan",
+        "--procedure",
+        "durham",
+        "--event",
+        "conference=2026-12-11",
+        "--event",
+        "concerns-received=2026-12-23",
+        "--as-of",
+        "2027-01-05",
+    ]);
+    let out = stdout(&o);
+    assert!(
+        out.contains("acknowledge: Write back to the complainant"),
+        "{out}"
+    );
+    assert!(out.contains("  due:     2026-12-30 (Wednesday)"), "{out}");
+    assert!(
+        out.contains("  from:    3 working days after concerns-received on 2026-12-23"),
+        "{out}"
+    );
+    assert!(
+        out.contains("  skipped: 2026-12-25 Christmas Day; 2026-12-28 Boxing Day (substitute day)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("  status:  missed: overdue by 3 working days"),
+        "{out}"
+    );
+    assert!(
+        out.contains("  status:  open: 4 working days left"),
+        "{out}"
+    );
+    assert!(out.contains("from:    28 calendar days after concerns-received on 2026-12-23, rolled forward to a working day"), "{out}");
+}
+
+#[test]
+fn plan_refuses_unknown_events_and_procedures_listing_valid_ones() {
+    let s = Sandbox::new();
+    assert_bad_input(
+        &s.run(&[
+            "plan",
+            "--procedure",
+            "durham",
+            "--event",
+            "conferense=2026-12-11",
+        ]),
+        "procedure 'durham' has no event 'conferense': use one of appointment-held,",
+    );
+    assert_bad_input(
+        &s.run(&["plan", "--procedure", "dunelm", "--event", "conference=2026-12-11"]),
+        "unknown procedure 'dunelm': use one of bedford-central-beds, city-and-hackney, durham, kent, oxfordshire",
+    );
+    assert_bad_input(
+        &s.run(&["plan", "--procedure", "durham", "--event", "conference"]),
+        "should be NAME=YYYY-MM-DD",
+    );
+    assert_bad_input(
+        &s.run(&[
+            "plan",
+            "--procedure",
+            "durham",
+            "--event",
+            "conference=2026-12-11",
+            "--extend",
+            "acknowledge=2027-01-31",
+        ]),
+        "allows no extension of 'acknowledge' (it allows none)",
+    );
+}
+
+#[test]
+fn procedures_list_and_show_are_readable() {
+    let s = Sandbox::new();
+    let o = s.run(&["procedures", "list"]);
+    let out = stdout(&o);
+    assert_eq!(out.lines().count(), 6, "{out}");
+    assert!(out.contains("kent                   england-and-wales       2      5        11  Kent Safeguarding Children Multi-Agency Partnership"), "{out}");
+    let o = s.run(&["procedures", "show", "city-and-hackney"]);
+    let out = stdout(&o);
+    assert!(
+        out.contains("  panel-meeting (step-2): Hold the multi-agency panel meeting"),
+        "{out}"
+    );
+    assert!(
+        out.contains("    rule:   15 working days after step-2-requested"),
+        "{out}"
+    );
+    assert!(
+        out.contains("    whose:  obligation of Head of Safeguarding"),
+        "{out}"
+    );
+    assert!(
+        out.contains("  extension of panel-meeting, decided by Head of Safeguarding"),
+        "{out}"
+    );
+    let o = s.run(&["procedures", "show", "oxfordshire"]);
+    assert!(
+        stdout(&o).contains("none: the document sets no timescales"),
+        "{}",
+        stdout(&o)
+    );
+    let v = json(&s.run(&["procedures", "show", "kent", "--json"]));
+    assert!(!v["tracks"][0]["referred_to"].as_str().unwrap().is_empty());
+    assert_eq!(v["deadlines"].as_array().unwrap().len(), 11);
+}
+
+#[test]
+fn procedures_check_names_file_line_and_column_and_exits_non_zero() {
+    let s = Sandbox::new();
+    let good = s.path("good.toml");
+    std::fs::write(
+        &good,
+        "extends = \"durham\"\n[deadlines.acknowledge]\ncount = 2\n",
+    )
+    .unwrap();
+    let o = s.run(&["procedures", "check", good.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("ok  durham"), "{}", stdout(&o));
+    let bad = s.path("bad.toml");
+    std::fs::write(
+        &bad,
+        "extends = \"durham\"\n[deadlines.acknowledge]\ncount = 0\n",
+    )
+    .unwrap();
+    let o = s.run(&["procedures", "check", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(
+        err.contains(&format!(
+            "{}:3:9: deadline 'acknowledge' count must be positive, got 0",
+            bad.display()
+        )),
+        "{err}"
+    );
+    assert!(err.contains("help: a timescale counts forward"), "{err}");
+    let o = s.run(&["procedures", "check"]);
+    assert!(o.status.success());
+    assert_eq!(stdout(&o).lines().count(), 5);
+}
+
+#[test]
+fn an_invalid_local_procedure_stops_every_command_that_needs_procedures() {
+    let s = Sandbox::new();
+    let dir = s.path("procedures");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(
+        dir.join("x.toml"),
+        "extends = \"durham\"\n[roles]\nchiar = \"Chair\"\n",
+    )
+    .unwrap();
+    s.config(&format!(
+        "[procedures]\nlocal_dir = {:?}\n",
+        dir.to_str().unwrap()
+    ));
+    let o = s.run(&["procedures", "list"]);
+    assert_eq!(o.status.code(), Some(78));
+    assert!(
+        stderr(&o).contains("1 problem in the procedure files:"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(
+        stderr(&o).contains("x.toml:3:9: role 'chiar' is not a role of procedure 'durham'"),
+        "{}",
+        stderr(&o)
+    );
 }
