@@ -10,7 +10,7 @@
 //!   due day), overdue by N working days (an obligation), or closed N working days ago (a window
 //!   nobody acted in, which proposes the complaint for closure).
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
@@ -169,11 +169,11 @@ pub fn derive(
     let Some(first) = &track.first_stage else {
         return Ok(plan);
     };
-    let on_track = reachable(procedure, first);
+    let reached = stages_reached(procedure, first, facts);
     for def in procedure
         .deadlines
         .iter()
-        .filter(|d| on_track.contains(&d.stage))
+        .filter(|d| reached.contains(&d.stage))
     {
         let Some(&from_date) = facts.events.get(&def.from).and_then(|d| d.last()) else {
             continue;
@@ -247,16 +247,43 @@ pub fn derive(
     Ok(plan)
 }
 
-/// The stages reachable from `first`, itself included.
-fn reachable(procedure: &Procedure, first: &str) -> BTreeSet<String> {
-    let mut seen = BTreeSet::new();
-    let mut queue = VecDeque::from([first.to_string()]);
-    while let Some(s) = queue.pop_front() {
-        if let (true, Some(stage)) = (seen.insert(s.clone()), procedure.stage(&s)) {
-            queue.extend(stage.next.values().cloned());
+/// The stages a complaint on a track starting at `first` has reached, given its events: the
+/// first stage, then each stage an event moved it to, taking the events in date order (on one
+/// day, in the order of the stages that record them). A deadline of a stage not reached does not
+/// apply yet, even when its anchor has happened (Kent's Review Panel counts from the Stage 3
+/// letter, but only once the matter is referred to the panel).
+pub fn stages_reached(procedure: &Procedure, first: &str, facts: &Facts) -> BTreeSet<String> {
+    let stage_index = |event: &str| {
+        procedure
+            .stages
+            .iter()
+            .position(|s| s.events.iter().any(|e| e == event))
+            .unwrap_or(usize::MAX)
+    };
+    let mut ordered: Vec<(NaiveDate, usize, &str)> = facts
+        .events
+        .iter()
+        .flat_map(|(name, dates)| dates.iter().map(move |d| (*d, name.as_str())))
+        .map(|(d, name)| (d, stage_index(name), name))
+        .collect();
+    ordered.sort();
+    let mut reached = BTreeSet::from([first.to_string()]);
+    let mut current = Some(first.to_string());
+    for (_, _, event) in ordered {
+        let next = current
+            .as_deref()
+            .and_then(|s| procedure.stage(s))
+            .and_then(|s| s.next.get(event));
+        if let Some(to) = next {
+            if to == crate::procedure::CLOSED {
+                current = None;
+            } else {
+                reached.insert(to.clone());
+                current = Some(to.clone());
+            }
         }
     }
-    seen
+    reached
 }
 
 /// Refuses facts the procedure cannot have: unknown names, impossible dates, discretion it

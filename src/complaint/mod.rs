@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::NaiveDate;
 use serde::Serialize;
 
-pub use derive::{derive, Derived, Plan, Status};
+pub use derive::{derive, stages_reached, Derived, FactsError, Plan, Status};
 
 /// An extension of a deadline, as the procedure's discretion allows.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

@@ -127,7 +127,7 @@ fn durham_main_path_through_all_three_stages() {
 }
 
 #[test]
-fn durham_panel_that_meets_again_restarts_its_letter_and_a_closed_window_proposes_closure() {
+fn durham_panel_that_meets_again_restarts_its_letter_and_closed_windows() {
     let mut f = facts(&[
         ("conference", "2026-12-04"),
         ("concerns-received", "2026-12-17"),
@@ -155,12 +155,13 @@ fn durham_panel_that_meets_again_restarts_its_letter_and_a_closed_window_propose
         ("concerns-received", "2026-12-17"),
     ]);
     let p = plan("durham", &f, Some("2027-01-20"));
-    // The Stage 2 window closed Thu 14 Jan: 15, 18, 19, 20 Jan since.
+    // The Stage 2 window closed Thu 14 Jan: 15, 18, 19, 20 Jan since. Stage 1 may not have ended
+    // by then, so its closing only tells the owner.
     assert_eq!(
         status(&p, "request-stage-2"),
         &Status::Closed {
             working_days_since: 4,
-            on_expiry: OnExpiry::ProposeClosure
+            on_expiry: OnExpiry::Notify
         }
     );
     // And the acknowledgement, due Tue 22 Dec, was never sent: 23, 24, 29, 30, 31 Dec, 4-8,
@@ -446,6 +447,37 @@ fn kent_representation_through_all_four_stages_and_the_review_conference() {
             working_days_left: 0
         }
     );
+}
+
+#[test]
+fn kent_representation_window_closing_proposes_closure_and_later_stages_wait_their_turn() {
+    let f = facts(&[("conference", "2026-12-09")]);
+    let p = plan("kent", &f, Some("2027-01-05"));
+    // Due Wed 23 Dec; 24, 29, 30, 31 Dec, 4, 5 Jan since.
+    assert_eq!(
+        status(&p, "representation"),
+        &Status::Closed {
+            working_days_since: 6,
+            on_expiry: OnExpiry::ProposeClosure
+        }
+    );
+    // The Stage 1 meeting counts from the conference but belongs to Stage 1, which no
+    // representation has opened: it is not shown.
+    assert_eq!(
+        dues(&p).keys().collect::<Vec<_>>(),
+        ["immediate-resolution", "representation"]
+    );
+
+    // A matter the Assistant Area Director did not refer never reaches the Review Panel.
+    let f = facts(&[
+        ("conference", "2026-12-09"),
+        ("representation-received", "2026-12-22"),
+        ("stage-2-requested", "2027-01-18"),
+        ("stage-3-requested", "2027-02-24"),
+        ("not-referred", "2027-03-03"),
+    ]);
+    let p = plan("kent", &f, Some("2027-03-31"));
+    assert!(!dues(&p).contains_key("review-panel"), "{:?}", dues(&p));
 }
 
 #[test]
