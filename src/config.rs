@@ -32,6 +32,150 @@ pub struct Settings {
     pub calendar: CalendarSettings,
     /// Where local procedures and overrides live.
     pub procedures: ProcedureSettings,
+    /// Where complaints are stored.
+    pub store: StoreSettings,
+    /// The HTTP API.
+    pub api: ApiSettings,
+    /// How deadlines are shown to staff.
+    pub display: DisplaySettings,
+}
+
+/// The `[store]` section.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StoreSettings {
+    /// The state folder: the SQLite database lives here. Default: `$STATE_DIRECTORY` (set by
+    /// systemd's `StateDirectory=`), else `./state`.
+    pub state_dir: PathBuf,
+    /// A database URL that overrides the SQLite file: `postgres://user@host/db` for authorities
+    /// running more than one instance or already running PostgreSQL. Its password is never logged.
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "redacted_opt"
+    )]
+    pub database_url: Option<secrecy::SecretString>,
+}
+
+impl Default for StoreSettings {
+    fn default() -> Self {
+        StoreSettings {
+            state_dir: std::env::var_os("STATE_DIRECTORY")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from("state")),
+            database_url: None,
+        }
+    }
+}
+
+impl PartialEq for StoreSettings {
+    fn eq(&self, other: &Self) -> bool {
+        self.url() == other.url()
+    }
+}
+
+impl StoreSettings {
+    /// The URL to connect to: the configured one, or the SQLite file in the state folder.
+    pub fn url(&self) -> String {
+        use secrecy::ExposeSecret;
+        match &self.database_url {
+            Some(u) => u.expose_secret().to_string(),
+            None => format!(
+                "sqlite://{}",
+                self.state_dir.join("timescales.db").display()
+            ),
+        }
+    }
+}
+
+/// One API client's token.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenSettings {
+    /// Who holds it (the case-management system's name), for the audit log.
+    pub name: String,
+    /// The bearer token. Never logged; `config check` shows it redacted.
+    #[serde(serialize_with = "redacted")]
+    pub token: secrecy::SecretString,
+    /// What it may do: `read`, `write`, or both.
+    pub scopes: Vec<Scope>,
+}
+
+impl PartialEq for TokenSettings {
+    fn eq(&self, other: &Self) -> bool {
+        use secrecy::ExposeSecret;
+        self.name == other.name
+            && self.scopes == other.scopes
+            && self.token.expose_secret() == other.token.expose_secret()
+    }
+}
+
+fn redacted<S: serde::Serializer>(_: &secrecy::SecretString, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str("(redacted)")
+}
+
+fn redacted_opt<S: serde::Serializer>(
+    v: &Option<secrecy::SecretString>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(_) => s.serialize_str("(redacted)"),
+        None => s.serialize_none(),
+    }
+}
+
+/// What an API token may do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Scope {
+    /// Read complaints and deadlines.
+    Read,
+    /// Open complaints and record what happens to them.
+    Write,
+}
+
+/// The `[api]` section.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ApiSettings {
+    /// Address to listen on. Loopback by default: put a TLS-terminating proxy in front to serve
+    /// other machines.
+    pub listen: String,
+    /// Tokens written in the config (prefer `tokens_file`, or systemd credentials).
+    pub tokens: Vec<TokenSettings>,
+    /// A TOML file of `[[tokens]]` entries, kept out of the main config. When
+    /// `$CREDENTIALS_DIRECTORY/api-tokens` exists (systemd `LoadCredential=`), it is read too.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tokens_file: Option<PathBuf>,
+    /// The largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+}
+
+impl Default for ApiSettings {
+    fn default() -> Self {
+        ApiSettings {
+            listen: "127.0.0.1:8480".into(),
+            tokens: Vec::new(),
+            tokens_file: None,
+            max_body_bytes: 64 * 1024,
+        }
+    }
+}
+
+/// The `[display]` section.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DisplaySettings {
+    /// An open deadline due within this many working days shows amber (red once overdue, green
+    /// otherwise).
+    pub amber_within_working_days: i64,
+}
+
+impl Default for DisplaySettings {
+    fn default() -> Self {
+        DisplaySettings {
+            amber_within_working_days: 2,
+        }
+    }
 }
 
 /// The `[procedures]` section.

@@ -1,3 +1,5 @@
+//! Drop-in folders and fingerprints of what was read from them.
+//!
 //! Drop-in folders: the administrator puts files in a folder (newer holiday data, local
 //! procedures) and they are read in name order at start-up, so the order is predictable and a
 //! later file wins.
@@ -19,4 +21,30 @@ pub fn files_with_extension(dir: &Path, ext: &str) -> io::Result<Vec<PathBuf>> {
         .collect();
     files.sort();
     Ok(files)
+}
+
+/// FNV-1a, 64-bit: a stable fingerprint of what was read (unlike `std`'s hasher, the same bytes
+/// give the same value in every build), to notice when shipped or dropped-in data has changed.
+#[derive(Clone, Copy, Debug)]
+pub struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Fnv {
+    /// Adds bytes, with a separator so that ("ab", "c") and ("a", "bc") differ.
+    pub fn write(&mut self, bytes: &[u8]) {
+        for b in bytes.iter().chain(std::iter::once(&0xff)) {
+            self.0 ^= u64::from(*b);
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+
+    /// The fingerprint so far.
+    pub fn finish(&self) -> u64 {
+        self.0
+    }
 }

@@ -18,6 +18,9 @@
 //!   outcomes, discretion, and every timescale with the sentence it comes from.
 //! - [`complaint`]: a complaint's facts and the deadlines they give: a pure function of facts,
 //!   procedure and calendar.
+//! - [`store`]: the durable store, SQLite or PostgreSQL, one transaction per write.
+//! - [`lifecycle`]: what staff do to a complaint (open, record, extend, close...), checked against
+//!   the procedure and written through the store in one transaction.
 //! - [`clock`]: the injected clock; domain code takes `today` or `now` as an argument.
 //! - [`config`]: the typed settings tree, loaded in layers.
 //! - [`folder`]: reading the administrator's drop-in folders in a predictable order.
@@ -34,5 +37,7 @@ pub mod complaint;
 pub mod config;
 pub mod deadline;
 pub mod folder;
+pub mod lifecycle;
 pub mod procedure;
+pub mod store;
 pub mod telemetry;

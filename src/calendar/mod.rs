@@ -496,6 +496,23 @@ impl Calendars {
         &self.calendars[division.index()]
     }
 
+    /// A fingerprint of every non-working day of every division (date, name, kind): it changes
+    /// when holiday data or closures change, so stored deadlines know to be recomputed.
+    pub fn fingerprint(&self) -> u64 {
+        let mut h = crate::folder::Fnv::default();
+        for cal in &self.calendars {
+            h.write(cal.division.key().as_bytes());
+            for (date, days) in &cal.days_off {
+                h.write(date.to_string().as_bytes());
+                for d in days {
+                    h.write(d.name.as_bytes());
+                    h.write(&[d.kind as u8]);
+                }
+            }
+        }
+        h.finish()
+    }
+
     /// The official files in force, oldest first.
     pub fn sources(&self) -> &[String] {
         &self.sources

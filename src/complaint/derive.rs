@@ -80,6 +80,9 @@ pub struct Derived {
     /// An extension in force.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub extension: Option<Extension>,
+    /// The day it was met, when it has been.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub met_on: Option<NaiveDate>,
     /// A late acceptance in force.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub late_acceptance: Option<LateAcceptance>,
@@ -236,6 +239,7 @@ pub fn derive(
             due,
             due_instant: due_instant(due, procedure.time_zone),
             extension,
+            met_on,
             late_acceptance: facts.late_accepted.get(&def.id).cloned(),
             skipped: explanation.skipped,
             uses_computed_years: explanation.uses_computed_years,

@@ -1,0 +1,1328 @@
+//! What staff do to a complaint, written through the store: open it, record events and
+//! outcomes, extend a deadline, accept something late, correct a date, close and reopen.
+//!
+//! Every command is checked against the procedure inside the store's transaction, on the log it
+//! has just read, and writes the new log entries, the complaint's new state, its re-derived
+//! deadlines and an audit line together, or nothing. Deadlines are never typed in: they come from
+//! [`crate::complaint::derive`], the same function as the planner's.
+
+mod replay;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::calendar::Calendars;
+use crate::clock::Clock;
+use crate::complaint::{derive, Derived, Status};
+use crate::procedure::{DiscretionKind, Kind, Procedure, Procedures, CONFERENCE};
+use crate::store::{
+    AuditRow, Change, ComplaintRow, ComplaintState, DeadlineRow, EntryRow, ListFilter, NewAudit,
+    NewComplaint, NewEntry, PendingRow, Store, StoreError, UpdateError,
+};
+
+pub use replay::{kind, replay, status, Replayed};
+
+/// The longest note accepted. Notes are for a line of context; they must hold no personal data.
+pub const MAX_NOTE: usize = 500;
+
+/// Why a command was refused or failed. Each names the field and the bad value.
+#[derive(Debug, thiserror::Error)]
+pub enum LifecycleError {
+    /// A value that cannot be used (unknown procedure or event, a date in the future, ...).
+    #[error("{message}")]
+    Invalid {
+        /// The field at fault, as named in the API.
+        field: &'static str,
+        /// What is wrong and what would be right.
+        message: String,
+    },
+    /// A command the complaint's state does not allow now (closed, nothing to reopen).
+    #[error("{0}")]
+    Conflict(String),
+    /// No complaint has that reference.
+    #[error("no complaint has reference '{0}'")]
+    NotFound(String),
+    /// The reference is taken.
+    #[error("a complaint with reference '{0}' already exists")]
+    Duplicate(String),
+    /// The store failed.
+    #[error(transparent)]
+    Store(StoreError),
+}
+
+impl From<StoreError> for LifecycleError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound(r) => LifecycleError::NotFound(r),
+            StoreError::Duplicate(r) => LifecycleError::Duplicate(r),
+            other => LifecycleError::Store(other),
+        }
+    }
+}
+
+impl From<UpdateError<LifecycleError>> for LifecycleError {
+    fn from(e: UpdateError<LifecycleError>) -> Self {
+        match e {
+            UpdateError::Rejected(e) => e,
+            UpdateError::Store(e) => e.into(),
+        }
+    }
+}
+
+fn invalid(field: &'static str, message: impl Into<String>) -> LifecycleError {
+    LifecycleError::Invalid {
+        field,
+        message: message.into(),
+    }
+}
+
+/// `open`: a new complaint.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct OpenComplaint {
+    /// The complaint's reference in the case system (no names).
+    pub reference: String,
+    /// The procedure's id.
+    pub procedure: String,
+    /// The track; default the procedure's first followed track.
+    #[serde(default)]
+    pub track: Option<String>,
+    /// Who complains: child, child-representative, parent or carer.
+    pub complainant_role: String,
+    /// The date of the conference complained about.
+    pub conference_date: NaiveDate,
+    /// initial or review.
+    #[serde(default = "default_conference_type")]
+    pub conference_type: String,
+    /// An out-of-scope matter: the complaint is recorded as referred to where it belongs.
+    #[serde(default)]
+    pub out_of_scope: Option<String>,
+    /// Who records it (a role or job title).
+    pub recorded_by: String,
+    /// A line of context; no personal data.
+    #[serde(default)]
+    pub note: String,
+}
+
+fn default_conference_type() -> String {
+    "initial".into()
+}
+
+/// `event`, `outcome`: something happened on a date.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Record {
+    /// The event or outcome id.
+    pub name: String,
+    /// When it happened.
+    pub date: NaiveDate,
+    /// Who records it.
+    pub recorded_by: String,
+    /// A line of context; no personal data.
+    #[serde(default)]
+    pub note: String,
+}
+
+/// `extend`: a deadline's new due date, where the procedure allows.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Extend {
+    /// The deadline's id.
+    pub deadline: String,
+    /// The new due date.
+    pub to: NaiveDate,
+    /// Who agreed it.
+    pub agreed_by: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// `accept-late`: a complainant's late action accepted out of time, where the procedure allows.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct AcceptLate {
+    /// The window's id.
+    pub deadline: String,
+    /// Who accepted it.
+    pub accepted_by: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// `correct`: an earlier event's date was wrong.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Correct {
+    /// The log entry's id (from `show`).
+    pub entry: i64,
+    /// The right date.
+    pub date: NaiveDate,
+    /// Who corrects it.
+    pub recorded_by: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// `close`, `reopen`.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Decision {
+    /// Who decides.
+    pub recorded_by: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// Red, amber or green, as staff expect; none for what is met or closed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Rag {
+    /// Overdue.
+    Red,
+    /// Due within the configured number of working days.
+    Amber,
+    /// Open, with time in hand.
+    Green,
+    /// Met, or a window that closed.
+    None,
+}
+
+/// A deadline as `show` presents it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DeadlineView {
+    #[serde(flatten)]
+    pub derived: Derived,
+    /// Its colour.
+    pub rag: Rag,
+}
+
+/// A complaint as `show` presents it: the record, the timeline, the deadlines as of today.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ComplaintView {
+    #[serde(flatten)]
+    pub complaint: ComplaintRow,
+    /// The date statuses are judged on.
+    pub as_of: NaiveDate,
+    /// The log, oldest first.
+    pub timeline: Vec<EntryRow>,
+    /// Every deadline the log has started, in the procedure's order.
+    pub deadlines: Vec<DeadlineView>,
+}
+
+/// One row of `list`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ListItem {
+    #[serde(flatten)]
+    pub complaint: ComplaintRow,
+    /// The earliest pending deadline.
+    pub next_due: Option<DeadlineRow>,
+    /// Obligations past their due date and not met.
+    pub overdue: usize,
+}
+
+/// `list` filters, as the CLI and API take them.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    /// Include closed and referred complaints.
+    #[serde(default)]
+    pub all: bool,
+    /// Only those with an overdue obligation.
+    #[serde(default)]
+    pub overdue: bool,
+    /// Only those with a deadline due within this many working days (or overdue).
+    #[serde(default)]
+    pub due_within: Option<u32>,
+    /// Only this procedure.
+    #[serde(default)]
+    pub procedure: Option<String>,
+    /// Only this stage.
+    #[serde(default)]
+    pub stage: Option<String>,
+    /// Only those with a pending deadline owned by this role.
+    #[serde(default)]
+    pub owner: Option<String>,
+    /// At most this many.
+    #[serde(default)]
+    pub limit: Option<u32>,
+}
+
+/// The service: the store, the procedures and calendars in force, and the clock.
+#[derive(Clone)]
+pub struct Lifecycle {
+    store: Store,
+    procedures: Arc<Procedures>,
+    calendars: Arc<Calendars>,
+    clock: Arc<dyn Clock>,
+    amber_within: i64,
+}
+
+impl Lifecycle {
+    /// The service over `store`.
+    pub fn new(
+        store: Store,
+        procedures: Arc<Procedures>,
+        calendars: Arc<Calendars>,
+        clock: Arc<dyn Clock>,
+        amber_within: i64,
+    ) -> Self {
+        Lifecycle {
+            store,
+            procedures,
+            calendars,
+            clock,
+            amber_within,
+        }
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The procedures in force.
+    pub fn procedures(&self) -> &Procedures {
+        &self.procedures
+    }
+
+    fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    fn today(&self, procedure: &Procedure) -> NaiveDate {
+        self.clock.today(procedure.time_zone)
+    }
+
+    fn procedure(&self, id: &str) -> Result<&Procedure, LifecycleError> {
+        self.procedures.get(id).map(|p| p.as_ref()).ok_or_else(|| {
+            invalid(
+                "procedure",
+                format!(
+                    "unknown procedure '{id}': use one of {}",
+                    self.procedures.ids().join(", ")
+                ),
+            )
+        })
+    }
+
+    /// Opens a complaint, with eligibility checked. An out-of-scope matter, or a track handled by
+    /// another procedure, is recorded and at once referred.
+    pub async fn open(&self, cmd: OpenComplaint) -> Result<ComplaintView, LifecycleError> {
+        let p = self.procedure(&cmd.procedure)?;
+        check_text("reference", &cmd.reference, 64)?;
+        if !cmd
+            .reference
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_/.".contains(c))
+        {
+            return Err(invalid(
+                "reference",
+                format!("reference '{}' may hold letters, digits and - _ / . only: it is the case system's reference, never a name", cmd.reference),
+            ));
+        }
+        check_text("recorded_by", &cmd.recorded_by, 100)?;
+        check_note(&cmd.note)?;
+        let track = match &cmd.track {
+            Some(t) => p.track(t).ok_or_else(|| {
+                invalid(
+                    "track",
+                    format!(
+                        "procedure '{}' has no track '{t}': use one of {}",
+                        p.id,
+                        ids(p.tracks.iter().map(|t| &t.id))
+                    ),
+                )
+            })?,
+            None => p
+                .tracks
+                .iter()
+                .find(|t| t.first_stage.is_some())
+                .unwrap_or(&p.tracks[0]),
+        };
+        let role = cmd
+            .complainant_role
+            .parse::<crate::procedure::ComplainantRole>()
+            .map_err(|m| invalid("complainant_role", m))?;
+        if !p.complainants.iter().any(|c| c.role == role) {
+            return Err(invalid(
+                "complainant_role",
+                format!(
+                    "procedure '{}' does not take complaints from a {}: it names {}",
+                    p.id,
+                    role.key(),
+                    ids(p.complainants.iter().map(|c| c.role.key()))
+                ),
+            ));
+        }
+        if !["initial", "review"].contains(&cmd.conference_type.as_str()) {
+            return Err(invalid(
+                "conference_type",
+                format!(
+                    "conference type '{}': expected initial or review",
+                    cmd.conference_type
+                ),
+            ));
+        }
+        let today = self.today(p);
+        if cmd.conference_date > today {
+            return Err(invalid(
+                "conference_date",
+                format!(
+                    "conference date {} is in the future (today is {today})",
+                    cmd.conference_date
+                ),
+            ));
+        }
+        let referral = match &cmd.out_of_scope {
+            Some(o) => Some(
+                p.out_of_scope
+                    .iter()
+                    .find(|x| &x.id == o)
+                    .map(|x| x.referred_to.clone())
+                    .ok_or_else(|| {
+                        invalid(
+                            "out_of_scope",
+                            format!(
+                                "procedure '{}' has no out-of-scope matter '{o}': use one of {}",
+                                p.id,
+                                ids(p.out_of_scope.iter().map(|x| &x.id))
+                            ),
+                        )
+                    })?,
+            ),
+            None => None,
+        };
+        let new = NewComplaint {
+            reference: cmd.reference.clone(),
+            procedure: p.id.clone(),
+            track: track.id.clone(),
+            complainant_role: role.key().to_string(),
+            conference_date: cmd.conference_date,
+            conference_type: cmd.conference_type.clone(),
+        };
+        let mut entries = vec![NewEntry {
+            kind: kind::EVENT.into(),
+            name: CONFERENCE.into(),
+            effective_date: cmd.conference_date,
+            new_date: None,
+            corrects: None,
+            recorded_by: cmd.recorded_by.clone(),
+            note: cmd.note.clone(),
+        }];
+        if let Some(to) = &referral {
+            entries.push(NewEntry {
+                kind: kind::REFERRED.into(),
+                name: cmd.out_of_scope.clone().unwrap_or_default(),
+                effective_date: today,
+                new_date: None,
+                corrects: None,
+                recorded_by: cmd.recorded_by.clone(),
+                note: to.clone(),
+            });
+        }
+        let now = self.now();
+        let row = provisional_row(&new, now);
+        let rows = as_rows(&entries, now);
+        let state = self.evaluate(p, &row, &rows, today)?;
+        let audit = vec![NewAudit {
+            actor: cmd.recorded_by.clone(),
+            action: "open".into(),
+            detail: format!(
+                "opened under {} ({}), conference {}{}",
+                p.id,
+                track.id,
+                cmd.conference_date,
+                referral
+                    .as_ref()
+                    .map(|r| format!("; referred to {r}"))
+                    .unwrap_or_default()
+            ),
+        }];
+        let change = Change {
+            entries,
+            state: state.0,
+            deadlines: state.1,
+            audit,
+        };
+        self.store.insert(&new, &change, now).await?;
+        self.show(&cmd.reference).await
+    }
+
+    /// Records an event the current stage allows.
+    pub async fn record_event(
+        &self,
+        reference: &str,
+        cmd: Record,
+    ) -> Result<ComplaintView, LifecycleError> {
+        self.change(
+            reference,
+            &cmd.recorded_by.clone(),
+            move |p, row, r, today| {
+                check_writable(row, r)?;
+                let stage = r.stage.as_deref().and_then(|s| p.stage(s)).ok_or_else(|| {
+                    LifecycleError::Conflict(format!(
+                        "complaint '{}' has no current stage",
+                        row.reference
+                    ))
+                })?;
+                if !stage.events.iter().any(|e| e == &cmd.name) {
+                    let field_msg = if p.events.contains_key(&cmd.name) {
+                        format!(
+                            "event '{}' cannot be recorded in {} ('{}'): use one of {}",
+                            cmd.name,
+                            stage.id,
+                            stage.name,
+                            ids(stage.events.iter())
+                        )
+                    } else {
+                        format!(
+                            "procedure '{}' has no event '{}': this stage records {}",
+                            p.id,
+                            cmd.name,
+                            ids(stage.events.iter())
+                        )
+                    };
+                    return Err(invalid("name", field_msg));
+                }
+                check_date("date", cmd.date, row.conference_date, today)?;
+                check_text("recorded_by", &cmd.recorded_by, 100)?;
+                check_note(&cmd.note)?;
+                Ok((
+                    vec![entry(
+                        kind::EVENT,
+                        &cmd.name,
+                        cmd.date,
+                        None,
+                        None,
+                        &cmd.recorded_by,
+                        &cmd.note,
+                    )],
+                    NewAudit {
+                        actor: cmd.recorded_by.clone(),
+                        action: "event".into(),
+                        detail: format!("{} on {}", cmd.name, cmd.date),
+                    },
+                ))
+            },
+        )
+        .await
+    }
+
+    /// Records an outcome the current stage can end with.
+    pub async fn record_outcome(
+        &self,
+        reference: &str,
+        cmd: Record,
+    ) -> Result<ComplaintView, LifecycleError> {
+        self.change(
+            reference,
+            &cmd.recorded_by.clone(),
+            move |p, row, r, today| {
+                check_writable(row, r)?;
+                let stage = r.stage.as_deref().and_then(|s| p.stage(s)).ok_or_else(|| {
+                    LifecycleError::Conflict(format!(
+                        "complaint '{}' has no current stage",
+                        row.reference
+                    ))
+                })?;
+                if !stage.outcomes.iter().any(|o| o == &cmd.name) {
+                    return Err(invalid(
+                        "name",
+                        format!(
+                            "outcome '{}' is not one {} can end with: use one of {}",
+                            cmd.name,
+                            stage.id,
+                            ids(stage.outcomes.iter())
+                        ),
+                    ));
+                }
+                check_date("date", cmd.date, row.conference_date, today)?;
+                check_text("recorded_by", &cmd.recorded_by, 100)?;
+                check_note(&cmd.note)?;
+                Ok((
+                    vec![entry(
+                        kind::OUTCOME,
+                        &cmd.name,
+                        cmd.date,
+                        None,
+                        None,
+                        &cmd.recorded_by,
+                        &cmd.note,
+                    )],
+                    NewAudit {
+                        actor: cmd.recorded_by.clone(),
+                        action: "outcome".into(),
+                        detail: format!("{} on {}", cmd.name, cmd.date),
+                    },
+                ))
+            },
+        )
+        .await
+    }
+
+    /// Extends an obligation where the procedure's discretion allows.
+    pub async fn extend(
+        &self,
+        reference: &str,
+        cmd: Extend,
+    ) -> Result<ComplaintView, LifecycleError> {
+        let calendars = self.calendars.clone();
+        self.change(
+            reference,
+            &cmd.agreed_by.clone(),
+            move |p, row, r, today| {
+                check_writable(row, r)?;
+                check_text("agreed_by", &cmd.agreed_by, 100)?;
+                check_text("reason", &cmd.reason, MAX_NOTE)?;
+                let def = p.deadline(&cmd.deadline).ok_or_else(|| {
+                    invalid(
+                        "deadline",
+                        format!("procedure '{}' has no deadline '{}'", p.id, cmd.deadline),
+                    )
+                })?;
+                if def.kind != Kind::Obligation
+                    || p.discretion_for(DiscretionKind::Extension, &def.id)
+                        .is_none()
+                {
+                    return Err(invalid(
+                        "deadline",
+                        format!("procedure '{}' allows no extension of '{}'", p.id, def.id),
+                    ));
+                }
+                let plan = derive(p, &r.facts, &calendars, Some(today))
+                    .map_err(|e| invalid("deadline", e.to_string()))?;
+                let current = plan
+                    .deadlines
+                    .iter()
+                    .find(|d| d.id == def.id)
+                    .ok_or_else(|| {
+                        LifecycleError::Conflict(format!(
+                            "deadline '{}' has not started on complaint '{}'",
+                            def.id, row.reference
+                        ))
+                    })?;
+                if cmd.to <= current.due {
+                    return Err(invalid(
+                        "to",
+                        format!(
+                            "the new date {} is not after the current due date {}",
+                            cmd.to, current.due
+                        ),
+                    ));
+                }
+                Ok((
+                    vec![entry(
+                        kind::EXTENSION,
+                        &def.id,
+                        today,
+                        Some(cmd.to),
+                        None,
+                        &cmd.agreed_by,
+                        &cmd.reason,
+                    )],
+                    NewAudit {
+                        actor: cmd.agreed_by.clone(),
+                        action: "extend".into(),
+                        detail: format!(
+                            "{} extended from {} to {}: {}",
+                            def.id, current.due, cmd.to, cmd.reason
+                        ),
+                    },
+                ))
+            },
+        )
+        .await
+    }
+
+    /// Accepts a complainant's late action on a window where the procedure allows.
+    pub async fn accept_late(
+        &self,
+        reference: &str,
+        cmd: AcceptLate,
+    ) -> Result<ComplaintView, LifecycleError> {
+        self.change(
+            reference,
+            &cmd.accepted_by.clone(),
+            move |p, row, r, today| {
+                check_writable(row, r)?;
+                check_text("accepted_by", &cmd.accepted_by, 100)?;
+                check_text("reason", &cmd.reason, MAX_NOTE)?;
+                let def = p.deadline(&cmd.deadline).ok_or_else(|| {
+                    invalid(
+                        "deadline",
+                        format!("procedure '{}' has no deadline '{}'", p.id, cmd.deadline),
+                    )
+                })?;
+                if p.discretion_for(DiscretionKind::LateAcceptance, &def.id)
+                    .is_none()
+                {
+                    return Err(invalid(
+                        "deadline",
+                        format!(
+                            "procedure '{}' allows no late acceptance for '{}'",
+                            p.id, def.id
+                        ),
+                    ));
+                }
+                Ok((
+                    vec![entry(
+                        kind::LATE_ACCEPTANCE,
+                        &def.id,
+                        today,
+                        None,
+                        None,
+                        &cmd.accepted_by,
+                        &cmd.reason,
+                    )],
+                    NewAudit {
+                        actor: cmd.accepted_by.clone(),
+                        action: "accept-late".into(),
+                        detail: format!("{} accepted out of time: {}", def.id, cmd.reason),
+                    },
+                ))
+            },
+        )
+        .await
+    }
+
+    /// Corrects the date of an earlier event; every deadline is re-derived.
+    pub async fn correct(
+        &self,
+        reference: &str,
+        cmd: Correct,
+    ) -> Result<ComplaintView, LifecycleError> {
+        self.change(
+            reference,
+            &cmd.recorded_by.clone(),
+            move |_p, row, r, today| {
+                check_text("recorded_by", &cmd.recorded_by, 100)?;
+                check_text("reason", &cmd.reason, MAX_NOTE)?;
+                let Some(old) = r.dates.get(&cmd.entry).copied() else {
+                    return Err(invalid(
+                        "entry",
+                        format!(
+                            "complaint '{}' has no event entry {}",
+                            row.reference, cmd.entry
+                        ),
+                    ));
+                };
+                check_date("date", cmd.date, row.conference_date, today)?;
+                Ok((
+                    vec![entry(
+                        kind::CORRECTION,
+                        "date",
+                        today,
+                        Some(cmd.date),
+                        Some(cmd.entry),
+                        &cmd.recorded_by,
+                        &cmd.reason,
+                    )],
+                    NewAudit {
+                        actor: cmd.recorded_by.clone(),
+                        action: "correct".into(),
+                        detail: format!(
+                            "entry {} date {} corrected to {}: {}",
+                            cmd.entry, old, cmd.date, cmd.reason
+                        ),
+                    },
+                ))
+            },
+        )
+        .await
+    }
+
+    /// Closes the complaint.
+    pub async fn close(
+        &self,
+        reference: &str,
+        cmd: Decision,
+    ) -> Result<ComplaintView, LifecycleError> {
+        self.change(
+            reference,
+            &cmd.recorded_by.clone(),
+            move |_p, row, r, today| {
+                if r.status == status::CLOSED || r.status == status::REFERRED {
+                    return Err(LifecycleError::Conflict(format!(
+                        "complaint '{}' is already {}",
+                        row.reference, r.status
+                    )));
+                }
+                check_text("recorded_by", &cmd.recorded_by, 100)?;
+                check_text("reason", &cmd.reason, MAX_NOTE)?;
+                Ok((
+                    vec![entry(
+                        kind::CLOSE,
+                        "close",
+                        today,
+                        None,
+                        None,
+                        &cmd.recorded_by,
+                        &cmd.reason,
+                    )],
+                    NewAudit {
+                        actor: cmd.recorded_by.clone(),
+                        action: "close".into(),
+                        detail: cmd.reason.clone(),
+                    },
+                ))
+            },
+        )
+        .await
+    }
+
+    /// Reopens a closed complaint where its latest outcome allows (a panel with insufficient
+    /// information meets again).
+    pub async fn reopen(
+        &self,
+        reference: &str,
+        cmd: Decision,
+    ) -> Result<ComplaintView, LifecycleError> {
+        self.change(reference, &cmd.recorded_by.clone(), move |p, row, r, today| {
+            let reopens = r.outcome.as_ref().and_then(|o| p.outcomes.get(o)).and_then(|o| o.reopens.clone());
+            let Some(stage) = reopens else {
+                return Err(LifecycleError::Conflict(format!(
+                    "procedure '{}' allows reopening only after an outcome that sends the complaint back ({}); complaint '{}' has {}",
+                    p.id,
+                    ids(p.outcomes.iter().filter(|(_, o)| o.reopens.is_some()).map(|(k, _)| k)),
+                    row.reference,
+                    r.outcome.as_deref().map(|o| format!("outcome '{o}'")).unwrap_or_else(|| "no outcome".into())
+                )));
+            };
+            if r.status == status::OPEN && r.stage.as_deref() == Some(stage.as_str()) {
+                return Err(LifecycleError::Conflict(format!("complaint '{}' is already open at {stage}", row.reference)));
+            }
+            check_text("recorded_by", &cmd.recorded_by, 100)?;
+            check_text("reason", &cmd.reason, MAX_NOTE)?;
+            Ok((
+                vec![entry(kind::REOPEN, &stage, today, None, None, &cmd.recorded_by, &cmd.reason)],
+                NewAudit { actor: cmd.recorded_by.clone(), action: "reopen".into(), detail: format!("reopened at {stage}: {}", cmd.reason) },
+            ))
+        })
+        .await
+    }
+
+    /// The common path of every change: in one transaction, replay the log, let `rule` check the
+    /// command and say what to append, replay again with it, re-derive the deadlines, and write
+    /// it all with the audit line (naming every deadline that moved).
+    async fn change(
+        &self,
+        reference: &str,
+        _actor: &str,
+        rule: impl FnOnce(
+            &Procedure,
+            &ComplaintRow,
+            &Replayed,
+            NaiveDate,
+        ) -> Result<(Vec<NewEntry>, NewAudit), LifecycleError>,
+    ) -> Result<ComplaintView, LifecycleError> {
+        let now = self.now();
+        let procedures = self.procedures.clone();
+        let this = self.clone();
+        self.store
+            .update(reference, now, move |row, entries, stored| {
+                let p = procedures
+                    .get(&row.procedure)
+                    .map(|p| p.as_ref())
+                    .ok_or_else(|| {
+                        LifecycleError::Conflict(format!(
+                            "complaint '{}' is under procedure '{}', which is no longer in force",
+                            row.reference, row.procedure
+                        ))
+                    })?;
+                let today = this.today(p);
+                let before = replay(p, row, entries);
+                let (new_entries, mut audit) = rule(p, row, &before, today)?;
+                let mut all = entries.to_vec();
+                all.extend(as_rows(&new_entries, now));
+                let (state, deadlines) = this.evaluate(p, row, &all, today)?;
+                let moved = moves(stored, &deadlines);
+                if !moved.is_empty() {
+                    audit.detail = format!("{}; deadlines: {moved}", audit.detail);
+                }
+                Ok((
+                    Change {
+                        entries: new_entries,
+                        state,
+                        deadlines,
+                        audit: vec![audit],
+                    },
+                    (),
+                ))
+            })
+            .await?;
+        self.show(reference).await
+    }
+
+    /// The state and stored deadlines a log gives.
+    fn evaluate(
+        &self,
+        p: &Procedure,
+        row: &ComplaintRow,
+        entries: &[EntryRow],
+        today: NaiveDate,
+    ) -> Result<(ComplaintState, Vec<DeadlineRow>), LifecycleError> {
+        let r = replay(p, row, entries);
+        let plan = derive(p, &r.facts, &self.calendars, None)
+            .map_err(|e| invalid("date", e.to_string()))?;
+        let live = r.status == status::OPEN || r.status == status::PROPOSED_FOR_CLOSURE;
+        let deadlines = plan
+            .deadlines
+            .iter()
+            .map(|d| {
+                let met_on = d.met_on;
+                DeadlineRow {
+                    deadline: d.id.clone(),
+                    kind: match d.kind {
+                        Kind::Obligation => "obligation".into(),
+                        Kind::Window => "window".into(),
+                    },
+                    stage: d.stage.clone(),
+                    owner_role: d.owner_role.clone(),
+                    from_date: d.from_date,
+                    due_date: d.due,
+                    due_at: d.due_instant,
+                    met_on,
+                    state: match (met_on, live) {
+                        (Some(_), _) => "met".into(),
+                        (None, true) => "pending".into(),
+                        (None, false) => "cancelled".into(),
+                    },
+                }
+            })
+            .collect();
+        let _ = today;
+        Ok((
+            ComplaintState {
+                stage: r.stage.clone(),
+                status: r.status.to_string(),
+                outcome: r.outcome.clone(),
+                referred_to: r.referred_to.clone(),
+            },
+            deadlines,
+        ))
+    }
+
+    /// A complaint with its timeline and its deadlines as of today.
+    pub async fn show(&self, reference: &str) -> Result<ComplaintView, LifecycleError> {
+        let snap = self.store.get(reference).await?;
+        let p = self.procedure(&snap.complaint.procedure)?;
+        let today = self.today(p);
+        let r = replay(p, &snap.complaint, &snap.entries);
+        let plan = derive(p, &r.facts, &self.calendars, Some(today))
+            .map_err(|e| invalid("date", e.to_string()))?;
+        let closed = r.status == status::CLOSED || r.status == status::REFERRED;
+        let deadlines = plan
+            .deadlines
+            .into_iter()
+            .map(|d| {
+                let rag = match (&d.status, closed) {
+                    (_, true) => Rag::None,
+                    (Some(Status::Overdue { .. }), _) => Rag::Red,
+                    (Some(Status::Open { working_days_left }), _)
+                        if *working_days_left <= self.amber_within =>
+                    {
+                        Rag::Amber
+                    }
+                    (Some(Status::Open { .. }), _) => Rag::Green,
+                    _ => Rag::None,
+                };
+                DeadlineView { derived: d, rag }
+            })
+            .collect();
+        Ok(ComplaintView {
+            complaint: snap.complaint,
+            as_of: today,
+            timeline: snap.entries,
+            deadlines,
+        })
+    }
+
+    /// A complaint's audit log.
+    pub async fn audit(&self, reference: &str) -> Result<Vec<AuditRow>, LifecycleError> {
+        Ok(self.store.audit(reference).await?)
+    }
+
+    /// Complaints matching the query, each with its next pending deadline and overdue count.
+    pub async fn list(&self, q: &ListQuery) -> Result<Vec<ListItem>, LifecycleError> {
+        let region = q
+            .procedure
+            .as_deref()
+            .map(|id| self.procedure(id).map(|p| (p.region, p.time_zone)))
+            .transpose()?
+            .unwrap_or((
+                crate::calendar::Division::EnglandAndWales,
+                chrono_tz::Europe::London,
+            ));
+        let today = self.clock.today(region.1);
+        let due_by = match q.due_within {
+            Some(n) => Some(
+                self.calendars
+                    .get(region.0)
+                    .add_working_days(today, n, crate::calendar::Trigger::NextWorkingDay)
+                    .map_err(|e| invalid("due_within", e.to_string()))?,
+            ),
+            None => None,
+        };
+        let filter = ListFilter {
+            open_only: !q.all,
+            overdue_before: q.overdue.then_some(today),
+            due_by,
+            procedure: q.procedure.clone(),
+            stage: q.stage.clone(),
+            owner_role: q.owner.clone(),
+            limit: q.limit.map(i64::from),
+        };
+        let rows = self.store.list(&filter).await?;
+        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        let deadlines = self.store.deadlines_of(&ids).await?;
+        Ok(rows
+            .into_iter()
+            .map(|c| {
+                let mine = deadlines
+                    .iter()
+                    .filter(|(id, d)| *id == c.id && d.state == "pending");
+                let next_due = mine
+                    .clone()
+                    .map(|(_, d)| d)
+                    .min_by_key(|d| d.due_date)
+                    .cloned();
+                let overdue = mine
+                    .filter(|(_, d)| d.kind == "obligation" && d.due_date < today)
+                    .count();
+                ListItem {
+                    complaint: c,
+                    next_due,
+                    overdue,
+                }
+            })
+            .collect())
+    }
+
+    /// Every pending deadline due within `working_days` working days of today, or overdue,
+    /// earliest first, on the default calendar.
+    pub async fn due_and_overdue(
+        &self,
+        working_days: u32,
+    ) -> Result<Vec<PendingRow>, LifecycleError> {
+        let today = self.clock.today(chrono_tz::Europe::London);
+        let by = self
+            .calendars
+            .get(crate::calendar::Division::EnglandAndWales)
+            .add_working_days(
+                today,
+                working_days,
+                crate::calendar::Trigger::NextWorkingDay,
+            )
+            .map_err(|e| invalid("working_days", e.to_string()))?;
+        Ok(self.store.pending_due_by(by).await?)
+    }
+
+    /// Re-derives every live complaint's deadlines when the procedures or the holiday data have
+    /// changed since they were derived (a newly announced bank holiday moves open deadlines),
+    /// writing each change to the audit log. Returns how many complaints had deadlines moved.
+    pub async fn recompute_if_changed(&self) -> Result<usize, LifecycleError> {
+        let basis = self.basis();
+        if self.store.meta("basis").await?.as_deref() == Some(basis.as_str()) {
+            return Ok(0);
+        }
+        let mut moved = 0;
+        for reference in self.store.live_references().await? {
+            let now = self.now();
+            let this = self.clone();
+            let changed = self
+                .store
+                .update(&reference, now, move |row, entries, stored| {
+                    let p = this.procedure(&row.procedure)?;
+                    let today = this.today(p);
+                    let (state, deadlines) = this.evaluate(p, row, entries, today)?;
+                    let m = moves(stored, &deadlines);
+                    let audit = if m.is_empty() {
+                        vec![]
+                    } else {
+                        vec![NewAudit {
+                            actor: "timescales".into(),
+                            action: "recompute".into(),
+                            detail: format!("procedures or holidays changed; deadlines: {m}"),
+                        }]
+                    };
+                    let changed = !m.is_empty();
+                    Ok((
+                        Change {
+                            entries: vec![],
+                            state,
+                            deadlines,
+                            audit,
+                        },
+                        changed,
+                    ))
+                })
+                .await?;
+            moved += usize::from(changed);
+        }
+        self.store.set_meta("basis", &basis).await?;
+        if moved > 0 {
+            tracing::info!(
+                complaints = moved,
+                "procedures or holiday data changed: deadlines re-derived"
+            );
+        }
+        Ok(moved)
+    }
+
+    /// Proposes for closure every open complaint with a window that closed before today with
+    /// nobody acting, where the procedure says its closing proposes closure. Staff then confirm
+    /// (close) or record what happened. Returns the references proposed.
+    pub async fn propose_closures(&self) -> Result<Vec<String>, LifecycleError> {
+        let yesterday = self
+            .clock
+            .today(chrono_tz::Europe::London)
+            .pred_opt()
+            .unwrap_or_default();
+        let mut refs: Vec<String> = self
+            .store
+            .pending_due_by(yesterday)
+            .await?
+            .into_iter()
+            .filter(|r| r.kind == "window")
+            .map(|r| r.reference)
+            .collect();
+        refs.dedup();
+        let mut proposed = Vec::new();
+        for reference in refs {
+            let now = self.now();
+            let this = self.clone();
+            let done = self
+                .store
+                .update(&reference, now, move |row, entries, stored| {
+                    let p = this.procedure(&row.procedure)?;
+                    let today = this.today(p);
+                    let r = replay(p, row, entries);
+                    let plan = derive(p, &r.facts, &this.calendars, Some(today))
+                        .map_err(|e| invalid("date", e.to_string()))?;
+                    let closed: Vec<&Derived> = plan
+                        .deadlines
+                        .iter()
+                        .filter(|d| {
+                            matches!(
+                                d.status,
+                                Some(Status::Closed {
+                                    on_expiry: crate::procedure::OnExpiry::ProposeClosure,
+                                    ..
+                                })
+                            )
+                        })
+                        .collect();
+                    if r.status != status::OPEN || closed.is_empty() {
+                        let unchanged = Change {
+                            entries: vec![],
+                            state: ComplaintState {
+                                stage: r.stage.clone(),
+                                status: r.status.to_string(),
+                                outcome: r.outcome.clone(),
+                                referred_to: r.referred_to.clone(),
+                            },
+                            deadlines: stored.to_vec(),
+                            audit: vec![],
+                        };
+                        return Ok((unchanged, false));
+                    }
+                    let names: Vec<&str> = closed.iter().map(|d| d.id.as_str()).collect();
+                    let note = format!("{} closed with no action", names.join(", "));
+                    let new = vec![entry(
+                        kind::PROPOSED_CLOSURE,
+                        names[0],
+                        today,
+                        None,
+                        None,
+                        "timescales",
+                        &note,
+                    )];
+                    let mut all = entries.to_vec();
+                    all.extend(as_rows(&new, now));
+                    let (state, deadlines) = this.evaluate(p, row, &all, today)?;
+                    let audit = vec![NewAudit {
+                        actor: "timescales".into(),
+                        action: "propose-closure".into(),
+                        detail: note,
+                    }];
+                    Ok((
+                        Change {
+                            entries: new,
+                            state,
+                            deadlines,
+                            audit,
+                        },
+                        true,
+                    ))
+                })
+                .await?;
+            if done {
+                proposed.push(reference);
+            }
+        }
+        Ok(proposed)
+    }
+
+    /// A fingerprint of what deadlines are derived from: the procedures and the calendars.
+    pub fn basis(&self) -> String {
+        let mut h = crate::folder::Fnv::default();
+        for p in self.procedures.iter() {
+            h.write(
+                serde_json::to_string(p.as_ref())
+                    .unwrap_or_default()
+                    .as_bytes(),
+            );
+        }
+        h.write(&self.calendars.fingerprint().to_le_bytes());
+        format!("{:016x}", h.finish())
+    }
+}
+
+/// The deadlines that appeared, moved or went, as one line for the audit log.
+fn moves(before: &[DeadlineRow], after: &[DeadlineRow]) -> String {
+    let mut out = Vec::new();
+    for a in after {
+        match before.iter().find(|b| b.deadline == a.deadline) {
+            None => out.push(format!("{} due {} (new)", a.deadline, a.due_date)),
+            Some(b) if b.due_date != a.due_date => out.push(format!(
+                "{} moved {} -> {}",
+                a.deadline, b.due_date, a.due_date
+            )),
+            Some(b) if b.state != a.state => out.push(format!("{} {}", a.deadline, a.state)),
+            _ => {}
+        }
+    }
+    for b in before
+        .iter()
+        .filter(|b| !after.iter().any(|a| a.deadline == b.deadline))
+    {
+        out.push(format!("{} no longer applies", b.deadline));
+    }
+    out.join(", ")
+}
+
+fn check_writable(row: &ComplaintRow, r: &Replayed) -> Result<(), LifecycleError> {
+    match r.status {
+        status::CLOSED => Err(LifecycleError::Conflict(format!(
+            "complaint '{}' is closed: reopen it first, where the procedure allows",
+            row.reference
+        ))),
+        status::REFERRED => Err(LifecycleError::Conflict(format!(
+            "complaint '{}' was referred to {}: nothing more is recorded here",
+            row.reference,
+            r.referred_to.as_deref().unwrap_or("another procedure")
+        ))),
+        _ => Ok(()),
+    }
+}
+
+fn check_date(
+    field: &'static str,
+    date: NaiveDate,
+    conference: NaiveDate,
+    today: NaiveDate,
+) -> Result<(), LifecycleError> {
+    if date < conference {
+        return Err(invalid(
+            field,
+            format!("date {date} is before the conference on {conference}"),
+        ));
+    }
+    if date > today {
+        return Err(invalid(
+            field,
+            format!("date {date} is in the future (today is {today})"),
+        ));
+    }
+    Ok(())
+}
+
+fn check_text(field: &'static str, value: &str, max: usize) -> Result<(), LifecycleError> {
+    if value.trim().is_empty() {
+        return Err(invalid(field, format!("{field} must not be empty")));
+    }
+    if value.chars().count() > max {
+        return Err(invalid(
+            field,
+            format!("{field} is longer than {max} characters"),
+        ));
+    }
+    Ok(())
+}
+
+fn check_note(note: &str) -> Result<(), LifecycleError> {
+    if note.chars().count() > MAX_NOTE {
+        return Err(invalid("note", format!("note is longer than {MAX_NOTE} characters: keep it to a line, and keep personal data out")));
+    }
+    Ok(())
+}
+
+fn ids<'a>(v: impl Iterator<Item = impl AsRef<str> + 'a>) -> String {
+    let v: Vec<String> = v.map(|s| s.as_ref().to_string()).collect();
+    if v.is_empty() {
+        "none".into()
+    } else {
+        v.join(", ")
+    }
+}
+
+fn entry(
+    kind: &str,
+    name: &str,
+    date: NaiveDate,
+    new_date: Option<NaiveDate>,
+    corrects: Option<i64>,
+    by: &str,
+    note: &str,
+) -> NewEntry {
+    NewEntry {
+        kind: kind.into(),
+        name: name.into(),
+        effective_date: date,
+        new_date,
+        corrects,
+        recorded_by: by.into(),
+        note: note.into(),
+    }
+}
+
+/// New entries as they will read once stored (ids after the existing ones are not needed: only
+/// order matters to the replay, and corrections point at stored entries).
+fn as_rows(entries: &[NewEntry], now: DateTime<Utc>) -> Vec<EntryRow> {
+    entries
+        .iter()
+        .enumerate()
+        .map(|(i, e)| EntryRow {
+            id: i64::MAX - entries.len() as i64 + i as i64,
+            kind: e.kind.clone(),
+            name: e.name.clone(),
+            effective_date: e.effective_date,
+            new_date: e.new_date,
+            corrects: e.corrects,
+            recorded_at: now,
+            recorded_by: e.recorded_by.clone(),
+            note: e.note.clone(),
+        })
+        .collect()
+}
+
+fn provisional_row(new: &NewComplaint, now: DateTime<Utc>) -> ComplaintRow {
+    ComplaintRow {
+        id: 0,
+        reference: new.reference.clone(),
+        procedure: new.procedure.clone(),
+        track: new.track.clone(),
+        complainant_role: new.complainant_role.clone(),
+        conference_date: new.conference_date,
+        conference_type: new.conference_type.clone(),
+        stage: None,
+        status: status::OPEN.into(),
+        outcome: None,
+        referred_to: None,
+        opened_at: now,
+        updated_at: now,
+        version: 0,
+    }
+}

@@ -1,0 +1,399 @@
+//! The durable complaint store: embedded SQLite by default, PostgreSQL when the database URL says
+//! `postgres://`.
+//!
+//! sqlx's `Any` driver does not carry chrono types, and its compile-time-checked macros check
+//! against one database, so each backend has its own pool, its own migrations
+//! (`migrations/sqlite`, `migrations/postgres`) and its own compiled copy of the same queries
+//! (`queries.rs`, included once per backend with that backend's types). The queries use `$N`
+//! placeholders, which both databases accept, so the text is shared and cannot drift.
+//!
+//! Every write is one transaction whose first statement updates the complaint's row: in
+//! PostgreSQL that takes the row lock, in SQLite the database write lock, so two writers on one
+//! complaint run one after the other and each sees the other's work. The rule deciding what to
+//! write runs inside that transaction, on what it has just read.
+//!
+//! This module stores what it is given; the rules of the domain live in [`crate::complaint`].
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+
+/// What went wrong in the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// No complaint has that reference.
+    #[error("no complaint has reference '{0}'")]
+    NotFound(String),
+    /// A complaint with that reference already exists.
+    #[error("a complaint with reference '{0}' already exists")]
+    Duplicate(String),
+    /// The database URL is not one this program can use.
+    #[error("database url: {0}")]
+    Url(String),
+    /// The database failed; the detail is logged, not shown to API clients.
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    /// Migrations failed.
+    #[error("database migration: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+/// A write refused by the rule inside its transaction, or failed by the store.
+#[derive(Debug)]
+pub enum UpdateError<E> {
+    /// The rule refused: nothing was written.
+    Rejected(E),
+    /// The store failed: nothing was written.
+    Store(StoreError),
+}
+
+impl<E> From<StoreError> for UpdateError<E> {
+    fn from(e: StoreError) -> Self {
+        UpdateError::Store(e)
+    }
+}
+
+impl<E> From<sqlx::Error> for UpdateError<E> {
+    fn from(e: sqlx::Error) -> Self {
+        UpdateError::Store(StoreError::Database(e))
+    }
+}
+
+/// A complaint's row.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct ComplaintRow {
+    #[serde(skip)]
+    pub id: i64,
+    pub reference: String,
+    pub procedure: String,
+    pub track: String,
+    pub complainant_role: String,
+    pub conference_date: NaiveDate,
+    pub conference_type: String,
+    pub stage: Option<String>,
+    pub status: String,
+    pub outcome: Option<String>,
+    pub referred_to: Option<String>,
+    pub opened_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    #[serde(skip)]
+    pub version: i64,
+}
+
+/// What a complaint's row says besides its identity: written on open and on every change.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ComplaintState {
+    pub stage: Option<String>,
+    pub status: String,
+    pub outcome: Option<String>,
+    pub referred_to: Option<String>,
+}
+
+/// A new complaint's identity.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewComplaint {
+    pub reference: String,
+    pub procedure: String,
+    pub track: String,
+    pub complainant_role: String,
+    pub conference_date: NaiveDate,
+    pub conference_type: String,
+}
+
+/// One entry of the append-only log.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct EntryRow {
+    pub id: i64,
+    pub kind: String,
+    pub name: String,
+    pub effective_date: NaiveDate,
+    pub new_date: Option<NaiveDate>,
+    pub corrects: Option<i64>,
+    pub recorded_at: DateTime<Utc>,
+    pub recorded_by: String,
+    pub note: String,
+}
+
+/// An entry to append.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewEntry {
+    pub kind: String,
+    pub name: String,
+    pub effective_date: NaiveDate,
+    pub new_date: Option<NaiveDate>,
+    pub corrects: Option<i64>,
+    pub recorded_by: String,
+    pub note: String,
+}
+
+/// A derived deadline as stored.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct DeadlineRow {
+    pub deadline: String,
+    pub kind: String,
+    pub stage: String,
+    pub owner_role: String,
+    pub from_date: NaiveDate,
+    pub due_date: NaiveDate,
+    pub due_at: DateTime<Utc>,
+    pub met_on: Option<NaiveDate>,
+    pub state: String,
+}
+
+/// One audit line.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct AuditRow {
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub action: String,
+    pub detail: String,
+}
+
+/// An audit line to write.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewAudit {
+    pub actor: String,
+    pub action: String,
+    pub detail: String,
+}
+
+/// Everything one write changes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Change {
+    pub entries: Vec<NewEntry>,
+    pub state: ComplaintState,
+    /// The complete set of derived deadlines, replacing the stored set.
+    pub deadlines: Vec<DeadlineRow>,
+    pub audit: Vec<NewAudit>,
+}
+
+/// A complaint with its log and deadlines.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Snapshot {
+    #[serde(flatten)]
+    pub complaint: ComplaintRow,
+    pub entries: Vec<EntryRow>,
+    pub deadlines: Vec<DeadlineRow>,
+}
+
+/// Which complaints `list` returns.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ListFilter {
+    /// Only open ones (open or proposed for closure).
+    pub open_only: bool,
+    /// Only those with an obligation due before this date and not met (overdue as of it).
+    pub overdue_before: Option<NaiveDate>,
+    /// Only those with a deadline not met and due on or before this date.
+    pub due_by: Option<NaiveDate>,
+    pub procedure: Option<String>,
+    pub stage: Option<String>,
+    /// Only those with a pending deadline owned by this role.
+    pub owner_role: Option<String>,
+    /// At most this many, in reference order.
+    pub limit: Option<i64>,
+}
+
+/// A pending deadline with its complaint: what a due-and-overdue listing shows.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct PendingRow {
+    pub reference: String,
+    pub procedure: String,
+    pub stage: Option<String>,
+    pub deadline: String,
+    pub kind: String,
+    pub owner_role: String,
+    pub due_date: NaiveDate,
+}
+
+/// The store: one pool, of whichever backend the URL names.
+#[derive(Clone, Debug)]
+pub enum Store {
+    /// Embedded SQLite.
+    Sqlite(SqlitePool),
+    /// A PostgreSQL server.
+    Postgres(PgPool),
+}
+
+mod sqlite {
+    type Db = sqlx::Sqlite;
+    include!("queries.rs");
+}
+
+mod postgres {
+    type Db = sqlx::Postgres;
+    include!("queries.rs");
+}
+
+macro_rules! dispatch {
+    ($self:ident, $f:ident ( $($arg:expr),* )) => {
+        match $self {
+            Store::Sqlite(pool) => sqlite::$f(pool, $($arg),*).await,
+            Store::Postgres(pool) => postgres::$f(pool, $($arg),*).await,
+        }
+    };
+}
+
+impl Store {
+    /// Connects to `url` (`sqlite://PATH` or `postgres://...`), creating a SQLite file and its
+    /// folder on first run, and runs the embedded migrations.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let store = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let pool = PgPoolOptions::new()
+                .max_connections(8)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect(url)
+                .await?;
+            Store::Postgres(pool)
+        } else if let Some(path) = url.strip_prefix("sqlite://") {
+            Self::sqlite_pool(Path::new(path)).await?
+        } else {
+            return Err(StoreError::Url(format!(
+                "'{}' is neither sqlite://PATH nor postgres://...",
+                redact_url(url)
+            )));
+        };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    async fn sqlite_pool(path: &Path) -> Result<Self, StoreError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| StoreError::Url(format!("cannot create {}: {e}", dir.display())))?;
+        }
+        let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))
+            .map_err(|e| StoreError::Url(e.to_string()))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(30));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await?;
+        Ok(Store::Sqlite(pool))
+    }
+
+    async fn migrate(&self) -> Result<(), StoreError> {
+        match self {
+            Store::Sqlite(pool) => sqlx::migrate!("./migrations/sqlite").run(pool).await?,
+            Store::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await?,
+        }
+        Ok(())
+    }
+
+    /// Which backend, for messages.
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Store::Sqlite(_) => "sqlite",
+            Store::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Opens a complaint with its first entries, deadlines and audit, in one transaction.
+    pub async fn insert(
+        &self,
+        new: &NewComplaint,
+        change: &Change,
+        now: DateTime<Utc>,
+    ) -> Result<ComplaintRow, StoreError> {
+        dispatch!(self, insert(new, change, now))
+    }
+
+    /// Changes one complaint in one transaction: locks it, reads its log and stored deadlines,
+    /// asks `rule` what to write, and writes that. When `rule` refuses, nothing is written.
+    pub async fn update<T, E>(
+        &self,
+        reference: &str,
+        now: DateTime<Utc>,
+        rule: impl FnOnce(&ComplaintRow, &[EntryRow], &[DeadlineRow]) -> Result<(Change, T), E>,
+    ) -> Result<T, UpdateError<E>> {
+        dispatch!(self, update(reference, now, rule))
+    }
+
+    /// A complaint with its log and deadlines.
+    pub async fn get(&self, reference: &str) -> Result<Snapshot, StoreError> {
+        dispatch!(self, get(reference))
+    }
+
+    /// A complaint's audit log, oldest first.
+    pub async fn audit(&self, reference: &str) -> Result<Vec<AuditRow>, StoreError> {
+        dispatch!(self, audit(reference))
+    }
+
+    /// Complaints matching `filter`, in reference order.
+    pub async fn list(&self, filter: &ListFilter) -> Result<Vec<ComplaintRow>, StoreError> {
+        dispatch!(self, list(filter))
+    }
+
+    /// Every pending deadline due on or before `by`, earliest first: what is due soon and what is
+    /// overdue, in one indexed range.
+    pub async fn pending_due_by(&self, by: NaiveDate) -> Result<Vec<PendingRow>, StoreError> {
+        dispatch!(self, pending_due_by(by))
+    }
+
+    /// The deadlines of the given complaints.
+    pub async fn deadlines_of(&self, ids: &[i64]) -> Result<Vec<(i64, DeadlineRow)>, StoreError> {
+        dispatch!(self, deadlines_of(ids))
+    }
+
+    /// References of complaints that are not closed or referred: those whose deadlines may move.
+    pub async fn live_references(&self) -> Result<Vec<String>, StoreError> {
+        dispatch!(self, live_references())
+    }
+
+    /// A value from the store's own facts.
+    pub async fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
+        dispatch!(self, meta(key))
+    }
+
+    /// Sets a value in the store's own facts.
+    pub async fn set_meta(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        dispatch!(self, set_meta(key, value))
+    }
+
+    /// Closes the pool, waiting for connections to finish.
+    pub async fn close(&self) {
+        match self {
+            Store::Sqlite(p) => p.close().await,
+            Store::Postgres(p) => p.close().await,
+        }
+    }
+}
+
+/// A database URL with any password replaced, for messages and logs.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn passwords_never_reach_messages() {
+        assert_eq!(
+            super::redact_url("postgres://app:s3cret@db.example:5432/timescales"),
+            "postgres://app:***@db.example:5432/timescales"
+        );
+        assert_eq!(
+            super::redact_url("postgres://postgres@127.0.0.1/x"),
+            "postgres://postgres@127.0.0.1/x"
+        );
+    }
+}

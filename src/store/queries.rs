@@ -1,0 +1,296 @@
+// The store's queries, compiled once per backend: `mod sqlite` and `mod postgres` in
+// `store/mod.rs` include this file with their own `Db`. The SQL is shared text.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::{Pool, QueryBuilder, Transaction};
+
+use super::{
+    AuditRow, Change, ComplaintRow, DeadlineRow, EntryRow, ListFilter, NewComplaint, PendingRow,
+    Snapshot, StoreError, UpdateError,
+};
+
+fn unique_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
+}
+
+pub(super) async fn insert(
+    pool: &Pool<Db>,
+    new: &NewComplaint,
+    change: &Change,
+    now: DateTime<Utc>,
+) -> Result<ComplaintRow, StoreError> {
+    let mut tx = pool.begin().await?;
+    let row: ComplaintRow = sqlx::query_as(
+        "INSERT INTO complaints (reference, procedure, track, complainant_role, conference_date, \
+         conference_type, stage, status, outcome, referred_to, opened_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING *",
+    )
+    .bind(&new.reference)
+    .bind(&new.procedure)
+    .bind(&new.track)
+    .bind(&new.complainant_role)
+    .bind(new.conference_date)
+    .bind(&new.conference_type)
+    .bind(&change.state.stage)
+    .bind(&change.state.status)
+    .bind(&change.state.outcome)
+    .bind(&change.state.referred_to)
+    .bind(now)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(|e| {
+        if unique_violation(&e) {
+            StoreError::Duplicate(new.reference.clone())
+        } else {
+            StoreError::Database(e)
+        }
+    })?;
+    write_change(&mut tx, row.id, change, now).await?;
+    tx.commit().await?;
+    Ok(ComplaintRow {
+        stage: change.state.stage.clone(),
+        status: change.state.status.clone(),
+        ..row
+    })
+}
+
+pub(super) async fn update<T, E>(
+    pool: &Pool<Db>,
+    reference: &str,
+    now: DateTime<Utc>,
+    rule: impl FnOnce(&ComplaintRow, &[EntryRow], &[DeadlineRow]) -> Result<(Change, T), E>,
+) -> Result<T, UpdateError<E>> {
+    let mut tx = pool.begin().await?;
+    // A write first: it takes the lock before anything is read.
+    let row: Option<ComplaintRow> =
+        sqlx::query_as("UPDATE complaints SET version = version + 1 WHERE reference = $1 RETURNING *")
+            .bind(reference)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let Some(row) = row else {
+        return Err(UpdateError::Store(StoreError::NotFound(reference.to_string())));
+    };
+    let entries: Vec<EntryRow> = sqlx::query_as("SELECT * FROM entries WHERE complaint_id = $1 ORDER BY id")
+        .bind(row.id)
+        .fetch_all(&mut *tx)
+        .await?;
+    let deadlines: Vec<DeadlineRow> =
+        sqlx::query_as("SELECT * FROM deadlines WHERE complaint_id = $1 ORDER BY due_date, deadline")
+            .bind(row.id)
+            .fetch_all(&mut *tx)
+            .await?;
+    match rule(&row, &entries, &deadlines) {
+        Err(e) => {
+            tx.rollback().await?;
+            Err(UpdateError::Rejected(e))
+        }
+        Ok((change, out)) => {
+            write_change(&mut tx, row.id, &change, now).await?;
+            tx.commit().await?;
+            Ok(out)
+        }
+    }
+}
+
+async fn write_change(
+    tx: &mut Transaction<'_, Db>,
+    complaint_id: i64,
+    change: &Change,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    for e in &change.entries {
+        sqlx::query(
+            "INSERT INTO entries (complaint_id, kind, name, effective_date, new_date, corrects, \
+             recorded_at, recorded_by, note) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(complaint_id)
+        .bind(&e.kind)
+        .bind(&e.name)
+        .bind(e.effective_date)
+        .bind(e.new_date)
+        .bind(e.corrects)
+        .bind(now)
+        .bind(&e.recorded_by)
+        .bind(&e.note)
+        .execute(&mut **tx)
+        .await?;
+    }
+    sqlx::query(
+        "UPDATE complaints SET stage = $1, status = $2, outcome = $3, referred_to = $4, updated_at = $5 \
+         WHERE id = $6",
+    )
+    .bind(&change.state.stage)
+    .bind(&change.state.status)
+    .bind(&change.state.outcome)
+    .bind(&change.state.referred_to)
+    .bind(now)
+    .bind(complaint_id)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query("DELETE FROM deadlines WHERE complaint_id = $1")
+        .bind(complaint_id)
+        .execute(&mut **tx)
+        .await?;
+    for d in &change.deadlines {
+        sqlx::query(
+            "INSERT INTO deadlines (complaint_id, deadline, kind, stage, owner_role, from_date, due_date, \
+             due_at, met_on, state) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(complaint_id)
+        .bind(&d.deadline)
+        .bind(&d.kind)
+        .bind(&d.stage)
+        .bind(&d.owner_role)
+        .bind(d.from_date)
+        .bind(d.due_date)
+        .bind(d.due_at)
+        .bind(d.met_on)
+        .bind(&d.state)
+        .execute(&mut **tx)
+        .await?;
+    }
+    for a in &change.audit {
+        sqlx::query("INSERT INTO audit (complaint_id, at, actor, action, detail) VALUES ($1, $2, $3, $4, $5)")
+            .bind(complaint_id)
+            .bind(now)
+            .bind(&a.actor)
+            .bind(&a.action)
+            .bind(&a.detail)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+pub(super) async fn get(pool: &Pool<Db>, reference: &str) -> Result<Snapshot, StoreError> {
+    let mut conn = pool.acquire().await?;
+    let complaint: ComplaintRow = sqlx::query_as("SELECT * FROM complaints WHERE reference = $1")
+        .bind(reference)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(reference.to_string()))?;
+    let entries = sqlx::query_as("SELECT * FROM entries WHERE complaint_id = $1 ORDER BY id")
+        .bind(complaint.id)
+        .fetch_all(&mut *conn)
+        .await?;
+    let deadlines = sqlx::query_as("SELECT * FROM deadlines WHERE complaint_id = $1 ORDER BY due_date, deadline")
+        .bind(complaint.id)
+        .fetch_all(&mut *conn)
+        .await?;
+    Ok(Snapshot {
+        complaint,
+        entries,
+        deadlines,
+    })
+}
+
+pub(super) async fn audit(pool: &Pool<Db>, reference: &str) -> Result<Vec<AuditRow>, StoreError> {
+    let id: Option<i64> = sqlx::query_scalar("SELECT id FROM complaints WHERE reference = $1")
+        .bind(reference)
+        .fetch_optional(pool)
+        .await?;
+    let id = id.ok_or_else(|| StoreError::NotFound(reference.to_string()))?;
+    Ok(sqlx::query_as("SELECT at, actor, action, detail FROM audit WHERE complaint_id = $1 ORDER BY id")
+        .bind(id)
+        .fetch_all(pool)
+        .await?)
+}
+
+pub(super) async fn list(pool: &Pool<Db>, f: &ListFilter) -> Result<Vec<ComplaintRow>, StoreError> {
+    let mut q: QueryBuilder<Db> = QueryBuilder::new("SELECT c.* FROM complaints c WHERE 1 = 1");
+    if f.open_only {
+        q.push(" AND c.status IN ('open', 'proposed-for-closure')");
+    }
+    if let Some(d) = f.overdue_before {
+        q.push(
+            " AND EXISTS (SELECT 1 FROM deadlines d WHERE d.complaint_id = c.id AND d.state = 'pending' \
+             AND d.kind = 'obligation' AND d.due_date < ",
+        )
+        .push_bind(d)
+        .push(")");
+    }
+    if let Some(d) = f.due_by {
+        q.push(
+            " AND EXISTS (SELECT 1 FROM deadlines d WHERE d.complaint_id = c.id AND d.state = 'pending' \
+             AND d.due_date <= ",
+        )
+        .push_bind(d)
+        .push(")");
+    }
+    if let Some(p) = &f.procedure {
+        q.push(" AND c.procedure = ").push_bind(p.clone());
+    }
+    if let Some(s) = &f.stage {
+        q.push(" AND c.stage = ").push_bind(s.clone());
+    }
+    if let Some(r) = &f.owner_role {
+        q.push(
+            " AND EXISTS (SELECT 1 FROM deadlines d WHERE d.complaint_id = c.id AND d.state = 'pending' \
+             AND d.owner_role = ",
+        )
+        .push_bind(r.clone())
+        .push(")");
+    }
+    q.push(" ORDER BY c.reference");
+    if let Some(n) = f.limit {
+        q.push(" LIMIT ").push_bind(n);
+    }
+    Ok(q.build_query_as().fetch_all(pool).await?)
+}
+
+pub(super) async fn pending_due_by(pool: &Pool<Db>, by: NaiveDate) -> Result<Vec<PendingRow>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT c.reference, c.procedure, c.stage, d.deadline, d.kind, d.owner_role, d.due_date \
+         FROM deadlines d JOIN complaints c ON c.id = d.complaint_id \
+         WHERE d.state = 'pending' AND d.due_date <= $1 ORDER BY d.due_date, c.reference, d.deadline",
+    )
+    .bind(by)
+    .fetch_all(pool)
+    .await?)
+}
+
+#[derive(sqlx::FromRow)]
+struct DeadlineWithId {
+    complaint_id: i64,
+    #[sqlx(flatten)]
+    row: DeadlineRow,
+}
+
+pub(super) async fn deadlines_of(pool: &Pool<Db>, ids: &[i64]) -> Result<Vec<(i64, DeadlineRow)>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut q: QueryBuilder<Db> = QueryBuilder::new("SELECT * FROM deadlines WHERE complaint_id IN (");
+    let mut sep = q.separated(", ");
+    for id in ids {
+        sep.push_bind(*id);
+    }
+    q.push(") ORDER BY complaint_id, due_date, deadline");
+    let rows: Vec<DeadlineWithId> = q.build_query_as().fetch_all(pool).await?;
+    Ok(rows.into_iter().map(|r| (r.complaint_id, r.row)).collect())
+}
+
+pub(super) async fn live_references(pool: &Pool<Db>) -> Result<Vec<String>, StoreError> {
+    Ok(sqlx::query_scalar(
+        "SELECT reference FROM complaints WHERE status IN ('open', 'proposed-for-closure') ORDER BY reference",
+    )
+    .fetch_all(pool)
+    .await?)
+}
+
+pub(super) async fn meta(pool: &Pool<Db>, key: &str) -> Result<Option<String>, StoreError> {
+    Ok(sqlx::query_scalar("SELECT value FROM meta WHERE key = $1")
+        .bind(key)
+        .fetch_optional(pool)
+        .await?)
+}
+
+pub(super) async fn set_meta(pool: &Pool<Db>, key: &str, value: &str) -> Result<(), StoreError> {
+    sqlx::query("INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+        .bind(key)
+        .bind(value)
+        .execute(pool)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,68 @@
+//! A fresh store on each backend: SQLite in a temporary folder, and PostgreSQL (the server on
+//! this machine, through `TIMESCALES_TEST_DATABASE_URL`) in a database made for the test and
+//! dropped after it.
+
+use std::future::Future;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use timescales::store::Store;
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+/// Runs `test` against SQLite, then against PostgreSQL when `TIMESCALES_TEST_DATABASE_URL` is
+/// set; says so when it is not.
+pub async fn on_both<F, Fut>(name: &str, test: F)
+where
+    F: Fn(Store) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = Store::connect(&format!("sqlite://{}", dir.path().join("t.db").display()))
+        .await
+        .unwrap();
+    test(sqlite.clone()).await;
+    sqlite.close().await;
+
+    let Ok(admin_url) = std::env::var("TIMESCALES_TEST_DATABASE_URL") else {
+        eprintln!(
+            "{name}: PostgreSQL skipped: TIMESCALES_TEST_DATABASE_URL is not set (.ci/run sets it)"
+        );
+        return;
+    };
+    let db = format!(
+        "timescales_test_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    );
+    let admin = sqlx::PgPool::connect(&admin_url).await.unwrap();
+    sqlx::query(&format!("CREATE DATABASE {db}"))
+        .execute(&admin)
+        .await
+        .unwrap();
+    let url = with_database(&admin_url, &db);
+    let pg = Store::connect(&url).await.unwrap();
+    test(pg.clone()).await;
+    pg.close().await;
+    sqlx::query(&format!("DROP DATABASE {db} WITH (FORCE)"))
+        .execute(&admin)
+        .await
+        .unwrap();
+}
+
+/// `url` with its database name replaced by `db`.
+pub fn with_database(url: &str, db: &str) -> String {
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
+    let slash = base
+        .rfind('/')
+        .filter(|i| *i > base.find("://").unwrap_or(0) + 2);
+    let root = match slash {
+        Some(i) => &base[..i],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{root}/{db}?{q}"),
+        None => format!("{root}/{db}"),
+    }
+}

@@ -1,0 +1,4 @@
+//! The complaint store and lifecycle on both backends: the same suite on SQLite and PostgreSQL.
+
+mod backends;
+mod lifecycle;
