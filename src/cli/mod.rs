@@ -5,6 +5,7 @@
 //! (an impossible date, an unknown region, a malformed file), with one line naming the bad value;
 //! 78 (`EX_CONFIG`) a config that cannot be used.
 
+mod complaint;
 mod deadline;
 mod holidays;
 mod plan;
@@ -45,6 +46,11 @@ pub struct Cli {
     #[arg(long, global = true, env = "TIMESCALES_CONFIG", value_name = "PATH")]
     config: Option<PathBuf>,
 
+    /// Pretend the time is this instant (RFC 3339) or noon UTC on this date: for tests and
+    /// rehearsals, never for a live service.
+    #[arg(long, global = true, env = "TIMESCALES_NOW", value_name = "TIME", hide = true, value_parser = parse_now)]
+    now: Option<chrono::DateTime<chrono::Utc>>,
+
     #[command(subcommand)]
     command: Command,
 }
@@ -61,6 +67,9 @@ enum Command {
     Procedures(procedures::ProceduresCommand),
     /// What-if: the deadlines a procedure gives for the events you name, and where each stands.
     Plan(plan::PlanArgs),
+    /// Record complaints and what happens to them; show, list and audit them.
+    #[command(subcommand)]
+    Complaint(complaint::ComplaintCommand),
 }
 
 /// Why a command failed, which decides the exit status.
@@ -99,7 +108,7 @@ impl From<CalendarError> for CliError {
 /// What every command may need, loaded once.
 pub(crate) struct Context {
     pub settings: Settings,
-    pub clock: Box<dyn Clock>,
+    pub clock: std::sync::Arc<dyn Clock>,
 }
 
 impl Context {
@@ -118,6 +127,31 @@ impl Context {
             .map_err(|errors| CliError::Config(procedure_errors(&errors)))
     }
 
+    /// The complaint service over the configured store, with deadlines brought up to date with
+    /// the procedures and holidays in force and closed windows proposed for closure.
+    pub async fn lifecycle(&self) -> Result<crate::lifecycle::Lifecycle, CliError> {
+        let procedures = self.procedures()?;
+        let calendars = self.calendars()?;
+        let url = self.settings.store.url();
+        let store = crate::store::Store::connect(&url).await.map_err(|e| {
+            CliError::Failure(format!(
+                "cannot open the store at {}: {e}",
+                crate::store::redact_url(&url)
+            ))
+        })?;
+        let clock = self.clock.clone();
+        let l = crate::lifecycle::Lifecycle::new(
+            store,
+            std::sync::Arc::new(procedures),
+            std::sync::Arc::new(calendars),
+            clock,
+            self.settings.display.amber_within_working_days,
+        );
+        l.recompute_if_changed().await?;
+        l.propose_closures().await?;
+        Ok(l)
+    }
+
     pub fn region(&self, given: Option<Division>) -> Division {
         given.unwrap_or(self.settings.calendar.default_region)
     }
@@ -128,7 +162,7 @@ impl Context {
 
     pub fn with_today(mut self, as_of: Option<NaiveDate>) -> Self {
         if let Some(d) = as_of {
-            self.clock = Box::new(FixedClock::at_noon(d));
+            self.clock = std::sync::Arc::new(FixedClock::at_noon(d));
         }
         self
     }
@@ -179,15 +213,17 @@ pub fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<(), CliError> {
     let settings =
         Settings::load(cli.config.as_deref()).map_err(|e| CliError::Config(e.to_string()))?;
-    let ctx = Context {
-        settings,
-        clock: Box::new(SystemClock),
+    let clock: std::sync::Arc<dyn Clock> = match cli.now {
+        Some(t) => std::sync::Arc::new(FixedClock::new(t)),
+        None => std::sync::Arc::new(SystemClock),
     };
+    let ctx = Context { settings, clock };
     match cli.command {
         Command::Deadline(args) => deadline::run(&ctx, args),
         Command::Holidays(cmd) => holidays::run(ctx, cmd),
         Command::Procedures(cmd) => procedures::run(&ctx, cmd),
         Command::Plan(args) => plan::run(&ctx, args),
+        Command::Complaint(cmd) => complaint::run(&ctx, cmd),
     }
 }
 
@@ -203,6 +239,15 @@ pub(crate) fn procedure_errors(errors: &[crate::procedure::ProcedureError]) -> S
         s.push_str(&e.to_string());
     }
     s
+}
+
+fn parse_now(s: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    if let Some(d) = parse_iso_date(s) {
+        return Ok(FixedClock::at_noon(d).now());
+    }
+    chrono::DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .map_err(|_| format!("'{s}' is neither YYYY-MM-DD nor an RFC 3339 time"))
 }
 
 /// Parses `YYYY-MM-DD` exactly: four-digit year, two-digit month and day.

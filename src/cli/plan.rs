@@ -170,7 +170,7 @@ fn text(plan: &Plan, procedure: &crate::procedure::Procedure) -> String {
     s
 }
 
-fn status_text(status: &Status, accepted_late: bool) -> String {
+pub(super) fn status_text(status: &Status, accepted_late: bool) -> String {
     let wd = |n: i64| format!("{n} working day{}", if n == 1 { "" } else { "s" });
     match status {
         Status::Met {

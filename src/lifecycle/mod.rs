@@ -1113,6 +1113,9 @@ impl Lifecycle {
                                 })
                             )
                         })
+                        // A window that had closed before the complaint was opened is known to
+                        // whoever opened it: only one closing afterwards proposes closure.
+                        .filter(|d| d.due >= row.opened_at.with_timezone(&p.time_zone).date_naive())
                         .collect();
                     if r.status != status::OPEN || closed.is_empty() {
                         let unchanged = Change {

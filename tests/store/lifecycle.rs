@@ -442,11 +442,17 @@ async fn lists_filter_by_overdue_due_soon_procedure_stage_and_owner() {
 #[tokio::test]
 async fn a_closed_window_proposes_closure_and_a_later_event_reopens_it() {
     on_both("windows", |store| async move {
-        let (l, _) = service(&store, "2027-01-05");
+        let (l, clock) = service(&store, "2026-12-10");
         let mut k = open("KT-3", "kent", "2026-12-09");
         k.track = Some("representation".into());
         l.open(k).await.unwrap();
+        // Opened after its window had closed: known to whoever opened it, so not proposed.
+        let mut late = open("KT-4", "kent", "2026-11-02");
+        late.track = Some("representation".into());
+        l.open(late).await.unwrap();
+        assert!(l.propose_closures().await.unwrap().is_empty());
         // The representation window closed Wed 23 Dec.
+        clock.set(Utc.with_ymd_and_hms(2027, 1, 5, 12, 0, 0).unwrap());
         assert_eq!(l.propose_closures().await.unwrap(), ["KT-3"]);
         assert_eq!(
             l.show("KT-3").await.unwrap().complaint.status,

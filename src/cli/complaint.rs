@@ -1,0 +1,529 @@
+//! `timescales complaint ...`: record complaints and what happens to them, in the configured store.
+
+use chrono::NaiveDate;
+use clap::{Args, Subcommand};
+
+use super::{parse_date, print_json, CliError, Context};
+use crate::lifecycle::{
+    AcceptLate, ComplaintView, Correct, Decision, Extend, Lifecycle, LifecycleError, ListItem,
+    ListQuery, OpenComplaint, Rag, Record,
+};
+
+const AFTER: &str = "\
+A complaint is known by its reference in the case system: never a name. Notes are a line of
+context and must hold no personal data. Every change is written with who made it (--by, default
+cli:$USER) to the audit log.
+
+Examples:
+  timescales complaint open CP-1001 --procedure durham --complainant parent --conference 2026-12-11
+  timescales complaint event CP-1001 concerns-received --date 2026-12-23
+  timescales complaint show CP-1001
+  timescales complaint list --overdue
+  timescales complaint list --due-within 5 --owner chair --json";
+
+/// `timescales complaint ...`
+#[derive(Debug, Subcommand)]
+#[command(after_help = AFTER)]
+pub enum ComplaintCommand {
+    /// Open a complaint under a procedure (eligibility is checked).
+    Open {
+        /// The complaint's reference in the case system.
+        reference: String,
+        /// The procedure's id (see `timescales procedures list`).
+        #[arg(long)]
+        procedure: String,
+        /// Who complains: child, child-representative, parent or carer.
+        #[arg(long, value_name = "ROLE")]
+        complainant: String,
+        /// The date of the conference complained about (YYYY-MM-DD).
+        #[arg(long, value_name = "DATE", value_parser = parse_date)]
+        conference: NaiveDate,
+        /// The track, where the procedure has more than one.
+        #[arg(long)]
+        track: Option<String>,
+        /// initial or review.
+        #[arg(long, value_name = "TYPE", default_value = "initial")]
+        conference_type: String,
+        /// The matter is outside the procedure: record it as referred (an out-of-scope id).
+        #[arg(long, value_name = "ID")]
+        out_of_scope: Option<String>,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Record an event the current stage allows.
+    Event {
+        reference: String,
+        /// The event's id (see `timescales procedures show ID`).
+        event: String,
+        /// When it happened (default: today).
+        #[arg(long, value_name = "DATE", value_parser = parse_date)]
+        date: Option<NaiveDate>,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Record an outcome the current stage can end with.
+    Outcome {
+        reference: String,
+        /// The outcome's id.
+        outcome: String,
+        /// When it was decided (default: today).
+        #[arg(long, value_name = "DATE", value_parser = parse_date)]
+        date: Option<NaiveDate>,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Extend an obligation, where the procedure allows.
+    Extend {
+        reference: String,
+        /// The deadline's id.
+        deadline: String,
+        /// The new due date.
+        #[arg(long, value_name = "DATE", value_parser = parse_date)]
+        to: NaiveDate,
+        /// Why (required).
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Accept a complainant's late action on a window, where the procedure allows.
+    AcceptLate {
+        reference: String,
+        /// The window's id.
+        deadline: String,
+        /// Why (required).
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Correct the date of an earlier event (its entry number is in `show`).
+    Correct {
+        reference: String,
+        /// The entry's number.
+        entry: i64,
+        /// The right date.
+        #[arg(long, value_name = "DATE", value_parser = parse_date)]
+        date: NaiveDate,
+        /// Why (required).
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Close a complaint.
+    Close {
+        reference: String,
+        /// Why (required).
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Reopen a complaint where its outcome allows (a panel that meets again).
+    Reopen {
+        reference: String,
+        /// Why (required).
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// The timeline and every deadline with its status and colour.
+    Show {
+        reference: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Complaints, filtered. Default: the open ones.
+    List {
+        #[command(flatten)]
+        query: ListArgs,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Every change to a complaint: who, when, what, and which deadlines moved.
+    Audit {
+        reference: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Options every recording command takes.
+#[derive(Debug, Args)]
+pub struct Common {
+    /// Who records it: a role or job title (default cli:$USER).
+    #[arg(long, value_name = "WHO")]
+    by: Option<String>,
+    /// A line of context. No names or other personal data.
+    #[arg(long, default_value = "")]
+    note: String,
+    /// Print the complaint as JSON afterwards.
+    #[arg(long)]
+    json: bool,
+}
+
+impl Common {
+    fn by(&self) -> String {
+        self.by.clone().unwrap_or_else(|| {
+            format!(
+                "cli:{}",
+                std::env::var("USER").unwrap_or_else(|_| "unknown".into())
+            )
+        })
+    }
+}
+
+/// `list` filters.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Include closed and referred complaints.
+    #[arg(long)]
+    all: bool,
+    /// Only those with an overdue obligation.
+    #[arg(long)]
+    overdue: bool,
+    /// Only those with a deadline due within N working days (or overdue).
+    #[arg(long, value_name = "N")]
+    due_within: Option<u32>,
+    /// Only this procedure.
+    #[arg(long)]
+    procedure: Option<String>,
+    /// Only this stage.
+    #[arg(long)]
+    stage: Option<String>,
+    /// Only those with a pending deadline owned by this role.
+    #[arg(long, value_name = "ROLE")]
+    owner: Option<String>,
+    /// At most N.
+    #[arg(long, value_name = "N")]
+    limit: Option<u32>,
+}
+
+impl From<LifecycleError> for CliError {
+    fn from(e: LifecycleError) -> Self {
+        match e {
+            LifecycleError::Store(s) => CliError::Failure(s.to_string()),
+            other => CliError::Input(other.to_string()),
+        }
+    }
+}
+
+pub(super) fn run(ctx: &Context, cmd: ComplaintCommand) -> Result<(), CliError> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Failure(format!("cannot start the runtime: {e}")))?;
+    rt.block_on(async {
+        let l = ctx.lifecycle().await?;
+        let today = || ctx.today();
+        let (view, json) = match cmd {
+            ComplaintCommand::Open {
+                reference,
+                procedure,
+                complainant,
+                conference,
+                track,
+                conference_type,
+                out_of_scope,
+                common,
+            } => {
+                let cmd = OpenComplaint {
+                    reference,
+                    procedure,
+                    track,
+                    complainant_role: complainant,
+                    conference_date: conference,
+                    conference_type,
+                    out_of_scope,
+                    recorded_by: common.by(),
+                    note: common.note.clone(),
+                };
+                (l.open(cmd).await?, common.json)
+            }
+            ComplaintCommand::Event {
+                reference,
+                event,
+                date,
+                common,
+            } => {
+                let r = Record {
+                    name: event,
+                    date: date.unwrap_or_else(today),
+                    recorded_by: common.by(),
+                    note: common.note.clone(),
+                };
+                (l.record_event(&reference, r).await?, common.json)
+            }
+            ComplaintCommand::Outcome {
+                reference,
+                outcome,
+                date,
+                common,
+            } => {
+                let r = Record {
+                    name: outcome,
+                    date: date.unwrap_or_else(today),
+                    recorded_by: common.by(),
+                    note: common.note.clone(),
+                };
+                (l.record_outcome(&reference, r).await?, common.json)
+            }
+            ComplaintCommand::Extend {
+                reference,
+                deadline,
+                to,
+                reason,
+                common,
+            } => (
+                l.extend(
+                    &reference,
+                    Extend {
+                        deadline,
+                        to,
+                        agreed_by: common.by(),
+                        reason,
+                    },
+                )
+                .await?,
+                common.json,
+            ),
+            ComplaintCommand::AcceptLate {
+                reference,
+                deadline,
+                reason,
+                common,
+            } => (
+                l.accept_late(
+                    &reference,
+                    AcceptLate {
+                        deadline,
+                        accepted_by: common.by(),
+                        reason,
+                    },
+                )
+                .await?,
+                common.json,
+            ),
+            ComplaintCommand::Correct {
+                reference,
+                entry,
+                date,
+                reason,
+                common,
+            } => (
+                l.correct(
+                    &reference,
+                    Correct {
+                        entry,
+                        date,
+                        recorded_by: common.by(),
+                        reason,
+                    },
+                )
+                .await?,
+                common.json,
+            ),
+            ComplaintCommand::Close {
+                reference,
+                reason,
+                common,
+            } => (
+                l.close(
+                    &reference,
+                    Decision {
+                        recorded_by: common.by(),
+                        reason,
+                    },
+                )
+                .await?,
+                common.json,
+            ),
+            ComplaintCommand::Reopen {
+                reference,
+                reason,
+                common,
+            } => (
+                l.reopen(
+                    &reference,
+                    Decision {
+                        recorded_by: common.by(),
+                        reason,
+                    },
+                )
+                .await?,
+                common.json,
+            ),
+            ComplaintCommand::Show { reference, json } => (l.show(&reference).await?, json),
+            ComplaintCommand::List { query, json } => {
+                let q = ListQuery {
+                    all: query.all,
+                    overdue: query.overdue,
+                    due_within: query.due_within,
+                    procedure: query.procedure,
+                    stage: query.stage,
+                    owner: query.owner,
+                    limit: query.limit,
+                };
+                let items = l.list(&q).await?;
+                l.store().close().await;
+                return if json {
+                    print_json(&items)
+                } else {
+                    print!("{}", list_text(&items, ctx.today()));
+                    Ok(())
+                };
+            }
+            ComplaintCommand::Audit { reference, json } => {
+                let rows = l.audit(&reference).await?;
+                l.store().close().await;
+                if json {
+                    return print_json(&rows);
+                }
+                for a in rows {
+                    println!(
+                        "{}  {:<16} {:<28} {}",
+                        a.at.format("%Y-%m-%d %H:%M:%SZ"),
+                        a.action,
+                        a.actor,
+                        a.detail
+                    );
+                }
+                return Ok(());
+            }
+        };
+        l.store().close().await;
+        if json {
+            print_json(&view)
+        } else {
+            print!("{}", show_text(&view, &l));
+            Ok(())
+        }
+    })
+}
+
+fn rag_label(r: Rag) -> &'static str {
+    match r {
+        Rag::Red => "RED  ",
+        Rag::Amber => "AMBER",
+        Rag::Green => "GREEN",
+        Rag::None => "     ",
+    }
+}
+
+fn show_text(v: &ComplaintView, l: &Lifecycle) -> String {
+    use std::fmt::Write;
+    let c = &v.complaint;
+    let p = l.procedures().get(&c.procedure);
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "{} · {} ({}) · {} · {}",
+        c.reference,
+        c.procedure,
+        c.track,
+        c.stage.as_deref().unwrap_or("-"),
+        c.status
+    );
+    let _ = writeln!(
+        s,
+        "conference {} ({}) · complainant: {} · opened {}",
+        c.conference_date,
+        c.conference_type,
+        c.complainant_role,
+        c.opened_at.format("%Y-%m-%d")
+    );
+    if let Some(r) = &c.referred_to {
+        let _ = writeln!(s, "referred to: {r}");
+    }
+    if let Some(o) = &c.outcome {
+        let label = p
+            .and_then(|p| p.outcomes.get(o))
+            .map(|o| o.label.as_str())
+            .unwrap_or("");
+        let _ = writeln!(s, "outcome: {o}: {label}");
+    }
+    let _ = writeln!(s, "as of {}\n\nTimeline", v.as_of);
+    for e in &v.timeline {
+        let extra = match (e.new_date, e.corrects) {
+            (Some(d), Some(c)) => format!(" entry #{c} -> {d}"),
+            (Some(d), None) => format!(" -> {d}"),
+            _ => String::new(),
+        };
+        let note = if e.note.is_empty() {
+            String::new()
+        } else {
+            format!("  \"{}\"", e.note)
+        };
+        let _ = writeln!(
+            s,
+            "  #{:<4} {}  {:<16} {}{extra}  ({}){note}",
+            e.id, e.effective_date, e.kind, e.name, e.recorded_by
+        );
+    }
+    let _ = writeln!(s, "\nDeadlines");
+    if v.deadlines.is_empty() {
+        let _ = writeln!(s, "  none");
+    }
+    for d in &v.deadlines {
+        let x = &d.derived;
+        let status = x
+            .status
+            .as_ref()
+            .map(|st| super::plan::status_text(st, x.late_acceptance.is_some()))
+            .unwrap_or_default();
+        let whose = match x.kind {
+            crate::procedure::Kind::Obligation => "obligation",
+            crate::procedure::Kind::Window => "window",
+        };
+        let _ = writeln!(
+            s,
+            "  {} {:<22} due {}  {:<40} {whose} · {}",
+            rag_label(d.rag),
+            x.id,
+            x.due,
+            status,
+            x.owner
+        );
+    }
+    s
+}
+
+fn list_text(items: &[ListItem], today: NaiveDate) -> String {
+    use std::fmt::Write;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "{:<16} {:<22} {:<22} {:<21} {:<32} OVERDUE",
+        "REFERENCE", "PROCEDURE", "STAGE", "STATUS", "NEXT DUE"
+    );
+    for i in items {
+        let c = &i.complaint;
+        let next = i
+            .next_due
+            .as_ref()
+            .map(|d| format!("{} {}", d.due_date, d.deadline))
+            .unwrap_or_else(|| "-".into());
+        let _ = writeln!(
+            s,
+            "{:<16} {:<22} {:<22} {:<21} {:<32} {}",
+            c.reference,
+            c.procedure,
+            c.stage.as_deref().unwrap_or("-"),
+            c.status,
+            next,
+            i.overdue
+        );
+    }
+    let _ = writeln!(
+        s,
+        "{} complaint{} (as of {today})",
+        items.len(),
+        if items.len() == 1 { "" } else { "s" }
+    );
+    s
+}
