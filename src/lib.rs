@@ -26,10 +26,12 @@
 //! - [`folder`]: reading the administrator's drop-in folders in a predictable order.
 //! - [`telemetry`]: installs the tracing subscriber, once.
 //! - [`cli`]: the command line, a thin face over the modules above.
+//! - [`api`]: the HTTP API, another thin face over the same calls.
 //!
 //! Data the program ships lives outside `src/`: `holidays/` (GOV.UK data), `config/` (default
 //! settings), `systemd/` (the unit).
 
+pub mod api;
 pub mod calendar;
 pub mod cli;
 pub mod clock;

@@ -10,6 +10,7 @@ mod deadline;
 mod holidays;
 mod plan;
 mod procedures;
+mod serve;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -70,6 +71,8 @@ enum Command {
     /// Record complaints and what happens to them; show, list and audit them.
     #[command(subcommand)]
     Complaint(complaint::ComplaintCommand),
+    /// Run the service: the HTTP API, keeping every stored deadline true.
+    Serve(serve::ServeArgs),
 }
 
 /// Why a command failed, which decides the exit status.
@@ -200,7 +203,12 @@ pub fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    crate::telemetry::init(crate::telemetry::Style::Command, "warn");
+    let serving = matches!(cli.command, Command::Serve(_));
+    if serving {
+        crate::telemetry::init(crate::telemetry::Style::Service, "info");
+    } else {
+        crate::telemetry::init(crate::telemetry::Style::Command, "warn");
+    }
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -224,6 +232,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Procedures(cmd) => procedures::run(&ctx, cmd),
         Command::Plan(args) => plan::run(&ctx, args),
         Command::Complaint(cmd) => complaint::run(&ctx, cmd),
+        Command::Serve(args) => serve::run(&ctx, args),
     }
 }
 

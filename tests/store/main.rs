@@ -1,4 +1,5 @@
 //! The complaint store and lifecycle on both backends: the same suite on SQLite and PostgreSQL.
 
+#[path = "../support/backends.rs"]
 mod backends;
 mod lifecycle;

@@ -1,0 +1,287 @@
+//! The HTTP API (`/api/v1/...`): the complaint commands as JSON in and out, for case-management
+//! systems to integrate. A thin face over [`crate::lifecycle`].
+//!
+//! - Bearer tokens with scopes (`read`, `write`), from config, a tokens file or systemd
+//!   credentials, compared in constant time. `/healthz` and the OpenAPI document need none.
+//! - Every error is JSON, `{"error": {"code", "message", "field"}}`, with the status that fits:
+//!   400 malformed JSON or query, 401 no or wrong token, 403 token without the scope, 404 unknown
+//!   complaint or route, 405 wrong method, 409 conflict or duplicate reference, 413 body too
+//!   large, 422 a value the procedure refuses. Bad input is never a 500; a 500 means the store
+//!   failed, and its detail goes to the log, not the client.
+//! - The OpenAPI document (`/api/v1/openapi.json`) is `docs/openapi.json`; a test holds the two
+//!   to each other.
+
+mod auth;
+mod error;
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::de::DeserializeOwned;
+
+use crate::config::Scope;
+use crate::lifecycle::{
+    AcceptLate, Correct, Decision, Extend, Lifecycle, ListQuery, OpenComplaint, Record,
+};
+
+pub use auth::{load_tokens, Token};
+pub use error::ApiError;
+
+/// The OpenAPI document served at `/api/v1/openapi.json`.
+pub const OPENAPI: &str = include_str!("../../docs/openapi.json");
+
+/// What every handler needs.
+#[derive(Clone)]
+pub struct ApiState {
+    /// The complaint service.
+    pub lifecycle: Lifecycle,
+    /// The tokens that may call the API.
+    pub tokens: Arc<Vec<Token>>,
+}
+
+/// The API's routes, with a body limit of `max_body_bytes`.
+pub fn router(state: ApiState, max_body_bytes: usize) -> Router {
+    Router::new()
+        .route(
+            "/healthz",
+            get(|| async { Json(serde_json::json!({"status": "ok"})) }),
+        )
+        .route("/api/v1/openapi.json", get(openapi))
+        .route("/api/v1/procedures", get(procedures))
+        .route("/api/v1/procedures/{id}", get(procedure))
+        .route("/api/v1/complaints", get(list).post(open))
+        .route("/api/v1/complaints/{reference}", get(show))
+        .route("/api/v1/complaints/{reference}/audit", get(audit))
+        .route("/api/v1/complaints/{reference}/events", post(event))
+        .route("/api/v1/complaints/{reference}/outcomes", post(outcome))
+        .route("/api/v1/complaints/{reference}/extensions", post(extend))
+        .route(
+            "/api/v1/complaints/{reference}/late-acceptances",
+            post(accept_late),
+        )
+        .route("/api/v1/complaints/{reference}/corrections", post(correct))
+        .route("/api/v1/complaints/{reference}/close", post(close))
+        .route("/api/v1/complaints/{reference}/reopen", post(reopen))
+        .fallback(|| async {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "no-such-route",
+                "no such route: see /api/v1/openapi.json",
+                None,
+            )
+        })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method-not-allowed",
+                "this route does not take that method: see /api/v1/openapi.json",
+                None,
+            )
+        })
+        .layer(DefaultBodyLimit::max(max_body_bytes))
+        .with_state(state)
+}
+
+async fn openapi() -> Response {
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        OPENAPI,
+    )
+        .into_response()
+}
+
+/// A JSON body of type `T`; a syntax error is a 400, a wrong or missing field a 422 naming it.
+fn body<T: DeserializeOwned>(
+    bytes: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> Result<T, ApiError> {
+    let bytes = bytes.map_err(ApiError::from_body_rejection)?;
+    let mut de = serde_json::Deserializer::from_slice(&bytes);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        if inner.is_syntax() || inner.is_eof() {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "malformed-json",
+                format!("the body is not valid JSON: {inner}"),
+                None,
+            )
+        } else {
+            let message = inner.to_string();
+            // serde names a missing field only in its message: `missing field `reference``.
+            let missing = message
+                .strip_prefix("missing field `")
+                .and_then(|m| m.split('`').next())
+                .map(str::to_string);
+            let field = missing.or_else(|| (path != ".").then_some(path));
+            ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid-field",
+                message,
+                field,
+            )
+        }
+    })?;
+    de.end().map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "malformed-json",
+            format!("the body is not valid JSON: {e}"),
+            None,
+        )
+    })?;
+    Ok(value)
+}
+
+type Answer = Result<Response, ApiError>;
+
+fn ok<T: serde::Serialize>(status: StatusCode, value: T) -> Answer {
+    Ok((status, Json(value)).into_response())
+}
+
+async fn procedures(State(s): State<ApiState>, h: HeaderMap) -> Answer {
+    auth::require(&h, &s.tokens, Scope::Read)?;
+    let all: Vec<_> = s
+        .lifecycle
+        .procedures()
+        .iter()
+        .map(|p| p.as_ref().clone())
+        .collect();
+    ok(StatusCode::OK, all)
+}
+
+async fn procedure(State(s): State<ApiState>, h: HeaderMap, Path(id): Path<String>) -> Answer {
+    auth::require(&h, &s.tokens, Scope::Read)?;
+    match s.lifecycle.procedures().get(&id) {
+        Some(p) => ok(StatusCode::OK, p.as_ref()),
+        None => Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not-found",
+            format!("unknown procedure '{id}'"),
+            None,
+        )),
+    }
+}
+
+async fn list(State(s): State<ApiState>, h: HeaderMap, RawQuery(q): RawQuery) -> Answer {
+    auth::require(&h, &s.tokens, Scope::Read)?;
+    let query: ListQuery = serde_urlencoded::from_str(q.as_deref().unwrap_or("")).map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid-query",
+            format!("query: {e}"),
+            None,
+        )
+    })?;
+    ok(StatusCode::OK, s.lifecycle.list(&query).await?)
+}
+
+async fn open(
+    State(s): State<ApiState>,
+    h: HeaderMap,
+    b: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> Answer {
+    let token = auth::require(&h, &s.tokens, Scope::Write)?;
+    let mut cmd: OpenComplaint = body(b)?;
+    cmd.recorded_by = token.attribute(&cmd.recorded_by);
+    ok(StatusCode::CREATED, s.lifecycle.open(cmd).await?)
+}
+
+async fn show(State(s): State<ApiState>, h: HeaderMap, Path(reference): Path<String>) -> Answer {
+    auth::require(&h, &s.tokens, Scope::Read)?;
+    ok(StatusCode::OK, s.lifecycle.show(&reference).await?)
+}
+
+async fn audit(State(s): State<ApiState>, h: HeaderMap, Path(reference): Path<String>) -> Answer {
+    auth::require(&h, &s.tokens, Scope::Read)?;
+    ok(StatusCode::OK, s.lifecycle.audit(&reference).await?)
+}
+
+async fn event(
+    State(s): State<ApiState>,
+    h: HeaderMap,
+    Path(r): Path<String>,
+    b: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> Answer {
+    let token = auth::require(&h, &s.tokens, Scope::Write)?;
+    let mut cmd: Record = body(b)?;
+    cmd.recorded_by = token.attribute(&cmd.recorded_by);
+    ok(StatusCode::OK, s.lifecycle.record_event(&r, cmd).await?)
+}
+
+async fn outcome(
+    State(s): State<ApiState>,
+    h: HeaderMap,
+    Path(r): Path<String>,
+    b: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> Answer {
+    let token = auth::require(&h, &s.tokens, Scope::Write)?;
+    let mut cmd: Record = body(b)?;
+    cmd.recorded_by = token.attribute(&cmd.recorded_by);
+    ok(StatusCode::OK, s.lifecycle.record_outcome(&r, cmd).await?)
+}
+
+async fn extend(
+    State(s): State<ApiState>,
+    h: HeaderMap,
+    Path(r): Path<String>,
+    b: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> Answer {
+    let token = auth::require(&h, &s.tokens, Scope::Write)?;
+    let mut cmd: Extend = body(b)?;
+    cmd.agreed_by = token.attribute(&cmd.agreed_by);
+    ok(StatusCode::OK, s.lifecycle.extend(&r, cmd).await?)
+}
+
+async fn accept_late(
+    State(s): State<ApiState>,
+    h: HeaderMap,
+    Path(r): Path<String>,
+    b: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> Answer {
+    let token = auth::require(&h, &s.tokens, Scope::Write)?;
+    let mut cmd: AcceptLate = body(b)?;
+    cmd.accepted_by = token.attribute(&cmd.accepted_by);
+    ok(StatusCode::OK, s.lifecycle.accept_late(&r, cmd).await?)
+}
+
+async fn correct(
+    State(s): State<ApiState>,
+    h: HeaderMap,
+    Path(r): Path<String>,
+    b: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> Answer {
+    let token = auth::require(&h, &s.tokens, Scope::Write)?;
+    let mut cmd: Correct = body(b)?;
+    cmd.recorded_by = token.attribute(&cmd.recorded_by);
+    ok(StatusCode::OK, s.lifecycle.correct(&r, cmd).await?)
+}
+
+async fn close(
+    State(s): State<ApiState>,
+    h: HeaderMap,
+    Path(r): Path<String>,
+    b: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> Answer {
+    let token = auth::require(&h, &s.tokens, Scope::Write)?;
+    let mut cmd: Decision = body(b)?;
+    cmd.recorded_by = token.attribute(&cmd.recorded_by);
+    ok(StatusCode::OK, s.lifecycle.close(&r, cmd).await?)
+}
+
+async fn reopen(
+    State(s): State<ApiState>,
+    h: HeaderMap,
+    Path(r): Path<String>,
+    b: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> Answer {
+    let token = auth::require(&h, &s.tokens, Scope::Write)?;
+    let mut cmd: Decision = body(b)?;
+    cmd.recorded_by = token.attribute(&cmd.recorded_by);
+    ok(StatusCode::OK, s.lifecycle.reopen(&r, cmd).await?)
+}
