@@ -49,7 +49,6 @@ impl App {
         App {
             base,
             client: Client::new(),
-            store,
         }
     }
 
