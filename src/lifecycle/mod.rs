@@ -310,6 +310,39 @@ impl Lifecycle {
     /// Opens a complaint, with eligibility checked. An out-of-scope matter, or a track handled by
     /// another procedure, is recorded and at once referred.
     pub async fn open(&self, cmd: OpenComplaint) -> Result<ComplaintView, LifecycleError> {
+        let (new, change) = self.prepare_open(&cmd, &[])?;
+        self.store.insert(&new, &change, self.now()).await?;
+        self.show(&cmd.reference).await
+    }
+
+    /// Opens many complaints, each with the events that have already happened, in one
+    /// transaction: moving a spreadsheet's open complaints in. Each is checked exactly as `open`
+    /// and `event` would check it; one refusal refuses them all, naming which.
+    pub async fn import(
+        &self,
+        items: &[(OpenComplaint, Vec<Record>)],
+    ) -> Result<usize, LifecycleError> {
+        let mut prepared = Vec::with_capacity(items.len());
+        for (cmd, events) in items {
+            let p = self.prepare_open(cmd, events).map_err(|e| match e {
+                LifecycleError::Invalid { field, message } => {
+                    invalid(field, format!("{}: {message}", cmd.reference))
+                }
+                other => other,
+            })?;
+            prepared.push(p);
+        }
+        self.store.insert_many(&prepared, self.now()).await?;
+        Ok(prepared.len())
+    }
+
+    /// What opening a complaint (with events that have already happened) writes, checked but
+    /// not yet written.
+    fn prepare_open(
+        &self,
+        cmd: &OpenComplaint,
+        events: &[Record],
+    ) -> Result<(NewComplaint, Change), LifecycleError> {
         let p = self.procedure(&cmd.procedure)?;
         check_text("reference", &cmd.reference, 64)?;
         if !cmd
@@ -424,30 +457,43 @@ impl Lifecycle {
         }
         let now = self.now();
         let row = provisional_row(&new, now);
+        let mut rows = as_rows(&entries, now);
+        for e in events {
+            let r = replay(p, &row, &rows);
+            let (more, _) = event_rule(p, &row, &r, today, e)?;
+            rows.extend(as_rows(&more, now));
+            entries.extend(more);
+        }
         let rows = as_rows(&entries, now);
         let state = self.evaluate(p, &row, &rows, today)?;
         let audit = vec![NewAudit {
             actor: cmd.recorded_by.clone(),
             action: "open".into(),
             detail: format!(
-                "opened under {} ({}), conference {}{}",
+                "opened under {} ({}), conference {}{}{}",
                 p.id,
                 track.id,
                 cmd.conference_date,
                 referral
                     .as_ref()
                     .map(|r| format!("; referred to {r}"))
-                    .unwrap_or_default()
+                    .unwrap_or_default(),
+                if events.is_empty() {
+                    String::new()
+                } else {
+                    format!("; {} earlier events", events.len())
+                }
             ),
         }];
-        let change = Change {
-            entries,
-            state: state.0,
-            deadlines: state.1,
-            audit,
-        };
-        self.store.insert(&new, &change, now).await?;
-        self.show(&cmd.reference).await
+        Ok((
+            new,
+            Change {
+                entries,
+                state: state.0,
+                deadlines: state.1,
+                audit,
+            },
+        ))
     }
 
     /// Records an event the current stage allows.
@@ -456,57 +502,9 @@ impl Lifecycle {
         reference: &str,
         cmd: Record,
     ) -> Result<ComplaintView, LifecycleError> {
-        self.change(
-            reference,
-            &cmd.recorded_by.clone(),
-            move |p, row, r, today| {
-                check_writable(row, r)?;
-                let stage = r.stage.as_deref().and_then(|s| p.stage(s)).ok_or_else(|| {
-                    LifecycleError::Conflict(format!(
-                        "complaint '{}' has no current stage",
-                        row.reference
-                    ))
-                })?;
-                if !stage.events.iter().any(|e| e == &cmd.name) {
-                    let field_msg = if p.events.contains_key(&cmd.name) {
-                        format!(
-                            "event '{}' cannot be recorded in {} ('{}'): use one of {}",
-                            cmd.name,
-                            stage.id,
-                            stage.name,
-                            ids(stage.events.iter())
-                        )
-                    } else {
-                        format!(
-                            "procedure '{}' has no event '{}': this stage records {}",
-                            p.id,
-                            cmd.name,
-                            ids(stage.events.iter())
-                        )
-                    };
-                    return Err(invalid("name", field_msg));
-                }
-                check_date("date", cmd.date, row.conference_date, today)?;
-                check_text("recorded_by", &cmd.recorded_by, 100)?;
-                check_note(&cmd.note)?;
-                Ok((
-                    vec![entry(
-                        kind::EVENT,
-                        &cmd.name,
-                        cmd.date,
-                        None,
-                        None,
-                        &cmd.recorded_by,
-                        &cmd.note,
-                    )],
-                    NewAudit {
-                        actor: cmd.recorded_by.clone(),
-                        action: "event".into(),
-                        detail: format!("{} on {}", cmd.name, cmd.date),
-                    },
-                ))
-            },
-        )
+        self.change(reference, move |p, row, r, today| {
+            event_rule(p, row, r, today, &cmd)
+        })
         .await
     }
 
@@ -516,49 +514,45 @@ impl Lifecycle {
         reference: &str,
         cmd: Record,
     ) -> Result<ComplaintView, LifecycleError> {
-        self.change(
-            reference,
-            &cmd.recorded_by.clone(),
-            move |p, row, r, today| {
-                check_writable(row, r)?;
-                let stage = r.stage.as_deref().and_then(|s| p.stage(s)).ok_or_else(|| {
-                    LifecycleError::Conflict(format!(
-                        "complaint '{}' has no current stage",
-                        row.reference
-                    ))
-                })?;
-                if !stage.outcomes.iter().any(|o| o == &cmd.name) {
-                    return Err(invalid(
-                        "name",
-                        format!(
-                            "outcome '{}' is not one {} can end with: use one of {}",
-                            cmd.name,
-                            stage.id,
-                            ids(stage.outcomes.iter())
-                        ),
-                    ));
-                }
-                check_date("date", cmd.date, row.conference_date, today)?;
-                check_text("recorded_by", &cmd.recorded_by, 100)?;
-                check_note(&cmd.note)?;
-                Ok((
-                    vec![entry(
-                        kind::OUTCOME,
-                        &cmd.name,
-                        cmd.date,
-                        None,
-                        None,
-                        &cmd.recorded_by,
-                        &cmd.note,
-                    )],
-                    NewAudit {
-                        actor: cmd.recorded_by.clone(),
-                        action: "outcome".into(),
-                        detail: format!("{} on {}", cmd.name, cmd.date),
-                    },
+        self.change(reference, move |p, row, r, today| {
+            check_writable(row, r)?;
+            let stage = r.stage.as_deref().and_then(|s| p.stage(s)).ok_or_else(|| {
+                LifecycleError::Conflict(format!(
+                    "complaint '{}' has no current stage",
+                    row.reference
                 ))
-            },
-        )
+            })?;
+            if !stage.outcomes.iter().any(|o| o == &cmd.name) {
+                return Err(invalid(
+                    "name",
+                    format!(
+                        "outcome '{}' is not one {} can end with: use one of {}",
+                        cmd.name,
+                        stage.id,
+                        ids(stage.outcomes.iter())
+                    ),
+                ));
+            }
+            check_date("date", cmd.date, row.conference_date, today)?;
+            check_text("recorded_by", &cmd.recorded_by, 100)?;
+            check_note(&cmd.note)?;
+            Ok((
+                vec![entry(
+                    kind::OUTCOME,
+                    &cmd.name,
+                    cmd.date,
+                    None,
+                    None,
+                    &cmd.recorded_by,
+                    &cmd.note,
+                )],
+                NewAudit {
+                    actor: cmd.recorded_by.clone(),
+                    action: "outcome".into(),
+                    detail: format!("{} on {}", cmd.name, cmd.date),
+                },
+            ))
+        })
         .await
     }
 
@@ -569,70 +563,66 @@ impl Lifecycle {
         cmd: Extend,
     ) -> Result<ComplaintView, LifecycleError> {
         let calendars = self.calendars.clone();
-        self.change(
-            reference,
-            &cmd.agreed_by.clone(),
-            move |p, row, r, today| {
-                check_writable(row, r)?;
-                check_text("agreed_by", &cmd.agreed_by, 100)?;
-                check_text("reason", &cmd.reason, MAX_NOTE)?;
-                let def = p.deadline(&cmd.deadline).ok_or_else(|| {
-                    invalid(
-                        "deadline",
-                        format!("procedure '{}' has no deadline '{}'", p.id, cmd.deadline),
-                    )
+        self.change(reference, move |p, row, r, today| {
+            check_writable(row, r)?;
+            check_text("agreed_by", &cmd.agreed_by, 100)?;
+            check_text("reason", &cmd.reason, MAX_NOTE)?;
+            let def = p.deadline(&cmd.deadline).ok_or_else(|| {
+                invalid(
+                    "deadline",
+                    format!("procedure '{}' has no deadline '{}'", p.id, cmd.deadline),
+                )
+            })?;
+            if def.kind != Kind::Obligation
+                || p.discretion_for(DiscretionKind::Extension, &def.id)
+                    .is_none()
+            {
+                return Err(invalid(
+                    "deadline",
+                    format!("procedure '{}' allows no extension of '{}'", p.id, def.id),
+                ));
+            }
+            let plan = derive(p, &r.facts, &calendars, Some(today))
+                .map_err(|e| invalid("deadline", e.to_string()))?;
+            let current = plan
+                .deadlines
+                .iter()
+                .find(|d| d.id == def.id)
+                .ok_or_else(|| {
+                    LifecycleError::Conflict(format!(
+                        "deadline '{}' has not started on complaint '{}'",
+                        def.id, row.reference
+                    ))
                 })?;
-                if def.kind != Kind::Obligation
-                    || p.discretion_for(DiscretionKind::Extension, &def.id)
-                        .is_none()
-                {
-                    return Err(invalid(
-                        "deadline",
-                        format!("procedure '{}' allows no extension of '{}'", p.id, def.id),
-                    ));
-                }
-                let plan = derive(p, &r.facts, &calendars, Some(today))
-                    .map_err(|e| invalid("deadline", e.to_string()))?;
-                let current = plan
-                    .deadlines
-                    .iter()
-                    .find(|d| d.id == def.id)
-                    .ok_or_else(|| {
-                        LifecycleError::Conflict(format!(
-                            "deadline '{}' has not started on complaint '{}'",
-                            def.id, row.reference
-                        ))
-                    })?;
-                if cmd.to <= current.due {
-                    return Err(invalid(
-                        "to",
-                        format!(
-                            "the new date {} is not after the current due date {}",
-                            cmd.to, current.due
-                        ),
-                    ));
-                }
-                Ok((
-                    vec![entry(
-                        kind::EXTENSION,
-                        &def.id,
-                        today,
-                        Some(cmd.to),
-                        None,
-                        &cmd.agreed_by,
-                        &cmd.reason,
-                    )],
-                    NewAudit {
-                        actor: cmd.agreed_by.clone(),
-                        action: "extend".into(),
-                        detail: format!(
-                            "{} extended from {} to {}: {}",
-                            def.id, current.due, cmd.to, cmd.reason
-                        ),
-                    },
-                ))
-            },
-        )
+            if cmd.to <= current.due {
+                return Err(invalid(
+                    "to",
+                    format!(
+                        "the new date {} is not after the current due date {}",
+                        cmd.to, current.due
+                    ),
+                ));
+            }
+            Ok((
+                vec![entry(
+                    kind::EXTENSION,
+                    &def.id,
+                    today,
+                    Some(cmd.to),
+                    None,
+                    &cmd.agreed_by,
+                    &cmd.reason,
+                )],
+                NewAudit {
+                    actor: cmd.agreed_by.clone(),
+                    action: "extend".into(),
+                    detail: format!(
+                        "{} extended from {} to {}: {}",
+                        def.id, current.due, cmd.to, cmd.reason
+                    ),
+                },
+            ))
+        })
         .await
     }
 
@@ -642,48 +632,44 @@ impl Lifecycle {
         reference: &str,
         cmd: AcceptLate,
     ) -> Result<ComplaintView, LifecycleError> {
-        self.change(
-            reference,
-            &cmd.accepted_by.clone(),
-            move |p, row, r, today| {
-                check_writable(row, r)?;
-                check_text("accepted_by", &cmd.accepted_by, 100)?;
-                check_text("reason", &cmd.reason, MAX_NOTE)?;
-                let def = p.deadline(&cmd.deadline).ok_or_else(|| {
-                    invalid(
-                        "deadline",
-                        format!("procedure '{}' has no deadline '{}'", p.id, cmd.deadline),
-                    )
-                })?;
-                if p.discretion_for(DiscretionKind::LateAcceptance, &def.id)
-                    .is_none()
-                {
-                    return Err(invalid(
-                        "deadline",
-                        format!(
-                            "procedure '{}' allows no late acceptance for '{}'",
-                            p.id, def.id
-                        ),
-                    ));
-                }
-                Ok((
-                    vec![entry(
-                        kind::LATE_ACCEPTANCE,
-                        &def.id,
-                        today,
-                        None,
-                        None,
-                        &cmd.accepted_by,
-                        &cmd.reason,
-                    )],
-                    NewAudit {
-                        actor: cmd.accepted_by.clone(),
-                        action: "accept-late".into(),
-                        detail: format!("{} accepted out of time: {}", def.id, cmd.reason),
-                    },
-                ))
-            },
-        )
+        self.change(reference, move |p, row, r, today| {
+            check_writable(row, r)?;
+            check_text("accepted_by", &cmd.accepted_by, 100)?;
+            check_text("reason", &cmd.reason, MAX_NOTE)?;
+            let def = p.deadline(&cmd.deadline).ok_or_else(|| {
+                invalid(
+                    "deadline",
+                    format!("procedure '{}' has no deadline '{}'", p.id, cmd.deadline),
+                )
+            })?;
+            if p.discretion_for(DiscretionKind::LateAcceptance, &def.id)
+                .is_none()
+            {
+                return Err(invalid(
+                    "deadline",
+                    format!(
+                        "procedure '{}' allows no late acceptance for '{}'",
+                        p.id, def.id
+                    ),
+                ));
+            }
+            Ok((
+                vec![entry(
+                    kind::LATE_ACCEPTANCE,
+                    &def.id,
+                    today,
+                    None,
+                    None,
+                    &cmd.accepted_by,
+                    &cmd.reason,
+                )],
+                NewAudit {
+                    actor: cmd.accepted_by.clone(),
+                    action: "accept-late".into(),
+                    detail: format!("{} accepted out of time: {}", def.id, cmd.reason),
+                },
+            ))
+        })
         .await
     }
 
@@ -693,43 +679,39 @@ impl Lifecycle {
         reference: &str,
         cmd: Correct,
     ) -> Result<ComplaintView, LifecycleError> {
-        self.change(
-            reference,
-            &cmd.recorded_by.clone(),
-            move |_p, row, r, today| {
-                check_text("recorded_by", &cmd.recorded_by, 100)?;
-                check_text("reason", &cmd.reason, MAX_NOTE)?;
-                let Some(old) = r.dates.get(&cmd.entry).copied() else {
-                    return Err(invalid(
-                        "entry",
-                        format!(
-                            "complaint '{}' has no event entry {}",
-                            row.reference, cmd.entry
-                        ),
-                    ));
-                };
-                check_date("date", cmd.date, row.conference_date, today)?;
-                Ok((
-                    vec![entry(
-                        kind::CORRECTION,
-                        "date",
-                        today,
-                        Some(cmd.date),
-                        Some(cmd.entry),
-                        &cmd.recorded_by,
-                        &cmd.reason,
-                    )],
-                    NewAudit {
-                        actor: cmd.recorded_by.clone(),
-                        action: "correct".into(),
-                        detail: format!(
-                            "entry {} date {} corrected to {}: {}",
-                            cmd.entry, old, cmd.date, cmd.reason
-                        ),
-                    },
-                ))
-            },
-        )
+        self.change(reference, move |_p, row, r, today| {
+            check_text("recorded_by", &cmd.recorded_by, 100)?;
+            check_text("reason", &cmd.reason, MAX_NOTE)?;
+            let Some(old) = r.dates.get(&cmd.entry).copied() else {
+                return Err(invalid(
+                    "entry",
+                    format!(
+                        "complaint '{}' has no event entry {}",
+                        row.reference, cmd.entry
+                    ),
+                ));
+            };
+            check_date("date", cmd.date, row.conference_date, today)?;
+            Ok((
+                vec![entry(
+                    kind::CORRECTION,
+                    "date",
+                    today,
+                    Some(cmd.date),
+                    Some(cmd.entry),
+                    &cmd.recorded_by,
+                    &cmd.reason,
+                )],
+                NewAudit {
+                    actor: cmd.recorded_by.clone(),
+                    action: "correct".into(),
+                    detail: format!(
+                        "entry {} date {} corrected to {}: {}",
+                        cmd.entry, old, cmd.date, cmd.reason
+                    ),
+                },
+            ))
+        })
         .await
     }
 
@@ -739,36 +721,32 @@ impl Lifecycle {
         reference: &str,
         cmd: Decision,
     ) -> Result<ComplaintView, LifecycleError> {
-        self.change(
-            reference,
-            &cmd.recorded_by.clone(),
-            move |_p, row, r, today| {
-                if r.status == status::CLOSED || r.status == status::REFERRED {
-                    return Err(LifecycleError::Conflict(format!(
-                        "complaint '{}' is already {}",
-                        row.reference, r.status
-                    )));
-                }
-                check_text("recorded_by", &cmd.recorded_by, 100)?;
-                check_text("reason", &cmd.reason, MAX_NOTE)?;
-                Ok((
-                    vec![entry(
-                        kind::CLOSE,
-                        "close",
-                        today,
-                        None,
-                        None,
-                        &cmd.recorded_by,
-                        &cmd.reason,
-                    )],
-                    NewAudit {
-                        actor: cmd.recorded_by.clone(),
-                        action: "close".into(),
-                        detail: cmd.reason.clone(),
-                    },
-                ))
-            },
-        )
+        self.change(reference, move |_p, row, r, today| {
+            if r.status == status::CLOSED || r.status == status::REFERRED {
+                return Err(LifecycleError::Conflict(format!(
+                    "complaint '{}' is already {}",
+                    row.reference, r.status
+                )));
+            }
+            check_text("recorded_by", &cmd.recorded_by, 100)?;
+            check_text("reason", &cmd.reason, MAX_NOTE)?;
+            Ok((
+                vec![entry(
+                    kind::CLOSE,
+                    "close",
+                    today,
+                    None,
+                    None,
+                    &cmd.recorded_by,
+                    &cmd.reason,
+                )],
+                NewAudit {
+                    actor: cmd.recorded_by.clone(),
+                    action: "close".into(),
+                    detail: cmd.reason.clone(),
+                },
+            ))
+        })
         .await
     }
 
@@ -779,7 +757,7 @@ impl Lifecycle {
         reference: &str,
         cmd: Decision,
     ) -> Result<ComplaintView, LifecycleError> {
-        self.change(reference, &cmd.recorded_by.clone(), move |p, row, r, today| {
+        self.change(reference, move |p, row, r, today| {
             let reopens = r.outcome.as_ref().and_then(|o| p.outcomes.get(o)).and_then(|o| o.reopens.clone());
             let Some(stage) = reopens else {
                 return Err(LifecycleError::Conflict(format!(
@@ -809,7 +787,6 @@ impl Lifecycle {
     async fn change(
         &self,
         reference: &str,
-        _actor: &str,
         rule: impl FnOnce(
             &Procedure,
             &ComplaintRow,
@@ -1181,6 +1158,61 @@ impl Lifecycle {
         h.write(&self.calendars.fingerprint().to_le_bytes());
         format!("{:016x}", h.finish())
     }
+}
+
+/// An event the current stage allows, on a valid date: what to append, and the audit line.
+fn event_rule(
+    p: &Procedure,
+    row: &ComplaintRow,
+    r: &Replayed,
+    today: NaiveDate,
+    cmd: &Record,
+) -> Result<(Vec<NewEntry>, NewAudit), LifecycleError> {
+    check_writable(row, r)?;
+    let stage = r.stage.as_deref().and_then(|s| p.stage(s)).ok_or_else(|| {
+        LifecycleError::Conflict(format!(
+            "complaint '{}' has no current stage",
+            row.reference
+        ))
+    })?;
+    if !stage.events.iter().any(|e| e == &cmd.name) {
+        let message = if p.events.contains_key(&cmd.name) {
+            format!(
+                "event '{}' cannot be recorded in {} ('{}'): use one of {}",
+                cmd.name,
+                stage.id,
+                stage.name,
+                ids(stage.events.iter())
+            )
+        } else {
+            format!(
+                "procedure '{}' has no event '{}': this stage records {}",
+                p.id,
+                cmd.name,
+                ids(stage.events.iter())
+            )
+        };
+        return Err(invalid("name", message));
+    }
+    check_date("date", cmd.date, row.conference_date, today)?;
+    check_text("recorded_by", &cmd.recorded_by, 100)?;
+    check_note(&cmd.note)?;
+    Ok((
+        vec![entry(
+            kind::EVENT,
+            &cmd.name,
+            cmd.date,
+            None,
+            None,
+            &cmd.recorded_by,
+            &cmd.note,
+        )],
+        NewAudit {
+            actor: cmd.recorded_by.clone(),
+            action: "event".into(),
+            detail: format!("{} on {}", cmd.name, cmd.date),
+        },
+    ))
 }
 
 /// The deadlines that appeared, moved or went, as one line for the audit log.

@@ -308,6 +308,15 @@ impl Store {
         dispatch!(self, insert(new, change, now))
     }
 
+    /// Opens many complaints in one transaction: all or none.
+    pub async fn insert_many(
+        &self,
+        items: &[(NewComplaint, Change)],
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        dispatch!(self, insert_many(items, now))
+    }
+
     /// Changes one complaint in one transaction: locks it, reads its log and stored deadlines,
     /// asks `rule` what to write, and writes that. When `rule` refuses, nothing is written.
     pub async fn update<T, E>(

@@ -20,6 +20,30 @@ pub(super) async fn insert(
     now: DateTime<Utc>,
 ) -> Result<ComplaintRow, StoreError> {
     let mut tx = pool.begin().await?;
+    let row = insert_in(&mut tx, new, change, now).await?;
+    tx.commit().await?;
+    Ok(row)
+}
+
+pub(super) async fn insert_many(
+    pool: &Pool<Db>,
+    items: &[(NewComplaint, Change)],
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let mut tx = pool.begin().await?;
+    for (new, change) in items {
+        insert_in(&mut tx, new, change, now).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn insert_in(
+    tx: &mut Transaction<'_, Db>,
+    new: &NewComplaint,
+    change: &Change,
+    now: DateTime<Utc>,
+) -> Result<ComplaintRow, StoreError> {
     let row: ComplaintRow = sqlx::query_as(
         "INSERT INTO complaints (reference, procedure, track, complainant_role, conference_date, \
          conference_type, stage, status, outcome, referred_to, opened_at, updated_at) \
@@ -37,7 +61,7 @@ pub(super) async fn insert(
     .bind(&change.state.referred_to)
     .bind(now)
     .bind(now)
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut **tx)
     .await
     .map_err(|e| {
         if unique_violation(&e) {
@@ -46,13 +70,8 @@ pub(super) async fn insert(
             StoreError::Database(e)
         }
     })?;
-    write_change(&mut tx, row.id, change, now).await?;
-    tx.commit().await?;
-    Ok(ComplaintRow {
-        stage: change.state.stage.clone(),
-        status: change.state.status.clone(),
-        ..row
-    })
+    write_change(tx, row.id, change, now).await?;
+    Ok(row)
 }
 
 pub(super) async fn update<T, E>(

@@ -916,3 +916,159 @@ fn an_invalid_local_procedure_stops_every_command_that_needs_procedures() {
         stderr(&o)
     );
 }
+
+#[test]
+fn the_shipped_config_is_valid() {
+    let s = Sandbox::new();
+    let shipped = concat!(env!("CARGO_MANIFEST_DIR"), "/config/timescales.toml");
+    let o = s.run(&["--config", shipped, "procedures", "check"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
+/// A sandbox whose store is a SQLite file in its own folder, with the clock at `now`.
+fn complaint_run(s: &Sandbox, now: &str, args: &[&str]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_timescales"))
+        .args(args)
+        .env("TIMESCALES_CONFIG", s.path("timescales.toml"))
+        .env("TIMESCALES_NOW", now)
+        .env("TIMESCALES__STORE__STATE_DIR", s.path("state"))
+        .env_remove("TIMESCALES_LOG")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let _ = child.stdin.take();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn complaints_are_recorded_shown_listed_and_audited_from_the_command_line() {
+    let s = Sandbox::new();
+    let now = "2027-01-05";
+    let o = complaint_run(
+        &s,
+        now,
+        &[
+            "complaint",
+            "open",
+            "CP-1001",
+            "--procedure",
+            "durham",
+            "--complainant",
+            "parent",
+            "--conference",
+            "2026-12-11",
+            "--by",
+            "Team Manager",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).starts_with("CP-1001 · durham (conference) · stage-1 · open"),
+        "{}",
+        stdout(&o)
+    );
+    let o = complaint_run(
+        &s,
+        now,
+        &[
+            "complaint",
+            "event",
+            "CP-1001",
+            "concerns-received",
+            "--date",
+            "2026-12-23",
+            "--by",
+            "Conference Chair",
+            "--json",
+        ],
+    );
+    let v = json(&o);
+    assert_eq!(v["reference"], "CP-1001");
+    let ack = v["deadlines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["id"] == "acknowledge")
+        .unwrap();
+    assert_eq!(ack["due"], "2026-12-30");
+    assert_eq!(ack["rag"], "red");
+    assert_eq!(ack["status"]["working_days_overdue"], 3);
+    let o = complaint_run(&s, now, &["complaint", "show", "CP-1001"]);
+    let out = stdout(&o);
+    assert!(
+        out.contains(
+            "RED   acknowledge            due 2026-12-30  missed: overdue by 3 working days"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("GREEN offer-appointment      due 2027-01-11  open: 4 working days left"),
+        "{out}"
+    );
+    let o = complaint_run(&s, now, &["complaint", "list", "--overdue"]);
+    let out = stdout(&o);
+    assert!(
+        out.contains("CP-1001") && out.contains("2026-12-30 acknowledge"),
+        "{out}"
+    );
+    assert!(out.ends_with("1 complaint (as of 2027-01-05)\n"), "{out}");
+    let o = complaint_run(&s, now, &["complaint", "list", "--procedure", "kent"]);
+    assert!(
+        stdout(&o).ends_with("0 complaints (as of 2027-01-05)\n"),
+        "{}",
+        stdout(&o)
+    );
+    let o = complaint_run(&s, now, &["complaint", "audit", "CP-1001", "--json"]);
+    let v = json(&o);
+    assert_eq!(v.as_array().unwrap().len(), 2);
+    assert_eq!(v[1]["actor"], "Conference Chair");
+    // Refusals: exit 2, one line, nothing written.
+    let o = complaint_run(
+        &s,
+        now,
+        &[
+            "complaint",
+            "event",
+            "CP-1001",
+            "panel-held",
+            "--date",
+            "2027-01-04",
+        ],
+    );
+    assert_bad_input(&o, "event 'panel-held' cannot be recorded in stage-1");
+    let o = complaint_run(
+        &s,
+        now,
+        &[
+            "complaint",
+            "event",
+            "CP-1001",
+            "appointment-held",
+            "--date",
+            "2027-01-06",
+        ],
+    );
+    assert_bad_input(&o, "date 2027-01-06 is in the future (today is 2027-01-05)");
+    let o = complaint_run(&s, now, &["complaint", "show", "CP-9"]);
+    assert_bad_input(&o, "no complaint has reference 'CP-9'");
+    let o = complaint_run(
+        &s,
+        now,
+        &[
+            "complaint",
+            "open",
+            "CP-1001",
+            "--procedure",
+            "durham",
+            "--complainant",
+            "parent",
+            "--conference",
+            "2026-12-11",
+        ],
+    );
+    assert_bad_input(&o, "a complaint with reference 'CP-1001' already exists");
+    let o = complaint_run(&s, now, &["complaint", "audit", "CP-1001", "--json"]);
+    assert_eq!(json(&o).as_array().unwrap().len(), 2);
+}

@@ -541,3 +541,40 @@ async fn concurrent_writers_on_one_complaint_lose_nothing() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn an_import_opens_complaints_with_their_history_all_or_nothing() {
+    on_both("import", |store| async move {
+        let (l, _) = service(&store, "2027-01-05");
+        let item = |r: &str, events: Vec<Record>| (open(r, "durham", "2026-12-11"), events);
+        let good = vec![
+            item("IM-1", vec![rec("concerns-received", "2026-12-23")]),
+            item(
+                "IM-2",
+                vec![
+                    rec("concerns-received", "2026-12-14"),
+                    rec("stage-2-requested", "2027-01-04"),
+                ],
+            ),
+        ];
+        let mut bad = good.clone();
+        bad.push(item("IM-3", vec![rec("panel-held", "2026-12-20")]));
+        let err = l.import(&bad).await.unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("IM-3: event 'panel-held' cannot be recorded in stage-1"),
+            "{err}"
+        );
+        assert!(l.list(&ListQuery::default()).await.unwrap().is_empty());
+        assert_eq!(l.import(&good).await.unwrap(), 2);
+        let v = l.show("IM-2").await.unwrap();
+        assert_eq!(v.complaint.stage.as_deref(), Some("stage-2"));
+        // Mon 4 Jan + 28 days: Mon 1 Feb.
+        assert_eq!(due(&v, "resolution-meeting"), "2027-02-01");
+        assert_eq!(
+            due(&l.show("IM-1").await.unwrap(), "acknowledge"),
+            "2026-12-30"
+        );
+    })
+    .await;
+}

@@ -1,0 +1,126 @@
+//! What is due in the next 5 working days, and what is overdue, over 100,000 complaints on
+//! SQLite: the listing staff and the daemon ask for all day. Goal: under 50 ms.
+//!
+//! The data: 100,000 Durham and City and Hackney complaints, conferences spread over the two years
+//! to 2027-03-01, each with its events. Those whose conference is more than 45 days old have been
+//! resolved (closed, their deadlines met or cancelled); the recent ones are open with their
+//! pending deadlines, as in a real authority where most complaints are long finished.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use chrono::{Duration, NaiveDate};
+use criterion::{criterion_group, criterion_main, Criterion};
+use rand::{rngs::StdRng, Rng, SeedableRng};
+use timescales::calendar::Calendars;
+use timescales::clock::FixedClock;
+use timescales::lifecycle::{Lifecycle, ListQuery, OpenComplaint, Record};
+use timescales::procedure::Procedures;
+use timescales::store::Store;
+
+const COMPLAINTS: usize = 100_000;
+
+fn rec(name: &str, date: NaiveDate) -> Record {
+    Record {
+        name: name.into(),
+        date,
+        recorded_by: "Team Manager".into(),
+        note: String::new(),
+    }
+}
+
+fn items(today: NaiveDate) -> Vec<(OpenComplaint, Vec<Record>)> {
+    let mut rng = StdRng::seed_from_u64(2026);
+    (0..COMPLAINTS)
+        .map(|i| {
+            let conference = today - Duration::days(rng.gen_range(1..730));
+            let age = (today - conference).num_days();
+            let (procedure, received, ack, resolved) = if i % 2 == 0 {
+                (
+                    "durham",
+                    "concerns-received",
+                    "concerns-acknowledged",
+                    "resolved",
+                )
+            } else {
+                (
+                    "city-and-hackney",
+                    "complaint-received",
+                    "complaint-acknowledged",
+                    "resolved",
+                )
+            };
+            let mut events = Vec::new();
+            let got = conference + Duration::days(rng.gen_range(1..=age.min(10)));
+            if got <= today {
+                events.push(rec(received, got));
+                let acked = got + Duration::days(rng.gen_range(0..5));
+                if acked <= today && rng.gen_bool(0.8) {
+                    events.push(rec(ack, acked));
+                }
+                if age > 45 {
+                    events.push(rec(resolved, (got + Duration::days(30)).min(today)));
+                }
+            }
+            let cmd = OpenComplaint {
+                reference: format!("CP-{i:06}"),
+                procedure: procedure.into(),
+                track: None,
+                complainant_role: "parent".into(),
+                conference_date: conference,
+                conference_type: "initial".into(),
+                out_of_scope: None,
+                recorded_by: "Team Manager".into(),
+                note: String::new(),
+            };
+            (cmd, events)
+        })
+        .collect()
+}
+
+fn bench(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let today: NaiveDate = "2027-03-01".parse().unwrap();
+    let lifecycle = rt.block_on(async {
+        let store = Store::connect(&format!("sqlite://{}", dir.path().join("bench.db").display())).await.unwrap();
+        let l = Lifecycle::new(
+            store,
+            Arc::new(Procedures::load(None).unwrap()),
+            Arc::new(Calendars::embedded()),
+            Arc::new(FixedClock::at_noon(today)),
+            2,
+        );
+        let started = Instant::now();
+        for chunk in items(today).chunks(10_000) {
+            l.import(chunk).await.unwrap();
+        }
+        let open = l.list(&ListQuery::default()).await.unwrap().len();
+        let due = l.due_and_overdue(5).await.unwrap().len();
+        eprintln!(
+            "seeded {COMPLAINTS} complaints in {:.1} s: {open} open, {due} deadlines due within 5 working days or overdue",
+            started.elapsed().as_secs_f64()
+        );
+        l
+    });
+    let mut group = c.benchmark_group("store_sqlite_100k");
+    group.sample_size(20);
+    group.bench_function("due_within_5_working_days_and_overdue", |b| {
+        b.iter(|| rt.block_on(lifecycle.due_and_overdue(5)).unwrap())
+    });
+    group.bench_function("list_overdue_complaints", |b| {
+        let q = ListQuery {
+            overdue: true,
+            ..Default::default()
+        };
+        b.iter(|| rt.block_on(lifecycle.list(&q)).unwrap())
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
