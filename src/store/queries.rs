@@ -222,8 +222,9 @@ pub(super) async fn list(pool: &Pool<Db>, f: &ListFilter) -> Result<Vec<Complain
         q.push(" AND c.status IN ('open', 'proposed-for-closure')");
     }
     if let Some(d) = f.overdue_before {
+        // Driven from the deadlines index (state, due_date), once, not once per complaint.
         q.push(
-            " AND EXISTS (SELECT 1 FROM deadlines d WHERE d.complaint_id = c.id AND d.state = 'pending' \
+            " AND c.id IN (SELECT d.complaint_id FROM deadlines d WHERE d.state = 'pending' \
              AND d.kind = 'obligation' AND d.due_date < ",
         )
         .push_bind(d)
@@ -231,7 +232,7 @@ pub(super) async fn list(pool: &Pool<Db>, f: &ListFilter) -> Result<Vec<Complain
     }
     if let Some(d) = f.due_by {
         q.push(
-            " AND EXISTS (SELECT 1 FROM deadlines d WHERE d.complaint_id = c.id AND d.state = 'pending' \
+            " AND c.id IN (SELECT d.complaint_id FROM deadlines d WHERE d.state = 'pending' \
              AND d.due_date <= ",
         )
         .push_bind(d)
@@ -245,7 +246,7 @@ pub(super) async fn list(pool: &Pool<Db>, f: &ListFilter) -> Result<Vec<Complain
     }
     if let Some(r) = &f.owner_role {
         q.push(
-            " AND EXISTS (SELECT 1 FROM deadlines d WHERE d.complaint_id = c.id AND d.state = 'pending' \
+            " AND c.id IN (SELECT d.complaint_id FROM deadlines d WHERE d.state = 'pending' \
              AND d.owner_role = ",
         )
         .push_bind(r.clone())
@@ -259,14 +260,11 @@ pub(super) async fn list(pool: &Pool<Db>, f: &ListFilter) -> Result<Vec<Complain
 }
 
 pub(super) async fn pending_due_by(pool: &Pool<Db>, by: NaiveDate) -> Result<Vec<PendingRow>, StoreError> {
-    Ok(sqlx::query_as(
-        "SELECT c.reference, c.procedure, c.stage, d.deadline, d.kind, d.owner_role, d.due_date \
-         FROM deadlines d JOIN complaints c ON c.id = d.complaint_id \
-         WHERE d.state = 'pending' AND d.due_date <= $1 ORDER BY d.due_date, c.reference, d.deadline",
-    )
-    .bind(by)
-    .fetch_all(pool)
-    .await?)
+    let json: String = sqlx::query_scalar(PENDING_JSON).bind(by).fetch_one(pool).await?;
+    let mut rows: Vec<PendingRow> = serde_json::from_str(&json)
+        .map_err(|e| StoreError::Database(sqlx::Error::Decode(Box::new(e))))?;
+    rows.sort_by(|a, b| (a.due_date, &a.reference, &a.deadline).cmp(&(b.due_date, &b.reference, &b.deadline)));
+    Ok(rows)
 }
 
 #[derive(sqlx::FromRow)]
@@ -277,17 +275,23 @@ struct DeadlineWithId {
 }
 
 pub(super) async fn deadlines_of(pool: &Pool<Db>, ids: &[i64]) -> Result<Vec<(i64, DeadlineRow)>, StoreError> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
+    let mut out = Vec::new();
+    // In chunks: SQLite limits how many values one statement may bind.
+    for chunk in ids.chunks(1000) {
+        let mut q: QueryBuilder<Db> = QueryBuilder::new("SELECT * FROM deadlines WHERE complaint_id IN (");
+        let mut sep = q.separated(", ");
+        for id in chunk {
+            sep.push_bind(*id);
+        }
+        q.push(") ORDER BY complaint_id, due_date, deadline");
+        let rows: Vec<DeadlineWithId> = q.build_query_as().fetch_all(pool).await?;
+        out.extend(rows.into_iter().map(|r| (r.complaint_id, r.row)));
     }
-    let mut q: QueryBuilder<Db> = QueryBuilder::new("SELECT * FROM deadlines WHERE complaint_id IN (");
-    let mut sep = q.separated(", ");
-    for id in ids {
-        sep.push_bind(*id);
-    }
-    q.push(") ORDER BY complaint_id, due_date, deadline");
-    let rows: Vec<DeadlineWithId> = q.build_query_as().fetch_all(pool).await?;
-    Ok(rows.into_iter().map(|r| (r.complaint_id, r.row)).collect())
+    Ok(out)
+}
+
+pub(super) async fn count(pool: &Pool<Db>) -> Result<i64, StoreError> {
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM complaints").fetch_one(pool).await?)
 }
 
 pub(super) async fn live_references(pool: &Pool<Db>) -> Result<Vec<String>, StoreError> {

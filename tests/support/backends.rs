@@ -24,9 +24,18 @@ where
     sqlite.close().await;
 
     let Ok(admin_url) = std::env::var("TIMESCALES_TEST_DATABASE_URL") else {
-        eprintln!(
-            "{name}: PostgreSQL skipped: TIMESCALES_TEST_DATABASE_URL is not set (.ci/run sets it)"
+        // Written to the process's stderr file, past the test harness's capture, so the skip is
+        // seen in every run, not only with --nocapture.
+        use std::io::Write;
+        let message = format!(
+            "{name}: PostgreSQL part SKIPPED: TIMESCALES_TEST_DATABASE_URL is not set (.ci/run sets it to the local server)\n"
         );
+        match std::fs::OpenOptions::new().write(true).open("/dev/stderr") {
+            Ok(mut f) => {
+                let _ = f.write_all(message.as_bytes());
+            }
+            Err(_) => eprint!("{message}"),
+        }
         return;
     };
     let db = format!(
