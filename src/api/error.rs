@@ -86,6 +86,9 @@ impl From<LifecycleError> for ApiError {
                 e.to_string(),
                 Some("reference".into()),
             ),
+            LifecycleError::Unchanged => {
+                ApiError::new(StatusCode::CONFLICT, "conflict", "nothing to change", None)
+            }
             LifecycleError::Store(e) => {
                 tracing::error!(error = %e, "store failure answering an API request");
                 ApiError::new(

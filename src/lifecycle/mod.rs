@@ -50,6 +50,9 @@ pub enum LifecycleError {
     /// The store failed.
     #[error(transparent)]
     Store(StoreError),
+    /// Nothing to change: the transaction is rolled back (internal; never reaches a caller).
+    #[error("nothing to change")]
+    Unchanged,
 }
 
 impl From<StoreError> for LifecycleError {
@@ -1072,7 +1075,7 @@ impl Lifecycle {
             let this = self.clone();
             let done = self
                 .store
-                .update(&reference, now, move |row, entries, stored| {
+                .update(&reference, now, move |row, entries, _stored| {
                     let p = this.procedure(&row.procedure)?;
                     let today = this.today(p);
                     let r = replay(p, row, entries);
@@ -1095,18 +1098,8 @@ impl Lifecycle {
                         .filter(|d| d.due >= row.opened_at.with_timezone(&p.time_zone).date_naive())
                         .collect();
                     if r.status != status::OPEN || closed.is_empty() {
-                        let unchanged = Change {
-                            entries: vec![],
-                            state: ComplaintState {
-                                stage: r.stage.clone(),
-                                status: r.status.to_string(),
-                                outcome: r.outcome.clone(),
-                                referred_to: r.referred_to.clone(),
-                            },
-                            deadlines: stored.to_vec(),
-                            audit: vec![],
-                        };
-                        return Ok((unchanged, false));
+                        // Nothing to write: roll back rather than rewrite the row.
+                        return Err(LifecycleError::Unchanged);
                     }
                     let names: Vec<&str> = closed.iter().map(|d| d.id.as_str()).collect();
                     let note = format!("{} closed with no action", names.join(", "));
@@ -1137,7 +1130,12 @@ impl Lifecycle {
                         true,
                     ))
                 })
-                .await?;
+                .await;
+            let done = match done {
+                Ok(d) => d,
+                Err(UpdateError::Rejected(LifecycleError::Unchanged)) => false,
+                Err(e) => return Err(e.into()),
+            };
             if done {
                 proposed.push(reference);
             }
