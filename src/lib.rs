@@ -18,6 +18,7 @@
 //!   outcomes, discretion, and every timescale with the sentence it comes from.
 //! - [`complaint`]: a complaint's facts and the deadlines they give: a pure function of facts,
 //!   procedure and calendar.
+//! - [`reminder`]: which notifications deadlines call for, to whom and when (pure).
 //! - [`store`]: the durable store, SQLite or PostgreSQL, one transaction per write.
 //! - [`lifecycle`]: what staff do to a complaint (open, record, extend, close...), checked against
 //!   the procedure and written through the store in one transaction.
@@ -41,5 +42,6 @@ pub mod deadline;
 pub mod folder;
 pub mod lifecycle;
 pub mod procedure;
+pub mod reminder;
 pub mod store;
 pub mod telemetry;

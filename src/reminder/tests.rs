@@ -1,0 +1,217 @@
+use super::*;
+use crate::calendar::{Calendars, Division};
+use crate::complaint::{derive, Facts};
+use crate::procedure::Procedures;
+use chrono_tz::Europe::London;
+
+fn d(s: &str) -> NaiveDate {
+    s.parse().unwrap()
+}
+
+/// The plan for a Durham complaint with these events, as `(deadline, kind, at)`.
+fn planned(events: &[(&str, &str)]) -> Vec<(String, String, String)> {
+    let procedures = Procedures::load(None).unwrap();
+    let cals = Calendars::embedded();
+    let mut facts = Facts::default();
+    for (e, date) in events {
+        facts.record(e, d(date));
+    }
+    let p = derive(procedures.get("durham").unwrap(), &facts, &cals, None).unwrap();
+    plan(
+        &p.deadlines,
+        &Policy::default(),
+        cals.get(Division::EnglandAndWales),
+        London,
+        &SendWindow::default(),
+    )
+    .into_iter()
+    .map(|x| {
+        (
+            x.deadline,
+            format!("{}@{}", x.kind.key(), x.occurrence),
+            x.at.format("%Y-%m-%dT%H:%MZ").to_string(),
+        )
+    })
+    .collect()
+}
+
+fn row(a: &str, b: &str, c: &str) -> (String, String, String) {
+    (a.into(), b.into(), c.into())
+}
+
+#[test]
+fn an_obligation_gets_reminders_a_breach_alert_and_an_escalation_over_christmas() {
+    let p = planned(&[
+        ("conference", "2026-12-11"),
+        ("concerns-received", "2026-12-23"),
+    ]);
+    let ack: Vec<_> = p.into_iter().filter(|x| x.0 == "acknowledge").collect();
+    assert_eq!(
+        ack,
+        [
+            // Due Wed 30 Dec. Five working days before is Mon 21 Dec, before the concerns
+            // arrived: not sent. Two before: Thu 24 Dec (Tue 29 is one), 09:00 GMT.
+            row("acknowledge", "reminder-2@2026-12-30", "2026-12-24T09:00Z"),
+            row("acknowledge", "due-today@2026-12-30", "2026-12-30T09:00Z"),
+            // The day ends at midnight; the alert waits for the send window on Thu 31 Dec.
+            row("acknowledge", "breach@2026-12-30", "2026-12-31T08:00Z"),
+            // Two working days after the due date: Thu 31 Dec, then Mon 4 Jan (1 Jan a holiday).
+            row(
+                "acknowledge",
+                "escalation@2026-12-30#1",
+                "2027-01-04T08:00Z"
+            ),
+        ]
+    );
+}
+
+#[test]
+fn nine_in_the_morning_stays_nine_either_side_of_the_spring_clock_change() {
+    // Concerns received Tue 16 Mar 2027: offer-appointment due Thu 1 Apr (10 working days, over
+    // Good Friday and Easter Monday). Clocks go forward on Sunday 28 March.
+    let p = planned(&[
+        ("conference", "2027-03-05"),
+        ("concerns-received", "2027-03-16"),
+    ]);
+    let offer: Vec<_> = p
+        .into_iter()
+        .filter(|x| x.0 == "offer-appointment")
+        .take(4)
+        .collect();
+    assert_eq!(
+        offer,
+        [
+            // Five working days before Thu 1 Apr: 31, 30, (29 and 26 holidays), 25, 24, 23 Mar:
+            // 09:00 GMT.
+            row(
+                "offer-appointment",
+                "reminder-5@2027-04-01",
+                "2027-03-23T09:00Z"
+            ),
+            // Two before: Tue 30 Mar, 09:00 BST.
+            row(
+                "offer-appointment",
+                "reminder-2@2027-04-01",
+                "2027-03-30T08:00Z"
+            ),
+            row(
+                "offer-appointment",
+                "due-today@2027-04-01",
+                "2027-04-01T08:00Z"
+            ),
+            // The due day ends at midnight BST (23:00 UTC); the alert goes at 08:00 BST on Fri 2 Apr.
+            row(
+                "offer-appointment",
+                "breach@2027-04-01",
+                "2027-04-02T07:00Z"
+            ),
+        ]
+    );
+}
+
+#[test]
+fn nine_in_the_morning_stays_nine_either_side_of_the_autumn_clock_change() {
+    // Concerns received Tue 19 Oct 2027: offer-appointment due Tue 2 Nov. Clocks go back on
+    // Sunday 31 October.
+    let p = planned(&[
+        ("conference", "2027-10-08"),
+        ("concerns-received", "2027-10-19"),
+    ]);
+    let offer: Vec<_> = p
+        .into_iter()
+        .filter(|x| x.0 == "offer-appointment")
+        .take(4)
+        .collect();
+    assert_eq!(
+        offer,
+        [
+            // Tue 26 Oct, 09:00 BST.
+            row(
+                "offer-appointment",
+                "reminder-5@2027-11-02",
+                "2027-10-26T08:00Z"
+            ),
+            // Fri 29 Oct, 09:00 BST.
+            row(
+                "offer-appointment",
+                "reminder-2@2027-11-02",
+                "2027-10-29T08:00Z"
+            ),
+            // Tue 2 Nov, 09:00 GMT.
+            row(
+                "offer-appointment",
+                "due-today@2027-11-02",
+                "2027-11-02T09:00Z"
+            ),
+            row(
+                "offer-appointment",
+                "breach@2027-11-02",
+                "2027-11-03T08:00Z"
+            ),
+        ]
+    );
+}
+
+#[test]
+fn a_window_gets_one_notice_when_it_closes_and_a_met_deadline_nothing() {
+    let p = planned(&[("conference", "2026-12-11")]);
+    // raise-concerns closes Tue 29 Dec; the notice goes at 08:00 on Wed 30 Dec.
+    assert_eq!(
+        p,
+        [row(
+            "raise-concerns",
+            "window-closed@2026-12-29",
+            "2026-12-30T08:00Z"
+        )]
+    );
+    let p = planned(&[
+        ("conference", "2026-12-11"),
+        ("concerns-received", "2026-12-23"),
+        ("concerns-acknowledged", "2026-12-24"),
+    ]);
+    assert!(
+        p.iter()
+            .all(|x| x.0 != "acknowledge" && x.0 != "raise-concerns"),
+        "{p:?}"
+    );
+}
+
+#[test]
+fn escalations_repeat_every_five_working_days() {
+    let cals = Calendars::embedded();
+    let cal = cals.get(Division::EnglandAndWales);
+    let policy = Policy::default();
+    let w = SendWindow::default();
+    let at = |n| {
+        escalation_at(d("2026-12-30"), n, &policy, cal, London, &w)
+            .unwrap()
+            .format("%Y-%m-%d")
+            .to_string()
+    };
+    // 2 working days after Wed 30 Dec: Mon 4 Jan; then 7: Mon 11 Jan; then 12: Mon 18 Jan.
+    assert_eq!(
+        [at(1), at(2), at(3)],
+        ["2027-01-04", "2027-01-11", "2027-01-18"]
+    );
+}
+
+#[test]
+fn the_send_window_opens_on_the_next_working_morning() {
+    let cals = Calendars::embedded();
+    let cal = cals.get(Division::EnglandAndWales);
+    let w = SendWindow::default();
+    let t = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
+    let open = |s: &str| {
+        w.next_open(t(s), cal, London)
+            .format("%Y-%m-%dT%H:%MZ")
+            .to_string()
+    };
+    // Inside the window: at once.
+    assert_eq!(open("2027-01-06T10:00:00Z"), "2027-01-06T10:00Z");
+    // Before 08:00: at 08:00 the same day.
+    assert_eq!(open("2027-01-06T06:00:00Z"), "2027-01-06T08:00Z");
+    // Friday evening: Monday 08:00.
+    assert_eq!(open("2027-01-08T19:00:00Z"), "2027-01-11T08:00Z");
+    // Christmas Eve evening 2026: Tuesday 29 December (25 and 28 are holidays).
+    assert_eq!(open("2026-12-24T20:00:00Z"), "2026-12-29T08:00Z");
+}
