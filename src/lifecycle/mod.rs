@@ -19,7 +19,7 @@ use crate::complaint::{derive, Derived, Status};
 use crate::procedure::{DiscretionKind, Kind, Procedure, Procedures, CONFERENCE};
 use crate::store::{
     AuditRow, Change, ComplaintRow, ComplaintState, DeadlineRow, EntryRow, ListFilter, NewAudit,
-    NewComplaint, NewEntry, PendingRow, Store, StoreError, UpdateError,
+    NewComplaint, NewEntry, NewNotification, PendingRow, Store, StoreError, UpdateError,
 };
 
 pub use replay::{kind, replay, status, Replayed};
@@ -260,6 +260,8 @@ pub struct Lifecycle {
     calendars: Arc<Calendars>,
     clock: Arc<dyn Clock>,
     amber_within: i64,
+    addressing: Option<Arc<crate::reminder::Addressing>>,
+    planned: Option<Arc<tokio::sync::Notify>>,
 }
 
 impl Lifecycle {
@@ -277,6 +279,37 @@ impl Lifecycle {
             calendars,
             clock,
             amber_within,
+            addressing: None,
+            planned: None,
+        }
+    }
+
+    /// Plans notifications with every change, addressed as `addressing` says, and wakes
+    /// `planned` when it does (the delivery worker sleeps on it). Without this, the outbox is
+    /// left alone.
+    pub fn with_notifications(
+        mut self,
+        addressing: crate::reminder::Addressing,
+        planned: Arc<tokio::sync::Notify>,
+    ) -> Self {
+        self.addressing = Some(Arc::new(addressing));
+        self.planned = Some(planned);
+        self
+    }
+
+    /// The calendars in force.
+    pub fn calendars(&self) -> &Calendars {
+        &self.calendars
+    }
+
+    /// The clock.
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    fn wake_worker(&self) {
+        if let Some(n) = &self.planned {
+            n.notify_one();
         }
     }
 
@@ -315,6 +348,7 @@ impl Lifecycle {
     pub async fn open(&self, cmd: OpenComplaint) -> Result<ComplaintView, LifecycleError> {
         let (new, change) = self.prepare_open(&cmd, &[])?;
         self.store.insert(&new, &change, self.now()).await?;
+        self.wake_worker();
         self.show(&cmd.reference).await
     }
 
@@ -336,6 +370,7 @@ impl Lifecycle {
             prepared.push(p);
         }
         self.store.insert_many(&prepared, self.now()).await?;
+        self.wake_worker();
         Ok(prepared.len())
     }
 
@@ -495,6 +530,7 @@ impl Lifecycle {
                 state: state.0,
                 deadlines: state.1,
                 audit,
+                notifications: state.2,
             },
         ))
     }
@@ -816,7 +852,7 @@ impl Lifecycle {
                 let (new_entries, mut audit) = rule(p, row, &before, today)?;
                 let mut all = entries.to_vec();
                 all.extend(as_rows(&new_entries, now));
-                let (state, deadlines) = this.evaluate(p, row, &all, today)?;
+                let (state, deadlines, notifications) = this.evaluate(p, row, &all, today)?;
                 let moved = moves(stored, &deadlines);
                 if !moved.is_empty() {
                     audit.detail = format!("{}; deadlines: {moved}", audit.detail);
@@ -827,11 +863,13 @@ impl Lifecycle {
                         state,
                         deadlines,
                         audit: vec![audit],
+                        notifications,
                     },
                     (),
                 ))
             })
             .await?;
+        self.wake_worker();
         self.show(reference).await
     }
 
@@ -842,7 +880,14 @@ impl Lifecycle {
         row: &ComplaintRow,
         entries: &[EntryRow],
         today: NaiveDate,
-    ) -> Result<(ComplaintState, Vec<DeadlineRow>), LifecycleError> {
+    ) -> Result<
+        (
+            ComplaintState,
+            Vec<DeadlineRow>,
+            Option<Vec<NewNotification>>,
+        ),
+        LifecycleError,
+    > {
         let r = replay(p, row, entries);
         let plan = derive(p, &r.facts, &self.calendars, None)
             .map_err(|e| invalid("date", e.to_string()))?;
@@ -873,6 +918,29 @@ impl Lifecycle {
             })
             .collect();
         let _ = today;
+        // The notifications the complaint now calls for: none once it is closed or referred (the
+        // planned ones are cancelled), and none planned at all without addressing configured.
+        let notifications = self.addressing.as_ref().map(|a| {
+            if !live || r.status == status::PROPOSED_FOR_CLOSURE {
+                return Vec::new();
+            }
+            let calendar = self.calendars.get(p.region);
+            a.plan_at(&plan.deadlines, calendar, p.time_zone, self.clock.now())
+                .iter()
+                .flat_map(|n| {
+                    a.destinations(n)
+                        .into_iter()
+                        .map(move |dest| NewNotification {
+                            deadline: n.deadline.clone(),
+                            kind: n.kind.key(),
+                            occurrence: n.occurrence.clone(),
+                            destination: dest,
+                            role: n.role.clone(),
+                            planned_at: n.at,
+                        })
+                })
+                .collect()
+        });
         Ok((
             ComplaintState {
                 stage: r.stage.clone(),
@@ -881,6 +949,7 @@ impl Lifecycle {
                 referred_to: r.referred_to.clone(),
             },
             deadlines,
+            notifications,
         ))
     }
 
@@ -1016,7 +1085,8 @@ impl Lifecycle {
                 .update(&reference, now, move |row, entries, stored| {
                     let p = this.procedure(&row.procedure)?;
                     let today = this.today(p);
-                    let (state, deadlines) = this.evaluate(p, row, entries, today)?;
+                    let (state, deadlines, notifications) =
+                        this.evaluate(p, row, entries, today)?;
                     let m = moves(stored, &deadlines);
                     let audit = if m.is_empty() {
                         vec![]
@@ -1034,6 +1104,7 @@ impl Lifecycle {
                             state,
                             deadlines,
                             audit,
+                            notifications,
                         },
                         changed,
                     ))
@@ -1114,7 +1185,7 @@ impl Lifecycle {
                     )];
                     let mut all = entries.to_vec();
                     all.extend(as_rows(&new, now));
-                    let (state, deadlines) = this.evaluate(p, row, &all, today)?;
+                    let (state, deadlines, notifications) = this.evaluate(p, row, &all, today)?;
                     let audit = vec![NewAudit {
                         actor: "timescales".into(),
                         action: "propose-closure".into(),
@@ -1126,6 +1197,7 @@ impl Lifecycle {
                             state,
                             deadlines,
                             audit,
+                            notifications,
                         },
                         true,
                     ))

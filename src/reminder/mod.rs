@@ -284,5 +284,73 @@ pub fn next_escalation(
     })
 }
 
+/// Where a role's notifications go.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RoleTargets {
+    /// Email addresses (team mailboxes, never a family's).
+    pub email: Vec<String>,
+    /// Names of chat channels (`[[notify.chat]]` entries) for alerts.
+    pub chat: Vec<String>,
+}
+
+/// Policy, send window and recipients: everything planning needs besides the deadlines.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Addressing {
+    /// The reminder policy.
+    pub policy: Policy,
+    /// When notifications may go out.
+    pub window: SendWindow,
+    /// Role id -> where its notifications go.
+    pub roles: std::collections::BTreeMap<String, RoleTargets>,
+}
+
+impl Addressing {
+    /// The destinations (`email:ADDRESS`, `chat:NAME`) a planned notification goes to.
+    pub fn destinations(&self, p: &Planned) -> Vec<String> {
+        let Some(t) = self.roles.get(&p.role) else {
+            return Vec::new();
+        };
+        let mut out: Vec<String> = t.email.iter().map(|e| format!("email:{e}")).collect();
+        if p.to_chat {
+            out.extend(t.chat.iter().map(|c| format!("chat:{c}")));
+        }
+        out
+    }
+
+    /// Everything `deadlines` call for as of `now`: [`plan`], plus every escalation whose time
+    /// has come and the next one, so a deadline left unmet keeps escalating.
+    pub fn plan_at(
+        &self,
+        deadlines: &[Derived],
+        calendar: &Calendar,
+        tz: Tz,
+        now: DateTime<Utc>,
+    ) -> Vec<Planned> {
+        let mut out = plan(deadlines, &self.policy, calendar, tz, &self.window);
+        for d in deadlines
+            .iter()
+            .filter(|d| d.met_on.is_none() && d.kind == Kind::Obligation)
+        {
+            let mut n = 1;
+            while n < 1000 {
+                let Some(at) = escalation_at(d.due, n, &self.policy, calendar, tz, &self.window)
+                else {
+                    break;
+                };
+                if at > now {
+                    break;
+                }
+                if let Some(next) = next_escalation(d, n, &self.policy, calendar, tz, &self.window)
+                {
+                    out.push(next);
+                }
+                n += 1;
+            }
+        }
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests;

@@ -172,6 +172,40 @@ pub struct Change {
     /// The complete set of derived deadlines, replacing the stored set.
     pub deadlines: Vec<DeadlineRow>,
     pub audit: Vec<NewAudit>,
+    /// The complete set of notifications the complaint now calls for: planned ones not in it are
+    /// cancelled, new ones planned, sent ones left alone. `None` leaves the outbox as it is.
+    pub notifications: Option<Vec<NewNotification>>,
+}
+
+/// A notification to plan. Its key is (complaint, deadline, kind, occurrence, destination).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewNotification {
+    pub deadline: String,
+    pub kind: String,
+    pub occurrence: String,
+    pub destination: String,
+    pub role: String,
+    pub planned_at: DateTime<Utc>,
+}
+
+/// A notification in the outbox.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct NotificationRow {
+    pub id: i64,
+    pub complaint_id: i64,
+    pub deadline: String,
+    pub kind: String,
+    pub occurrence: String,
+    pub destination: String,
+    pub role: String,
+    pub planned_at: DateTime<Utc>,
+    pub state: String,
+    pub attempts: i32,
+    pub next_attempt_at: DateTime<Utc>,
+    pub claimed_until: Option<DateTime<Utc>>,
+    pub claimed_by: Option<String>,
+    pub last_error: Option<String>,
+    pub sent_at: Option<DateTime<Utc>>,
 }
 
 /// A complaint with its log and deadlines.
@@ -226,6 +260,9 @@ pub enum Store {
 // serde_json costs a fraction of that (docs/benchmarks.md).
 mod sqlite {
     type Db = sqlx::Sqlite;
+    const CLAIM: &str = "UPDATE notifications SET claimed_until = $1, claimed_by = $2 WHERE id IN \
+        (SELECT id FROM notifications WHERE state = 'planned' AND next_attempt_at <= $3 \
+        AND (claimed_until IS NULL OR claimed_until < $3) ORDER BY next_attempt_at, id LIMIT $4) RETURNING *";
     const PENDING_JSON: &str =
         "SELECT COALESCE(json_group_array(json_object('reference', c.reference, \
         'procedure', c.procedure, 'stage', c.stage, 'deadline', d.deadline, 'kind', d.kind, \
@@ -237,6 +274,11 @@ mod sqlite {
 
 mod postgres {
     type Db = sqlx::Postgres;
+    // SKIP LOCKED: two daemons on one database never claim the same notification.
+    const CLAIM: &str = "UPDATE notifications SET claimed_until = $1, claimed_by = $2 WHERE id IN \
+        (SELECT id FROM notifications WHERE state = 'planned' AND next_attempt_at <= $3 \
+        AND (claimed_until IS NULL OR claimed_until < $3) ORDER BY next_attempt_at, id LIMIT $4 \
+        FOR UPDATE SKIP LOCKED) RETURNING *";
     const PENDING_JSON: &str =
         "SELECT COALESCE(json_agg(json_build_object('reference', c.reference, \
         'procedure', c.procedure, 'stage', c.stage, 'deadline', d.deadline, 'kind', d.kind, \
@@ -367,6 +409,62 @@ impl Store {
     /// The deadlines of the given complaints.
     pub async fn deadlines_of(&self, ids: &[i64]) -> Result<Vec<(i64, DeadlineRow)>, StoreError> {
         dispatch!(self, deadlines_of(ids))
+    }
+
+    /// Claims up to `limit` notifications whose time has come, leasing them to `worker` until
+    /// `lease_until`: no other worker takes them meanwhile; if this one dies, the lease runs out
+    /// and another (or this one restarted) takes them.
+    pub async fn claim_due(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        worker: &str,
+        limit: i64,
+    ) -> Result<Vec<NotificationRow>, StoreError> {
+        dispatch!(self, claim_due(now, lease_until, worker, limit))
+    }
+
+    /// Records a delivery.
+    pub async fn mark_sent(&self, id: i64, at: DateTime<Utc>) -> Result<(), StoreError> {
+        dispatch!(self, mark_sent(id, at))
+    }
+
+    /// Records a transient failure: tried again at `next`.
+    pub async fn mark_retry(
+        &self,
+        id: i64,
+        next: DateTime<Utc>,
+        error: &str,
+    ) -> Result<(), StoreError> {
+        dispatch!(self, mark_retry(id, next, error))
+    }
+
+    /// Records a final failure.
+    pub async fn mark_failed(&self, id: i64, error: &str) -> Result<(), StoreError> {
+        dispatch!(self, mark_failed(id, error))
+    }
+
+    /// Cancels a planned notification that no longer applies.
+    pub async fn mark_cancelled(&self, id: i64, why: &str) -> Result<(), StoreError> {
+        dispatch!(self, mark_cancelled(id, why))
+    }
+
+    /// When the next planned notification is due, if any.
+    pub async fn next_notification_at(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        dispatch!(self, next_notification_at())
+    }
+
+    /// A complaint's notifications, in planned order.
+    pub async fn notifications_of(
+        &self,
+        reference: &str,
+    ) -> Result<Vec<NotificationRow>, StoreError> {
+        dispatch!(self, notifications_of(reference))
+    }
+
+    /// A complaint's row by id.
+    pub async fn complaint_by_id(&self, id: i64) -> Result<ComplaintRow, StoreError> {
+        dispatch!(self, complaint_by_id(id))
     }
 
     /// How many complaints the store holds.

@@ -5,8 +5,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{Pool, QueryBuilder, Transaction};
 
 use super::{
-    AuditRow, Change, ComplaintRow, DeadlineRow, EntryRow, ListFilter, NewComplaint, PendingRow,
-    Snapshot, StoreError, UpdateError,
+    AuditRow, Change, ComplaintRow, DeadlineRow, EntryRow, ListFilter, NewComplaint,
+    NotificationRow, PendingRow, Snapshot, StoreError, UpdateError,
 };
 
 fn unique_violation(e: &sqlx::Error) -> bool {
@@ -169,6 +169,36 @@ async fn write_change(
         .execute(&mut **tx)
         .await?;
     }
+    if let Some(planned) = &change.notifications {
+        // Everything still planned is cancelled, then what the complaint calls for now is
+        // planned or revived: the unique key means nothing is ever planned twice, and what was
+        // sent or failed is never touched.
+        sqlx::query("UPDATE notifications SET state = 'cancelled' WHERE complaint_id = $1 AND state = 'planned'")
+            .bind(complaint_id)
+            .execute(&mut **tx)
+            .await?;
+        for n in planned {
+            sqlx::query(
+                "INSERT INTO notifications (complaint_id, deadline, kind, occurrence, destination, role, \
+                 planned_at, state, attempts, next_attempt_at, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, 'planned', 0, $8, $9) \
+                 ON CONFLICT (complaint_id, deadline, kind, occurrence, destination) DO UPDATE \
+                 SET state = 'planned', planned_at = excluded.planned_at, next_attempt_at = excluded.next_attempt_at \
+                 WHERE notifications.state = 'cancelled'",
+            )
+            .bind(complaint_id)
+            .bind(&n.deadline)
+            .bind(&n.kind)
+            .bind(&n.occurrence)
+            .bind(&n.destination)
+            .bind(&n.role)
+            .bind(n.planned_at)
+            .bind(n.planned_at)
+            .bind(now)
+            .execute(&mut **tx)
+            .await?;
+        }
+    }
     for a in &change.audit {
         sqlx::query("INSERT INTO audit (complaint_id, at, actor, action, detail) VALUES ($1, $2, $3, $4, $5)")
             .bind(complaint_id)
@@ -316,4 +346,95 @@ pub(super) async fn set_meta(pool: &Pool<Db>, key: &str, value: &str) -> Result<
         .execute(pool)
         .await?;
     Ok(())
+}
+
+pub(super) async fn claim_due(
+    pool: &Pool<Db>,
+    now: DateTime<Utc>,
+    lease_until: DateTime<Utc>,
+    worker: &str,
+    limit: i64,
+) -> Result<Vec<NotificationRow>, StoreError> {
+    let mut rows: Vec<NotificationRow> = sqlx::query_as(CLAIM)
+        .bind(lease_until)
+        .bind(worker)
+        .bind(now)
+        .bind(limit)
+        .fetch_all(pool)
+        .await?;
+    rows.sort_by_key(|r| (r.next_attempt_at, r.id));
+    Ok(rows)
+}
+
+pub(super) async fn mark_sent(pool: &Pool<Db>, id: i64, at: DateTime<Utc>) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE notifications SET state = 'sent', sent_at = $2, attempts = attempts + 1, \
+         claimed_until = NULL, last_error = NULL WHERE id = $1",
+    )
+    .bind(id)
+    .bind(at)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+pub(super) async fn mark_retry(pool: &Pool<Db>, id: i64, next: DateTime<Utc>, error: &str) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE notifications SET attempts = attempts + 1, next_attempt_at = $2, last_error = $3, \
+         claimed_until = NULL WHERE id = $1",
+    )
+    .bind(id)
+    .bind(next)
+    .bind(error)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+pub(super) async fn mark_failed(pool: &Pool<Db>, id: i64, error: &str) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE notifications SET state = 'failed', attempts = attempts + 1, last_error = $2, \
+         claimed_until = NULL WHERE id = $1",
+    )
+    .bind(id)
+    .bind(error)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+pub(super) async fn mark_cancelled(pool: &Pool<Db>, id: i64, why: &str) -> Result<(), StoreError> {
+    sqlx::query("UPDATE notifications SET state = 'cancelled', last_error = $2, claimed_until = NULL WHERE id = $1")
+        .bind(id)
+        .bind(why)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+pub(super) async fn next_notification_at(pool: &Pool<Db>) -> Result<Option<DateTime<Utc>>, StoreError> {
+    let row: Option<(DateTime<Utc>,)> = sqlx::query_as(
+        "SELECT next_attempt_at FROM notifications WHERE state = 'planned' ORDER BY next_attempt_at LIMIT 1",
+    )
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|r| r.0))
+}
+
+pub(super) async fn notifications_of(pool: &Pool<Db>, reference: &str) -> Result<Vec<NotificationRow>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT n.* FROM notifications n JOIN complaints c ON c.id = n.complaint_id \
+         WHERE c.reference = $1 ORDER BY n.planned_at, n.id",
+    )
+    .bind(reference)
+    .fetch_all(pool)
+    .await?)
+}
+
+pub(super) async fn complaint_by_id(pool: &Pool<Db>, id: i64) -> Result<ComplaintRow, StoreError> {
+    sqlx::query_as("SELECT * FROM complaints WHERE id = $1")
+        .bind(id)
+        .fetch_optional(pool)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("#{id}")))
 }
