@@ -873,21 +873,14 @@ impl Lifecycle {
         self.show(reference).await
     }
 
-    /// The state and stored deadlines a log gives.
+    /// The state, stored deadlines and planned notifications a log gives.
     fn evaluate(
         &self,
         p: &Procedure,
         row: &ComplaintRow,
         entries: &[EntryRow],
         today: NaiveDate,
-    ) -> Result<
-        (
-            ComplaintState,
-            Vec<DeadlineRow>,
-            Option<Vec<NewNotification>>,
-        ),
-        LifecycleError,
-    > {
+    ) -> Result<Evaluated, LifecycleError> {
         let r = replay(p, row, entries);
         let plan = derive(p, &r.facts, &self.calendars, None)
             .map_err(|e| invalid("date", e.to_string()))?;
@@ -1284,6 +1277,10 @@ fn event_rule(
         },
     ))
 }
+
+/// What a log adds up to for the store: the complaint's state, its deadlines, and the
+/// notifications it calls for (`None` when notifications are not configured).
+type Evaluated = (ComplaintState, Vec<DeadlineRow>, Option<Vec<NewNotification>>);
 
 /// The deadlines that appeared, moved or went, as one line for the audit log.
 fn moves(before: &[DeadlineRow], after: &[DeadlineRow]) -> String {
