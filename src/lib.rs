@@ -19,9 +19,11 @@
 //! - [`complaint`]: a complaint's facts and the deadlines they give: a pure function of facts,
 //!   procedure and calendar.
 //! - [`reminder`]: which notifications deadlines call for, to whom and when (pure).
+//! - [`outbox`]: the delivery worker: claims, sends, retries, records.
 //! - [`store`]: the durable store, SQLite or PostgreSQL, one transaction per write.
 //! - [`lifecycle`]: what staff do to a complaint (open, record, extend, close...), checked against
 //!   the procedure and written through the store in one transaction.
+//! - [`channel`]: email and team-chat webhooks; knows a message and an address, nothing else.
 //! - [`clock`]: the injected clock; domain code takes `today` or `now` as an argument.
 //! - [`config`]: the typed settings tree, loaded in layers.
 //! - [`folder`]: reading the administrator's drop-in folders in a predictable order.
@@ -34,6 +36,7 @@
 
 pub mod api;
 pub mod calendar;
+pub mod channel;
 pub mod cli;
 pub mod clock;
 pub mod complaint;
@@ -41,6 +44,7 @@ pub mod config;
 pub mod deadline;
 pub mod folder;
 pub mod lifecycle;
+pub mod outbox;
 pub mod procedure;
 pub mod reminder;
 pub mod store;

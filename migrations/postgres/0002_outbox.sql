@@ -11,7 +11,7 @@ CREATE TABLE notifications (
     destination TEXT NOT NULL,
     role TEXT NOT NULL,
     planned_at TIMESTAMPTZ NOT NULL,
-    -- planned | sent | failed | cancelled
+    -- planned | sent | failed | cancelled (by re-planning; may be revived) | skipped (final)
     state TEXT NOT NULL,
     attempts INTEGER NOT NULL DEFAULT 0,
     next_attempt_at TIMESTAMPTZ NOT NULL,

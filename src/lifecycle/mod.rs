@@ -1115,6 +1115,32 @@ impl Lifecycle {
         Ok(moved)
     }
 
+    /// Re-derives a complaint's deadlines and notifications as of now, recording nothing new:
+    /// after an escalation is sent, this plans the next one.
+    pub async fn refresh(&self, reference: &str) -> Result<(), LifecycleError> {
+        let now = self.now();
+        let this = self.clone();
+        let r = self
+            .store
+            .update(reference, now, move |row, entries, _stored| {
+                let p = this.procedure(&row.procedure)?;
+                let today = this.today(p);
+                let (state, deadlines, notifications) = this.evaluate(p, row, entries, today)?;
+                Ok((
+                    Change {
+                        entries: vec![],
+                        state,
+                        deadlines,
+                        audit: vec![],
+                        notifications,
+                    },
+                    (),
+                ))
+            })
+            .await;
+        r.map_err(LifecycleError::from)
+    }
+
     /// Proposes for closure every open complaint with a window that closed before today with
     /// nobody acting, where the procedure says its closing proposes closure. Staff then confirm
     /// (close) or record what happened. Returns the references proposed.
@@ -1280,7 +1306,11 @@ fn event_rule(
 
 /// What a log adds up to for the store: the complaint's state, its deadlines, and the
 /// notifications it calls for (`None` when notifications are not configured).
-type Evaluated = (ComplaintState, Vec<DeadlineRow>, Option<Vec<NewNotification>>);
+type Evaluated = (
+    ComplaintState,
+    Vec<DeadlineRow>,
+    Option<Vec<NewNotification>>,
+);
 
 /// The deadlines that appeared, moved or went, as one line for the audit log.
 fn moves(before: &[DeadlineRow], after: &[DeadlineRow]) -> String {

@@ -318,8 +318,9 @@ impl Addressing {
         out
     }
 
-    /// Everything `deadlines` call for as of `now`: [`plan`], plus every escalation whose time
-    /// has come and the next one, so a deadline left unmet keeps escalating.
+    /// Everything `deadlines` call for as of `now`: [`plan`], with escalations brought up to
+    /// date: the latest one whose time has come (earlier ones are superseded, so a long outage
+    /// sends one escalation, not a pile) and the next one, so an unmet deadline keeps escalating.
     pub fn plan_at(
         &self,
         deadlines: &[Derived],
@@ -328,23 +329,32 @@ impl Addressing {
         now: DateTime<Utc>,
     ) -> Vec<Planned> {
         let mut out = plan(deadlines, &self.policy, calendar, tz, &self.window);
+        out.retain(|p| !matches!(p.kind, NotificationKind::Escalation(_)));
         for d in deadlines
             .iter()
             .filter(|d| d.met_on.is_none() && d.kind == Kind::Obligation)
         {
+            let mut latest_past = None;
             let mut n = 1;
-            while n < 1000 {
+            while n < 10_000 {
                 let Some(at) = escalation_at(d.due, n, &self.policy, calendar, tz, &self.window)
                 else {
                     break;
                 };
+                let planned = Planned {
+                    deadline: d.id.clone(),
+                    kind: NotificationKind::Escalation(n),
+                    occurrence: format!("{}#{n}", d.due),
+                    at,
+                    role: self.policy.escalate_to.clone(),
+                    to_chat: true,
+                };
                 if at > now {
+                    out.extend(latest_past.take());
+                    out.push(planned);
                     break;
                 }
-                if let Some(next) = next_escalation(d, n, &self.policy, calendar, tz, &self.window)
-                {
-                    out.push(next);
-                }
+                latest_past = Some(planned);
                 n += 1;
             }
         }

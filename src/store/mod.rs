@@ -444,7 +444,8 @@ impl Store {
         dispatch!(self, mark_failed(id, error))
     }
 
-    /// Cancels a planned notification that no longer applies.
+    /// Skips a planned notification that no longer applies (met meanwhile, or missed during an
+    /// outage): final, unlike a cancellation by re-planning, which a later plan may revive.
     pub async fn mark_cancelled(&self, id: i64, why: &str) -> Result<(), StoreError> {
         dispatch!(self, mark_cancelled(id, why))
     }
@@ -460,6 +461,11 @@ impl Store {
         reference: &str,
     ) -> Result<Vec<NotificationRow>, StoreError> {
         dispatch!(self, notifications_of(reference))
+    }
+
+    /// One notification by id.
+    pub async fn notification(&self, id: i64) -> Result<NotificationRow, StoreError> {
+        dispatch!(self, notification(id))
     }
 
     /// A complaint's row by id.

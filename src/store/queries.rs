@@ -404,7 +404,8 @@ pub(super) async fn mark_failed(pool: &Pool<Db>, id: i64, error: &str) -> Result
 }
 
 pub(super) async fn mark_cancelled(pool: &Pool<Db>, id: i64, why: &str) -> Result<(), StoreError> {
-    sqlx::query("UPDATE notifications SET state = 'cancelled', last_error = $2, claimed_until = NULL WHERE id = $1")
+    // 'skipped', not 'cancelled': re-planning revives cancelled rows, never skipped ones.
+    sqlx::query("UPDATE notifications SET state = 'skipped', last_error = $2, claimed_until = NULL WHERE id = $1")
         .bind(id)
         .bind(why)
         .execute(pool)
@@ -437,4 +438,12 @@ pub(super) async fn complaint_by_id(pool: &Pool<Db>, id: i64) -> Result<Complain
         .fetch_optional(pool)
         .await?
         .ok_or_else(|| StoreError::NotFound(format!("#{id}")))
+}
+
+pub(super) async fn notification(pool: &Pool<Db>, id: i64) -> Result<NotificationRow, StoreError> {
+    sqlx::query_as("SELECT * FROM notifications WHERE id = $1")
+        .bind(id)
+        .fetch_optional(pool)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("notification #{id}")))
 }

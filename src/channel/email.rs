@@ -1,0 +1,134 @@
+//! Email over SMTP with lettre: STARTTLS, implicit TLS or (for a relay on the same host, and
+//! tests) none; authentication; a connection pool; timeouts. Multipart plain text and HTML, a
+//! stable Message-ID, and `Auto-Submitted: auto-generated` so that out-of-office replies and
+//! mail loops stay away.
+
+use std::time::Duration;
+
+use lettre::message::header::{Header, HeaderName, HeaderValue};
+use lettre::message::{Mailbox, MultiPart};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+
+use super::{DeliveryError, Message};
+
+/// How the SMTP connection is protected.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SmtpSecurity {
+    /// STARTTLS on the submission port (587). The default.
+    #[default]
+    Starttls,
+    /// TLS from the start (465).
+    Tls,
+    /// None: only for a relay on the same machine, or tests.
+    None,
+}
+
+/// The `[notify.smtp]` section.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpSettings {
+    /// The SMTP server.
+    pub host: String,
+    /// Its port (default: 587 for STARTTLS, 465 for TLS, 25 for none).
+    #[serde(default)]
+    pub port: Option<u16>,
+    /// How the connection is protected.
+    #[serde(default)]
+    pub security: SmtpSecurity,
+    /// The account to authenticate as, if any.
+    #[serde(default)]
+    pub username: Option<String>,
+    /// Its password. Never logged; prefer a systemd credential (`smtp-password`).
+    #[serde(default, skip_serializing)]
+    pub password: Option<SecretString>,
+    /// The sender, e.g. `timescales <timescales@council.gov.uk>`.
+    pub from: String,
+    /// How long one delivery may take, in seconds.
+    #[serde(default = "default_timeout")]
+    pub timeout_seconds: u64,
+}
+
+fn default_timeout() -> u64 {
+    30
+}
+
+/// `Auto-Submitted: auto-generated` (RFC 3834).
+#[derive(Clone)]
+struct AutoSubmitted;
+
+impl Header for AutoSubmitted {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("Auto-Submitted")
+    }
+    fn parse(_: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(AutoSubmitted)
+    }
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), "auto-generated".into())
+    }
+}
+
+/// The email channel: a pooled SMTP transport and the sender.
+#[derive(Clone)]
+pub struct Email {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+}
+
+impl Email {
+    /// Builds the transport; a bad host or sender is an error naming it.
+    pub fn new(s: &SmtpSettings) -> Result<Self, String> {
+        let from: Mailbox = s
+            .from
+            .parse()
+            .map_err(|e| format!("notify.smtp.from '{}': {e}", s.from))?;
+        let builder = match s.security {
+            SmtpSecurity::Starttls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&s.host)
+                .map_err(|e| format!("notify.smtp.host '{}': {e}", s.host))?
+                .port(s.port.unwrap_or(587)),
+            SmtpSecurity::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&s.host)
+                .map_err(|e| format!("notify.smtp.host '{}': {e}", s.host))?
+                .port(s.port.unwrap_or(465)),
+            SmtpSecurity::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&s.host)
+                .port(s.port.unwrap_or(25)),
+        };
+        let builder = builder.timeout(Some(Duration::from_secs(s.timeout_seconds)));
+        let builder = match (&s.username, &s.password) {
+            (Some(u), Some(p)) => {
+                builder.credentials(Credentials::new(u.clone(), p.expose_secret().to_string()))
+            }
+            _ => builder,
+        };
+        Ok(Email {
+            transport: builder.build(),
+            from,
+        })
+    }
+
+    /// Sends `message` to `to`.
+    pub async fn send(&self, to: &str, message: &Message) -> Result<(), DeliveryError> {
+        let to: Mailbox = to
+            .parse()
+            .map_err(|e| DeliveryError::Permanent(format!("address '{to}': {e}")))?;
+        let email = lettre::Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(&message.subject)
+            .message_id(Some(format!("<{}@timescales>", message.key)))
+            .header(AutoSubmitted)
+            .multipart(MultiPart::alternative_plain_html(
+                message.text(),
+                message.html(),
+            ))
+            .map_err(|e| DeliveryError::Permanent(format!("building the email: {e}")))?;
+        match self.transport.send(email).await {
+            Ok(_) => Ok(()),
+            Err(e) if e.is_permanent() => Err(DeliveryError::Permanent(format!("SMTP: {e}"))),
+            Err(e) => Err(DeliveryError::transient(format!("SMTP: {e}"))),
+        }
+    }
+}

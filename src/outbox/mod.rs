@@ -1,0 +1,425 @@
+//! The delivery worker: takes planned notifications whose time has come from the outbox, sends
+//! each through its channel, and records what happened.
+//!
+//! - **Claims with leases.** A worker leases what it takes; if it dies mid-send the lease runs
+//!   out and the notification is taken again, so nothing is lost and at most the messages in
+//!   flight at the moment of the crash arrive twice (each carries a stable key for receivers to
+//!   drop the copy). On PostgreSQL, `FOR UPDATE SKIP LOCKED` keeps two daemons off each other's
+//!   claims.
+//! - **Retries.** A transient failure is tried again with exponential backoff and jitter (or
+//!   after the server's Retry-After), up to a limit; then, like a permanent failure, the
+//!   notification is marked failed and the operator is told (admin destinations and the log).
+//! - **Still relevant.** Just before sending, the complaint is read again: a deadline met,
+//!   extended or closed meanwhile cancels the notification. After downtime, reminders whose due
+//!   day has passed are not sent one by one: they collapse into one "missed while the service was
+//!   down" summary per recipient.
+//! - **On time, without polling.** [`Worker::run`] sleeps until the next planned instant or until
+//!   new work is planned, and [`Worker::step`] is the unit that tests drive with their own clock.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use tokio::sync::{watch, Notify};
+
+use crate::channel::{Channels, DeliveryError, Message, Severity};
+use crate::complaint::Status;
+use crate::lifecycle::{status, Lifecycle};
+use crate::store::{NotificationRow, StoreError};
+
+/// How failed deliveries are retried.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RetryPolicy {
+    /// Attempts in all before a notification is marked failed.
+    pub max_attempts: i32,
+    /// The first wait, in seconds; doubled each time.
+    pub initial_seconds: u64,
+    /// The longest wait, in seconds.
+    pub max_seconds: u64,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 8,
+            initial_seconds: 30,
+            max_seconds: 3600,
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// The wait before attempt `attempts + 1`: `initial * 2^(attempts - 1)`, capped, plus up to a
+    /// quarter again of jitter (from `seed`) so that many failures do not retry in step.
+    pub fn backoff(&self, attempts: i32, seed: u64) -> Duration {
+        let exp = self
+            .initial_seconds
+            .saturating_mul(1u64 << attempts.clamp(1, 30).saturating_sub(1));
+        let base = exp.min(self.max_seconds).max(1);
+        let jitter = seed % (base / 4 + 1);
+        Duration::from_secs(base + jitter)
+    }
+}
+
+/// What one [`Worker::step`] did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StepReport {
+    /// Delivered.
+    pub sent: usize,
+    /// To be tried again.
+    pub retried: usize,
+    /// Given up on.
+    pub failed: usize,
+    /// No longer relevant.
+    pub cancelled: usize,
+    /// Summaries of reminders missed while the service was down.
+    pub summaries: usize,
+}
+
+impl StepReport {
+    /// Whether the step did anything.
+    pub fn handled(&self) -> usize {
+        self.sent + self.retried + self.failed + self.cancelled
+    }
+}
+
+/// The delivery worker.
+#[derive(Clone)]
+pub struct Worker {
+    lifecycle: Lifecycle,
+    channels: Arc<Channels>,
+    retry: RetryPolicy,
+    id: String,
+    link_template: Option<String>,
+    admin: Vec<String>,
+    wake: Arc<Notify>,
+    /// How many notifications one step takes.
+    pub batch: i64,
+}
+
+impl Worker {
+    /// A worker named `id` (host and process, for the lease).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        lifecycle: Lifecycle,
+        channels: Arc<Channels>,
+        retry: RetryPolicy,
+        id: String,
+        link_template: Option<String>,
+        admin: Vec<String>,
+        wake: Arc<Notify>,
+    ) -> Self {
+        Worker {
+            lifecycle,
+            channels,
+            retry,
+            id,
+            link_template,
+            admin,
+            wake,
+            batch: 50,
+        }
+    }
+
+    /// Delivers everything due now, in batches, and reports what it did.
+    pub async fn step(&self) -> Result<StepReport, StoreError> {
+        let mut report = StepReport::default();
+        let mut missed: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        loop {
+            let now = self.lifecycle.clock().now();
+            let lease = now + chrono::Duration::seconds(120);
+            let claimed = self
+                .lifecycle
+                .store()
+                .claim_due(now, lease, &self.id, self.batch)
+                .await?;
+            if claimed.is_empty() {
+                break;
+            }
+            // Until nothing is due: handling an escalation may plan its up-to-date successor.
+            for row in claimed {
+                self.handle(row, now, &mut report, &mut missed).await?;
+            }
+        }
+        for (destination, lines) in missed {
+            let message = Message {
+                key: format!(
+                    "missed-{}-{}",
+                    self.lifecycle.clock().now().format("%Y%m%d%H%M"),
+                    short_hash(&destination)
+                ),
+                subject: format!(
+                    "{} reminders were missed while the service was down",
+                    lines.len()
+                ),
+                facts: lines
+                    .into_iter()
+                    .map(|l| ("Missed".to_string(), l))
+                    .collect(),
+                link: None,
+                severity: Severity::Alert,
+            };
+            match self
+                .channels
+                .deliver(&destination, &message, self.lifecycle.clock().now())
+                .await
+            {
+                Ok(()) => report.summaries += 1,
+                Err(e) => {
+                    tracing::error!(destination = %redact(&destination), error = %e, "the missed-reminders summary could not be sent")
+                }
+            }
+        }
+        Ok(report)
+    }
+
+    async fn handle(
+        &self,
+        row: NotificationRow,
+        now: DateTime<Utc>,
+        report: &mut StepReport,
+        missed: &mut BTreeMap<String, Vec<String>>,
+    ) -> Result<(), StoreError> {
+        let store = self.lifecycle.store();
+        let complaint = store.complaint_by_id(row.complaint_id).await?;
+        if row.kind == "escalation" {
+            // Brings escalations up to date first: after an outage, an older one is superseded
+            // by the latest (and cancelled), so only one goes.
+            if let Err(e) = self.lifecycle.refresh(&complaint.reference).await {
+                tracing::warn!(reference = %complaint.reference, error = %e, "could not bring escalations up to date");
+            }
+            if store.notification(row.id).await?.state != "planned" {
+                report.cancelled += 1;
+                return Ok(());
+            }
+        }
+        let view = match self.lifecycle.show(&complaint.reference).await {
+            Ok(v) => v,
+            Err(e) => {
+                store
+                    .mark_cancelled(row.id, &format!("complaint unreadable: {e}"))
+                    .await?;
+                report.cancelled += 1;
+                return Ok(());
+            }
+        };
+        let live = view.complaint.status == status::OPEN;
+        let deadline = view.deadlines.iter().find(|d| d.derived.id == row.deadline);
+        let due_now = deadline.map(|d| d.derived.due.to_string());
+        let same_due = due_now
+            .as_deref()
+            .is_some_and(|d| row.occurrence.starts_with(d));
+        let met = deadline.is_some_and(|d| d.derived.met_on.is_some());
+        if !live || !same_due || met {
+            store
+                .mark_cancelled(row.id, "no longer applies: met, moved or closed")
+                .await?;
+            report.cancelled += 1;
+            return Ok(());
+        }
+        let Some(deadline) = deadline else {
+            return Ok(());
+        };
+        let d = &deadline.derived;
+        // A reminder for a due day already past (the service was down) is not sent on its own.
+        let stale =
+            (row.kind.starts_with("reminder") || row.kind == "due-today") && d.due < view.as_of;
+        if stale {
+            store
+                .mark_cancelled(row.id, "missed while the service was down")
+                .await?;
+            missed
+                .entry(row.destination.clone())
+                .or_default()
+                .push(format!(
+                    "{} {} due {} ({})",
+                    complaint.reference, d.id, d.due, row.kind
+                ));
+            report.cancelled += 1;
+            return Ok(());
+        }
+        let procedure = self.lifecycle.procedures().get(&complaint.procedure);
+        let status_text = match &d.status {
+            Some(Status::Open {
+                working_days_left: 0,
+            }) => "due today".to_string(),
+            Some(Status::Open { working_days_left }) => {
+                format!("{working_days_left} working days left")
+            }
+            Some(Status::Overdue {
+                working_days_overdue,
+            }) => format!("overdue by {working_days_overdue} working days"),
+            Some(Status::Closed { .. }) => {
+                "the complainant's window closed with no action".to_string()
+            }
+            Some(Status::Met { .. }) | None => String::new(),
+        };
+        let headline = match row.kind.as_str() {
+            "breach" => format!(
+                "{}: {} was due {} and is not done",
+                complaint.reference, d.id, d.due
+            ),
+            "escalation" => format!(
+                "Escalation: {}: {} is {}",
+                complaint.reference, d.id, status_text
+            ),
+            "window-closed" => format!(
+                "{}: the window for {} closed on {}: decide the next step",
+                complaint.reference, d.id, d.due
+            ),
+            _ => format!(
+                "{}: {} due {} ({status_text})",
+                complaint.reference, d.id, d.due
+            ),
+        };
+        let message = Message {
+            key: format!(
+                "n{}-{}",
+                row.id,
+                short_hash(&format!(
+                    "{}/{}/{}/{}",
+                    complaint.reference, row.deadline, row.kind, row.occurrence
+                ))
+            ),
+            subject: headline,
+            facts: vec![
+                ("Reference".into(), complaint.reference.clone()),
+                (
+                    "Procedure".into(),
+                    procedure
+                        .map(|p| p.name.clone())
+                        .unwrap_or_else(|| complaint.procedure.clone()),
+                ),
+                ("Stage".into(), complaint.stage.clone().unwrap_or_default()),
+                ("What is due".into(), d.what.clone()),
+                ("Due".into(), d.due.format("%A %-d %B %Y").to_string()),
+                ("Status".into(), status_text),
+                ("Owner".into(), d.owner.clone()),
+            ],
+            link: self
+                .link_template
+                .as_ref()
+                .map(|t| t.replace("{reference}", &complaint.reference)),
+            severity: if matches!(row.kind.as_str(), "breach" | "escalation" | "window-closed") {
+                Severity::Alert
+            } else {
+                Severity::Reminder
+            },
+        };
+        match self.channels.deliver(&row.destination, &message, now).await {
+            Ok(()) => {
+                store
+                    .mark_sent(row.id, self.lifecycle.clock().now())
+                    .await?;
+                report.sent += 1;
+                tracing::info!(reference = %complaint.reference, deadline = %row.deadline, kind = %row.kind, "notification sent");
+            }
+            Err(DeliveryError::Transient {
+                message: err,
+                retry_after,
+            }) if row.attempts + 1 < self.retry.max_attempts => {
+                let wait = retry_after.unwrap_or_else(|| {
+                    self.retry.backoff(
+                        row.attempts + 1,
+                        row.id as u64 ^ now.timestamp_subsec_nanos() as u64,
+                    )
+                });
+                let next =
+                    now + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::seconds(60));
+                store.mark_retry(row.id, next, &err).await?;
+                report.retried += 1;
+                tracing::warn!(reference = %complaint.reference, error = %err, retry_at = %next, "delivery failed; will retry");
+            }
+            Err(e) => {
+                store.mark_failed(row.id, &e.to_string()).await?;
+                report.failed += 1;
+                tracing::error!(reference = %complaint.reference, deadline = %row.deadline, error = %e, "delivery failed for good");
+                self.tell_operator(&complaint.reference, &row, &e.to_string(), now)
+                    .await;
+            }
+        }
+        Ok(())
+    }
+
+    async fn tell_operator(
+        &self,
+        reference: &str,
+        row: &NotificationRow,
+        error: &str,
+        now: DateTime<Utc>,
+    ) {
+        let message = Message {
+            key: format!("failed-{}", row.id),
+            subject: format!("timescales could not deliver a notification for {reference}"),
+            facts: vec![
+                ("Reference".into(), reference.to_string()),
+                (
+                    "Notification".into(),
+                    format!("{} {} ({})", row.deadline, row.kind, row.occurrence),
+                ),
+                ("To".into(), redact(&row.destination)),
+                ("Error".into(), error.to_string()),
+            ],
+            link: None,
+            severity: Severity::Alert,
+        };
+        for dest in &self.admin {
+            if let Err(e) = self.channels.deliver(dest, &message, now).await {
+                tracing::error!(destination = %redact(dest), error = %e, "the operator alert could not be sent either");
+            }
+        }
+    }
+
+    /// Runs until `stop`: a step, then sleep until the next planned instant (at most an hour) or
+    /// until new work is planned. The in-flight step finishes before it returns.
+    pub async fn run(self, mut stop: watch::Receiver<bool>) {
+        loop {
+            match self.step().await {
+                Ok(r) if r.handled() > 0 => tracing::debug!(
+                    sent = r.sent,
+                    retried = r.retried,
+                    failed = r.failed,
+                    cancelled = r.cancelled,
+                    "delivery step"
+                ),
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "delivery step failed; retrying shortly"),
+            }
+            let now = self.lifecycle.clock().now();
+            let wait = match self.lifecycle.store().next_notification_at().await {
+                Ok(Some(t)) if t > now => (t - now)
+                    .to_std()
+                    .unwrap_or(Duration::from_secs(1))
+                    .min(Duration::from_secs(3600)),
+                Ok(Some(_)) => Duration::from_millis(200),
+                Ok(None) => Duration::from_secs(3600),
+                Err(_) => Duration::from_secs(5),
+            };
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => {}
+                _ = self.wake.notified() => {}
+                _ = stop.wait_for(|s| *s) => return,
+            }
+        }
+    }
+}
+
+/// An email address or chat name, shortened for logs (no full addresses in the journal).
+pub fn redact(destination: &str) -> String {
+    match destination.split_once(':') {
+        Some(("email", addr)) => match addr.split_once('@') {
+            Some((_, domain)) => format!("email:***@{domain}"),
+            None => "email:***".into(),
+        },
+        _ => destination.to_string(),
+    }
+}
+
+fn short_hash(s: &str) -> String {
+    let mut h = crate::folder::Fnv::default();
+    h.write(s.as_bytes());
+    format!("{:012x}", h.finish() & 0xffff_ffff_ffff)
+}

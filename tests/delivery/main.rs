@@ -1,0 +1,7 @@
+//! Delivery with real peers: an SMTP server (aiosmtpd) and HTTP receivers (wiremock), the worker
+//! driven step by step by a test clock.
+
+#[path = "../support/backends.rs"]
+mod backends;
+mod smtp;
+mod worker;

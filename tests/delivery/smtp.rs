@@ -1,0 +1,93 @@
+//! A real SMTP server for the tests: aiosmtpd (a maintained Python package) writing every message
+//! it receives to a Maildir. Installed with pip when missing.
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub struct SmtpServer {
+    pub port: u16,
+    dir: tempfile::TempDir,
+    child: Child,
+}
+
+fn ensure_aiosmtpd() {
+    let ok = Command::new("python3")
+        .args(["-c", "import aiosmtpd"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        let installed = Command::new("python3")
+            .args(["-m", "pip", "install", "-q", "aiosmtpd"])
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(
+            installed,
+            "aiosmtpd is needed for the SMTP tests and pip could not install it"
+        );
+    }
+}
+
+impl SmtpServer {
+    pub fn start() -> SmtpServer {
+        ensure_aiosmtpd();
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let dir = tempfile::tempdir().unwrap();
+        let maildir = dir.path().join("mail");
+        let child = Command::new("python3")
+            .args([
+                "-m",
+                "aiosmtpd",
+                "-n",
+                "-l",
+                &format!("127.0.0.1:{port}"),
+                "-c",
+                "aiosmtpd.handlers.Mailbox",
+            ])
+            .arg(&maildir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let started = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "aiosmtpd did not start"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        SmtpServer { port, dir, child }
+    }
+
+    /// Every message received so far, raw, oldest first.
+    pub fn messages(&self) -> Vec<String> {
+        let new: PathBuf = self.dir.path().join("mail").join("new");
+        let mut files: Vec<(std::time::SystemTime, String)> = std::fs::read_dir(new)
+            .map(|d| {
+                d.filter_map(|e| e.ok())
+                    .map(|e| {
+                        (
+                            e.metadata().and_then(|m| m.modified()).unwrap(),
+                            std::fs::read_to_string(e.path()).unwrap(),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        files.sort_by_key(|f| f.0);
+        files.into_iter().map(|f| f.1).collect()
+    }
+}
+
+impl Drop for SmtpServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

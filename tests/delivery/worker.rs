@@ -1,0 +1,517 @@
+use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use secrecy::SecretString;
+use timescales::calendar::Calendars;
+use timescales::channel::{
+    sign, Channels, ChatKind, ChatSettings, Email, SmtpSecurity, SmtpSettings, Webhook,
+};
+use timescales::clock::FixedClock;
+use timescales::lifecycle::{Lifecycle, OpenComplaint, Record};
+use timescales::outbox::{RetryPolicy, Worker};
+use timescales::procedure::Procedures;
+use timescales::reminder::{Addressing, RoleTargets};
+use timescales::store::Store;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use crate::backends::on_both;
+use crate::smtp::SmtpServer;
+
+const SECRET: &str = "shared-hmac-secret";
+
+fn at(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(y, m, d, h, min, 30).unwrap()
+}
+
+fn day(s: &str) -> NaiveDate {
+    s.parse().unwrap()
+}
+
+struct Rig {
+    lifecycle: Lifecycle,
+    clock: Arc<FixedClock>,
+    worker: Worker,
+}
+
+fn rig(
+    store: Store,
+    smtp_port: u16,
+    chat: &MockServer,
+    chat_kind: ChatKind,
+    now: DateTime<Utc>,
+) -> Rig {
+    let clock = Arc::new(FixedClock::new(now));
+    let mut roles = std::collections::BTreeMap::new();
+    roles.insert(
+        "chair".to_string(),
+        RoleTargets {
+            email: vec!["chairs@council.example".into()],
+            chat: vec!["team".into()],
+        },
+    );
+    roles.insert(
+        "manager".to_string(),
+        RoleTargets {
+            email: vec!["managers@council.example".into()],
+            chat: vec!["team".into()],
+        },
+    );
+    let addressing = Addressing {
+        roles,
+        ..Addressing::default()
+    };
+    let wake = Arc::new(tokio::sync::Notify::new());
+    let lifecycle = Lifecycle::new(
+        store,
+        Arc::new(Procedures::load(None).unwrap()),
+        Arc::new(Calendars::embedded()),
+        clock.clone(),
+        2,
+    )
+    .with_notifications(addressing, wake.clone());
+    let email = Email::new(&SmtpSettings {
+        host: "127.0.0.1".into(),
+        port: Some(smtp_port),
+        security: SmtpSecurity::None,
+        username: None,
+        password: None,
+        from: "timescales <timescales@council.example>".into(),
+        timeout_seconds: 5,
+    })
+    .unwrap();
+    let team = Webhook::new(&ChatSettings {
+        name: "team".into(),
+        kind: chat_kind,
+        url: SecretString::from(format!("{}/team", chat.uri())),
+        secret: Some(SecretString::from(SECRET.to_string())),
+        timeout_seconds: 1,
+    })
+    .unwrap();
+    let ops = Webhook::new(&ChatSettings {
+        name: "ops".into(),
+        kind: ChatKind::Webhook,
+        url: SecretString::from(format!("{}/ops", chat.uri())),
+        secret: Some(SecretString::from(SECRET.to_string())),
+        timeout_seconds: 1,
+    })
+    .unwrap();
+    let channels = Arc::new(Channels::new(Some(email), vec![team, ops]));
+    let worker = Worker::new(
+        lifecycle.clone(),
+        channels,
+        RetryPolicy::default(),
+        "test-worker".into(),
+        Some("https://case.council.example/complaints/{reference}".into()),
+        vec!["chat:ops".into()],
+        wake,
+    );
+    Rig {
+        lifecycle,
+        clock,
+        worker,
+    }
+}
+
+fn open(reference: &str) -> OpenComplaint {
+    OpenComplaint {
+        reference: reference.into(),
+        procedure: "durham".into(),
+        track: None,
+        complainant_role: "parent".into(),
+        conference_date: day("2026-12-11"),
+        conference_type: "initial".into(),
+        out_of_scope: None,
+        recorded_by: "Team Manager".into(),
+        note: String::new(),
+    }
+}
+
+fn rec(name: &str, date: &str) -> Record {
+    Record {
+        name: name.into(),
+        date: day(date),
+        recorded_by: "Conference Chair".into(),
+        note: String::new(),
+    }
+}
+
+async fn chat_posts(server: &MockServer, route: &str) -> Vec<wiremock::Request> {
+    server
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|r| r.url.path() == route)
+        .collect()
+}
+
+#[tokio::test]
+async fn reminders_alerts_and_escalations_reach_email_and_chat_on_time() {
+    on_both("delivery", |store| async move {
+        let smtp = SmtpServer::start();
+        let chat = MockServer::start().await;
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(200))
+            .mount(&chat)
+            .await;
+        let r = rig(
+            store,
+            smtp.port,
+            &chat,
+            ChatKind::Slack,
+            at(2026, 12, 23, 10, 0),
+        );
+        r.lifecycle.open(open("CP-1")).await.unwrap();
+        r.lifecycle
+            .record_event("CP-1", rec("concerns-received", "2026-12-23"))
+            .await
+            .unwrap();
+
+        // Nothing is due yet.
+        assert_eq!(r.worker.step().await.unwrap().sent, 0);
+        // Thu 24 Dec 09:00: the reminder 2 working days before the acknowledgement (due Wed 30).
+        r.clock.set(at(2026, 12, 24, 9, 0));
+        assert_eq!(r.worker.step().await.unwrap().sent, 1);
+        let mail = smtp.messages();
+        assert_eq!(mail.len(), 1);
+        let m = &mail[0];
+        assert!(
+            m.contains("Subject: CP-1: acknowledge due 2026-12-30 (2 working days left)"),
+            "{m}"
+        );
+        assert!(m.contains("To: chairs@council.example"), "{m}");
+        assert!(m.contains("Auto-Submitted: auto-generated"), "{m}");
+        assert!(m.contains("Message-ID: <n"), "{m}");
+        assert!(m.contains("multipart/alternative"), "{m}");
+        assert!(
+            m.contains("https://case.council.example/complaints/CP-1"),
+            "{m}"
+        );
+        // The same step again sends nothing more.
+        assert_eq!(r.worker.step().await.unwrap().sent, 0);
+
+        // Wed 30 Dec 09:00: due today. Thu 31 Dec 08:00: the breach, by email and to chat.
+        r.clock.set(at(2026, 12, 30, 9, 0));
+        assert_eq!(r.worker.step().await.unwrap().sent, 1);
+        r.clock.set(at(2026, 12, 31, 8, 0));
+        assert_eq!(r.worker.step().await.unwrap().sent, 2);
+        let posts = chat_posts(&chat, "/team").await;
+        assert_eq!(posts.len(), 1);
+        let body: serde_json::Value = serde_json::from_slice(&posts[0].body).unwrap();
+        assert_eq!(
+            body["text"],
+            "CP-1: acknowledge was due 2026-12-30 and is not done"
+        );
+        assert!(body["blocks"].as_array().unwrap().len() >= 2);
+        assert!(posts[0].headers.get("idempotency-key").is_some());
+
+        // Mon 4 Jan 08:00: the escalation to managers; the next one is then planned for Mon 11.
+        r.clock.set(at(2027, 1, 4, 8, 0));
+        let report = r.worker.step().await.unwrap();
+        assert_eq!(report.sent, 2, "{report:?}");
+        assert!(smtp
+            .messages()
+            .iter()
+            .any(|m| m.contains("To: managers@council.example")
+                && m.contains("Escalation: CP-1: acknowledge is overdue by 2 working days")));
+        let planned = r.lifecycle.store().notifications_of("CP-1").await.unwrap();
+        assert!(planned.iter().any(|n| n.kind == "escalation"
+            && n.occurrence == "2026-12-30#2"
+            && n.state == "planned"));
+
+        // Acknowledged: the next escalation is cancelled, never sent.
+        r.lifecycle
+            .record_event("CP-1", rec("concerns-acknowledged", "2027-01-04"))
+            .await
+            .unwrap();
+        let planned = r.lifecycle.store().notifications_of("CP-1").await.unwrap();
+        assert!(
+            planned
+                .iter()
+                .filter(|n| n.deadline == "acknowledge" && n.state == "planned")
+                .count()
+                == 0,
+            "{planned:#?}"
+        );
+        r.clock.set(at(2027, 1, 11, 8, 0));
+        let before = smtp.messages().len();
+        r.worker.step().await.unwrap();
+        assert!(!smtp.messages()[before..]
+            .iter()
+            .any(|m| m.contains("acknowledge")));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn failures_are_retried_with_backoff_and_retry_after_then_given_up_and_reported() {
+    on_both("retries", |store| async move {
+        let smtp = SmtpServer::start();
+        let chat = MockServer::start().await;
+        // The team webhook fails once with a 500, then answers 429 with Retry-After, then 200.
+        Mock::given(method("POST"))
+            .and(path("/team"))
+            .respond_with(ResponseTemplate::new(500))
+            .up_to_n_times(1)
+            .with_priority(1)
+            .mount(&chat)
+            .await;
+        Mock::given(method("POST"))
+            .and(path("/team"))
+            .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "120"))
+            .up_to_n_times(1)
+            .with_priority(2)
+            .mount(&chat)
+            .await;
+        Mock::given(method("POST"))
+            .and(path("/team"))
+            .respond_with(ResponseTemplate::new(200))
+            .with_priority(3)
+            .mount(&chat)
+            .await;
+        Mock::given(method("POST"))
+            .and(path("/ops"))
+            .respond_with(ResponseTemplate::new(200))
+            .mount(&chat)
+            .await;
+        let r = rig(
+            store,
+            smtp.port,
+            &chat,
+            ChatKind::Webhook,
+            at(2026, 12, 23, 10, 0),
+        );
+        r.lifecycle.open(open("CP-2")).await.unwrap();
+        r.lifecycle
+            .record_event("CP-2", rec("concerns-received", "2026-12-23"))
+            .await
+            .unwrap();
+        // The breach of the acknowledgement, Thu 31 Dec 08:00: email goes, chat gets a 500.
+        let t = at(2026, 12, 31, 8, 0);
+        r.clock.set(t);
+        let report = r.worker.step().await.unwrap();
+        assert_eq!((report.sent, report.retried), (1, 1), "{report:?}");
+        let chat_row = |rows: Vec<timescales::store::NotificationRow>| {
+            rows.into_iter()
+                .find(|n| n.kind == "breach" && n.destination == "chat:team")
+                .unwrap()
+        };
+        let row = chat_row(r.lifecycle.store().notifications_of("CP-2").await.unwrap());
+        assert_eq!(row.attempts, 1);
+        assert_eq!(
+            row.last_error.as_deref(),
+            Some("chat 'team': HTTP 500 Internal Server Error")
+        );
+        let wait = (row.next_attempt_at - t).num_seconds();
+        assert!(
+            (30..=38).contains(&wait),
+            "first backoff is 30 s plus jitter, got {wait}"
+        );
+        // Then the 429: exactly its Retry-After.
+        let t2 = row.next_attempt_at + chrono::Duration::seconds(1);
+        r.clock.set(t2);
+        assert_eq!(r.worker.step().await.unwrap().retried, 1);
+        let row = chat_row(r.lifecycle.store().notifications_of("CP-2").await.unwrap());
+        assert_eq!((row.next_attempt_at - t2).num_seconds(), 120);
+        // Then delivered, signed.
+        r.clock.set(row.next_attempt_at);
+        assert_eq!(r.worker.step().await.unwrap().sent, 1);
+        let post = chat_posts(&chat, "/team").await.pop().unwrap();
+        let ts: i64 = post
+            .headers
+            .get("x-timescales-timestamp")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert_eq!(
+            post.headers
+                .get("x-timescales-signature")
+                .unwrap()
+                .to_str()
+                .unwrap(),
+            sign(SECRET.as_bytes(), ts, &post.body)
+        );
+        let body: serde_json::Value = serde_json::from_slice(&post.body).unwrap();
+        assert_eq!(
+            body["facts"][0],
+            serde_json::json!({"name": "Reference", "value": "CP-2"})
+        );
+        assert_eq!(
+            post.headers
+                .get("idempotency-key")
+                .unwrap()
+                .to_str()
+                .unwrap(),
+            body["key"].as_str().unwrap()
+        );
+
+        // A 400 is permanent: failed at once, and the operator is told on the ops channel.
+        chat.reset().await;
+        Mock::given(method("POST"))
+            .and(path("/team"))
+            .respond_with(ResponseTemplate::new(400))
+            .mount(&chat)
+            .await;
+        Mock::given(method("POST"))
+            .and(path("/ops"))
+            .respond_with(ResponseTemplate::new(200))
+            .mount(&chat)
+            .await;
+        r.clock.set(at(2027, 1, 4, 8, 0));
+        let report = r.worker.step().await.unwrap();
+        assert_eq!(report.failed, 1, "{report:?}");
+        let ops = chat_posts(&chat, "/ops").await;
+        assert_eq!(ops.len(), 1);
+        let body: serde_json::Value = serde_json::from_slice(&ops[0].body).unwrap();
+        assert_eq!(
+            body["subject"],
+            "timescales could not deliver a notification for CP-2"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_smtp_outage_and_a_slow_webhook_are_transient() {
+    on_both("outage", |store| async move {
+        let chat = MockServer::start().await;
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(200).set_delay(std::time::Duration::from_secs(3)))
+            .mount(&chat)
+            .await;
+        // Nothing listens on this port.
+        let closed = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let r = rig(
+            store,
+            closed,
+            &chat,
+            ChatKind::Teams,
+            at(2026, 12, 23, 10, 0),
+        );
+        r.lifecycle.open(open("CP-3")).await.unwrap();
+        r.lifecycle
+            .record_event("CP-3", rec("concerns-received", "2026-12-23"))
+            .await
+            .unwrap();
+        r.clock.set(at(2026, 12, 31, 8, 0));
+        let report = r.worker.step().await.unwrap();
+        // Email (connection refused) and chat (timed out after 1 s) are both tried again.
+        assert_eq!(
+            (report.sent, report.retried, report.failed),
+            (0, 2, 0),
+            "{report:?}"
+        );
+        let rows = r.lifecycle.store().notifications_of("CP-3").await.unwrap();
+        let chat_row = rows
+            .iter()
+            .find(|n| n.kind == "breach" && n.destination == "chat:team")
+            .unwrap();
+        assert_eq!(
+            chat_row.last_error.as_deref(),
+            Some("chat 'team': the post timed out")
+        );
+        let mail_row = rows
+            .iter()
+            .find(|n| n.kind == "breach" && n.destination.starts_with("email:"))
+            .unwrap();
+        assert!(
+            mail_row.last_error.as_deref().unwrap().starts_with("SMTP"),
+            "{mail_row:?}"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn after_downtime_stale_reminders_collapse_into_one_summary_and_nothing_is_planned_twice() {
+    on_both("downtime", |store| async move {
+        let smtp = SmtpServer::start();
+        let chat = MockServer::start().await;
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(200))
+            .mount(&chat)
+            .await;
+        let r = rig(
+            store,
+            smtp.port,
+            &chat,
+            ChatKind::GoogleChat,
+            at(2026, 12, 14, 10, 0),
+        );
+        for reference in ["CP-4", "CP-5"] {
+            r.lifecycle.open(open(reference)).await.unwrap();
+            r.lifecycle
+                .record_event(reference, rec("concerns-received", "2026-12-14"))
+                .await
+                .unwrap();
+        }
+        let planned = r
+            .lifecycle
+            .store()
+            .notifications_of("CP-4")
+            .await
+            .unwrap()
+            .len();
+        // Re-deriving again and again plans nothing new.
+        for _ in 0..3 {
+            r.lifecycle.refresh("CP-4").await.unwrap();
+        }
+        assert_eq!(
+            r.lifecycle
+                .store()
+                .notifications_of("CP-4")
+                .await
+                .unwrap()
+                .len(),
+            planned
+        );
+        // The service was down from 14 December to Monday 4 January, 10:00.
+        r.clock.set(at(2027, 1, 4, 10, 0));
+        let report = r.worker.step().await.unwrap();
+        assert_eq!(report.summaries, 1, "{report:?}");
+        let mail = smtp.messages();
+        let summaries: Vec<&String> = mail
+            .iter()
+            .filter(|m| m.contains("were missed while the service was down"))
+            .collect();
+        assert_eq!(summaries.len(), 1, "one summary for the one recipient");
+        assert!(
+            summaries[0].contains("CP-4 acknowledge due 2026-12-17")
+                && summaries[0].contains("CP-5 acknowledge due 2026-12-17")
+        );
+        // What is still relevant (the breach alerts, the escalations) went once each.
+        let breaches = mail
+            .iter()
+            .filter(|m| m.contains("was due") && m.contains("and is not done"))
+            .count();
+        assert_eq!(
+            breaches, 4,
+            "acknowledge and offer-appointment breaches for two complaints"
+        );
+        let again = r.worker.step().await.unwrap();
+        let rows = r.lifecycle.store().notifications_of("CP-4").await.unwrap();
+        assert_eq!(
+            again.handled(),
+            0,
+            "{again:?} {:#?}",
+            rows.iter()
+                .map(|n| (
+                    &n.deadline,
+                    &n.kind,
+                    &n.occurrence,
+                    &n.destination,
+                    &n.state,
+                    n.planned_at
+                ))
+                .collect::<Vec<_>>()
+        );
+    })
+    .await;
+}
