@@ -38,6 +38,63 @@ pub struct Settings {
     pub api: ApiSettings,
     /// How deadlines are shown to staff.
     pub display: DisplaySettings,
+    /// Reminders and alerts: policy, recipients, channels.
+    pub notify: NotifySettings,
+}
+
+/// The `[notify]` section.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NotifySettings {
+    /// A link to the case record in every message; `{reference}` is replaced.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub link_template: Option<String>,
+    /// Where the operator is told about failed deliveries and other trouble:
+    /// `email:ADDRESS` or `chat:NAME`.
+    pub admin: Vec<String>,
+    /// When notifications may go out (working days only).
+    pub send_window: crate::reminder::SendWindow,
+    /// The reminder policy for every deadline.
+    pub policy: crate::reminder::Policy,
+    /// Policies for one procedure (`"durham"`) or one deadline (`"durham/acknowledge"`): each
+    /// replaces the whole policy there; keys it leaves out take the built-in defaults.
+    pub overrides: std::collections::BTreeMap<String, crate::reminder::Policy>,
+    /// Role id -> where its notifications go. A role with no entry gets none.
+    pub roles: std::collections::BTreeMap<String, crate::reminder::RoleTargets>,
+    /// The SMTP server.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub smtp: Option<crate::channel::SmtpSettings>,
+    /// Chat webhooks, by name.
+    pub chat: Vec<crate::channel::ChatSettings>,
+    /// Retries of failed deliveries.
+    pub retry: crate::outbox::RetryPolicy,
+    /// How long a worker holds a notification it is sending before another may take it (after
+    /// a crash), in seconds.
+    pub lease_seconds: u64,
+}
+
+impl Default for NotifySettings {
+    fn default() -> Self {
+        NotifySettings {
+            link_template: None,
+            admin: Vec::new(),
+            send_window: Default::default(),
+            policy: Default::default(),
+            overrides: Default::default(),
+            roles: Default::default(),
+            smtp: None,
+            chat: Vec::new(),
+            retry: Default::default(),
+            lease_seconds: 120,
+        }
+    }
+}
+
+impl PartialEq for NotifySettings {
+    fn eq(&self, other: &Self) -> bool {
+        // Secrets aside, the serialised forms agree exactly when the settings do.
+        toml::to_string(self).ok() == toml::to_string(other).ok()
+    }
 }
 
 /// The `[store]` section.

@@ -47,8 +47,8 @@ pub struct Cli {
     #[arg(long, global = true, env = "TIMESCALES_CONFIG", value_name = "PATH")]
     config: Option<PathBuf>,
 
-    /// Pretend the time is this instant (RFC 3339) or noon UTC on this date: for tests and
-    /// rehearsals, never for a live service.
+    /// Pretend the time is this instant (RFC 3339) or noon UTC on this date, running on from
+    /// there: for tests and rehearsals, never for a live service.
     #[arg(long, global = true, env = "TIMESCALES_NOW", value_name = "TIME", hide = true, value_parser = parse_now)]
     now: Option<chrono::DateTime<chrono::Utc>>,
 
@@ -222,7 +222,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
     let settings =
         Settings::load(cli.config.as_deref()).map_err(|e| CliError::Config(e.to_string()))?;
     let clock: std::sync::Arc<dyn Clock> = match cli.now {
-        Some(t) => std::sync::Arc::new(FixedClock::new(t)),
+        Some(t) => std::sync::Arc::new(crate::clock::OffsetClock::starting_at(t)),
         None => std::sync::Arc::new(SystemClock),
     };
     let ctx = Context { settings, clock };

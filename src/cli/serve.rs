@@ -1,6 +1,6 @@
-//! `timescales serve`: the long-running service. For now it serves the HTTP API and keeps stored
-//! deadlines true (re-derived when procedures or holidays change, closed windows proposed for
-//! closure); reminders and alerts arrive with the daemon issue.
+//! `timescales serve`: the long-running service. It serves the HTTP API, keeps stored deadlines
+//! true (re-derived when procedures or holidays change, closed windows proposed for closure), and
+//! delivers reminders and alerts from the outbox.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -31,7 +31,45 @@ pub(super) fn run(ctx: &Context, args: ServeArgs) -> Result<(), CliError> {
                 "no API tokens configured: every /api/v1 request will be refused (see api.tokens)"
             );
         }
-        let lifecycle = ctx.lifecycle().await?;
+        let url = ctx.settings.store.url();
+        // On SQLite one instance runs at a time: a second would deliver everything twice.
+        let _lock = if url.starts_with("sqlite://") {
+            Some(single_instance_lock(&ctx.settings.store.state_dir)?)
+        } else {
+            None
+        };
+        let notify = &ctx.settings.notify;
+        let wake = Arc::new(tokio::sync::Notify::new());
+        let addressing = crate::reminder::Addressing {
+            policy: notify.policy.clone(),
+            overrides: notify.overrides.clone(),
+            window: notify.send_window,
+            roles: notify.roles.clone(),
+        };
+        let channels = build_channels(notify).map_err(CliError::Config)?;
+        let lifecycle = ctx
+            .lifecycle()
+            .await?
+            .with_notifications(addressing, wake.clone());
+        // Brings every live complaint's planned notifications up to date with the config.
+        let live = lifecycle
+            .store()
+            .live_references()
+            .await
+            .map_err(|e| CliError::Failure(e.to_string()))?;
+        for reference in live {
+            lifecycle.refresh(&reference).await?;
+        }
+        let mut worker = crate::outbox::Worker::new(
+            lifecycle.clone(),
+            Arc::new(channels),
+            notify.retry.clone(),
+            format!("{}:{}", hostname(), std::process::id()),
+            notify.link_template.clone(),
+            notify.admin.clone(),
+            wake,
+        );
+        worker.lease = chrono::Duration::seconds(notify.lease_seconds as i64);
         let listen = args
             .listen
             .unwrap_or_else(|| ctx.settings.api.listen.clone());
@@ -49,6 +87,7 @@ pub(super) fn run(ctx: &Context, args: ServeArgs) -> Result<(), CliError> {
         let app = crate::api::router(state, ctx.settings.api.max_body_bytes);
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let upkeep = tokio::spawn(upkeep(lifecycle.clone(), stop_rx.clone()));
+        let delivery = tokio::spawn(worker.run(stop_rx.clone()));
         let mut server_stop = stop_rx.clone();
         let server = axum::serve(listener, app).with_graceful_shutdown(async move {
             let _ = server_stop.wait_for(|s| *s).await;
@@ -61,6 +100,8 @@ pub(super) fn run(ctx: &Context, args: ServeArgs) -> Result<(), CliError> {
         let (served, ()) = tokio::join!(server, signals);
         served.map_err(|e| CliError::Failure(format!("server: {e}")))?;
         let _ = upkeep.await;
+        // The worker finishes the notification in hand, then stops.
+        let _ = delivery.await;
         lifecycle.store().close().await;
         tracing::info!("stopped");
         Ok(())
@@ -108,4 +149,83 @@ async fn shutdown_signal() {
         _ = ctrl_c => {}
         _ = term => {}
     }
+}
+
+/// An exclusive lock on `state_dir/timescales.lock`, held while the service runs.
+fn single_instance_lock(state_dir: &std::path::Path) -> Result<std::fs::File, CliError> {
+    std::fs::create_dir_all(state_dir)
+        .map_err(|e| CliError::Failure(format!("cannot create {}: {e}", state_dir.display())))?;
+    let path = state_dir.join("timescales.lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| CliError::Failure(format!("cannot open {}: {e}", path.display())))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(_) => Err(CliError::Failure(format!(
+            "another timescales is already running on {} (it holds {}): on SQLite only one instance may run; use PostgreSQL to run more",
+            state_dir.display(),
+            path.display()
+        ))),
+    }
+}
+
+fn hostname() -> String {
+    std::fs::read_to_string("/etc/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_else(|_| "localhost".into())
+}
+
+/// A secret given as `credential:NAME` is read from `$CREDENTIALS_DIRECTORY/NAME` (systemd's
+/// `LoadCredential=`), so it never sits in the config file.
+fn resolve_secret(
+    value: &secrecy::SecretString,
+    what: &str,
+) -> Result<secrecy::SecretString, String> {
+    use secrecy::ExposeSecret;
+    match value.expose_secret().strip_prefix("credential:") {
+        None => Ok(value.clone()),
+        Some(name) => {
+            let dir = std::env::var_os("CREDENTIALS_DIRECTORY").ok_or_else(|| {
+                format!("{what} names credential '{name}' but CREDENTIALS_DIRECTORY is not set")
+            })?;
+            let text = std::fs::read_to_string(std::path::Path::new(&dir).join(name))
+                .map_err(|e| format!("{what}: credential '{name}': {e}"))?;
+            Ok(secrecy::SecretString::from(text.trim().to_string()))
+        }
+    }
+}
+
+/// The channels the config names.
+fn build_channels(n: &crate::config::NotifySettings) -> Result<crate::channel::Channels, String> {
+    let email = match &n.smtp {
+        Some(s) => {
+            let mut s = s.clone();
+            if let Some(p) = &s.password {
+                s.password = Some(resolve_secret(p, "notify.smtp.password")?);
+            } else if let Some(dir) = std::env::var_os("CREDENTIALS_DIRECTORY") {
+                let path = std::path::Path::new(&dir).join("smtp-password");
+                if let Ok(p) = std::fs::read_to_string(path) {
+                    s.password = Some(secrecy::SecretString::from(p.trim().to_string()));
+                }
+            }
+            Some(crate::channel::Email::new(&s)?)
+        }
+        None => None,
+    };
+    let mut chats = Vec::new();
+    for c in &n.chat {
+        let mut c = c.clone();
+        c.url = resolve_secret(&c.url, &format!("notify.chat '{}' url", c.name))?;
+        if let Some(sec) = &c.secret {
+            c.secret = Some(resolve_secret(
+                sec,
+                &format!("notify.chat '{}' secret", c.name),
+            )?);
+        }
+        chats.push(crate::channel::Webhook::new(&c)?);
+    }
+    Ok(crate::channel::Channels::new(email, chats))
 }

@@ -918,21 +918,27 @@ impl Lifecycle {
                 return Vec::new();
             }
             let calendar = self.calendars.get(p.region);
-            a.plan_at(&plan.deadlines, calendar, p.time_zone, self.clock.now())
-                .iter()
-                .flat_map(|n| {
-                    a.destinations(n)
-                        .into_iter()
-                        .map(move |dest| NewNotification {
-                            deadline: n.deadline.clone(),
-                            kind: n.kind.key(),
-                            occurrence: n.occurrence.clone(),
-                            destination: dest,
-                            role: n.role.clone(),
-                            planned_at: n.at,
-                        })
-                })
-                .collect()
+            a.plan_at(
+                &p.id,
+                &plan.deadlines,
+                calendar,
+                p.time_zone,
+                self.clock.now(),
+            )
+            .iter()
+            .flat_map(|n| {
+                a.destinations(n)
+                    .into_iter()
+                    .map(move |dest| NewNotification {
+                        deadline: n.deadline.clone(),
+                        kind: n.kind.key(),
+                        occurrence: n.occurrence.clone(),
+                        destination: dest,
+                        role: n.role.clone(),
+                        planned_at: n.at,
+                    })
+            })
+            .collect()
         });
         Ok((
             ComplaintState {

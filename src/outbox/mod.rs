@@ -96,8 +96,10 @@ pub struct Worker {
     link_template: Option<String>,
     admin: Vec<String>,
     wake: Arc<Notify>,
-    /// How many notifications one step takes.
+    /// How many notifications one claim takes.
     pub batch: i64,
+    /// How long a claim holds a notification.
+    pub lease: chrono::Duration,
 }
 
 impl Worker {
@@ -121,6 +123,7 @@ impl Worker {
             admin,
             wake,
             batch: 50,
+            lease: chrono::Duration::seconds(120),
         }
     }
 
@@ -130,7 +133,7 @@ impl Worker {
         let mut missed: BTreeMap<String, Vec<String>> = BTreeMap::new();
         loop {
             let now = self.lifecycle.clock().now();
-            let lease = now + chrono::Duration::seconds(120);
+            let lease = now + self.lease;
             let claimed = self
                 .lifecycle
                 .store()

@@ -299,6 +299,8 @@ pub struct RoleTargets {
 pub struct Addressing {
     /// The reminder policy.
     pub policy: Policy,
+    /// Policies for a procedure (`durham`) or a deadline (`durham/acknowledge`).
+    pub overrides: std::collections::BTreeMap<String, Policy>,
     /// When notifications may go out.
     pub window: SendWindow,
     /// Role id -> where its notifications go.
@@ -323,22 +325,33 @@ impl Addressing {
     /// sends one escalation, not a pile) and the next one, so an unmet deadline keeps escalating.
     pub fn plan_at(
         &self,
+        procedure: &str,
         deadlines: &[Derived],
         calendar: &Calendar,
         tz: Tz,
         now: DateTime<Utc>,
     ) -> Vec<Planned> {
-        let mut out = plan(deadlines, &self.policy, calendar, tz, &self.window);
+        let mut out = Vec::new();
+        for d in deadlines {
+            let policy = self.policy_for(procedure, &d.id);
+            out.extend(plan(
+                std::slice::from_ref(d),
+                policy,
+                calendar,
+                tz,
+                &self.window,
+            ));
+        }
         out.retain(|p| !matches!(p.kind, NotificationKind::Escalation(_)));
         for d in deadlines
             .iter()
             .filter(|d| d.met_on.is_none() && d.kind == Kind::Obligation)
         {
+            let policy = self.policy_for(procedure, &d.id);
             let mut latest_past = None;
             let mut n = 1;
             while n < 10_000 {
-                let Some(at) = escalation_at(d.due, n, &self.policy, calendar, tz, &self.window)
-                else {
+                let Some(at) = escalation_at(d.due, n, policy, calendar, tz, &self.window) else {
                     break;
                 };
                 let planned = Planned {
@@ -346,7 +359,7 @@ impl Addressing {
                     kind: NotificationKind::Escalation(n),
                     occurrence: format!("{}#{n}", d.due),
                     at,
-                    role: self.policy.escalate_to.clone(),
+                    role: policy.escalate_to.clone(),
                     to_chat: true,
                 };
                 if at > now {
@@ -359,6 +372,14 @@ impl Addressing {
             }
         }
         out
+    }
+
+    /// The policy for a deadline: its own override, else its procedure's, else the default.
+    pub fn policy_for(&self, procedure: &str, deadline: &str) -> &Policy {
+        self.overrides
+            .get(&format!("{procedure}/{deadline}"))
+            .or_else(|| self.overrides.get(procedure))
+            .unwrap_or(&self.policy)
     }
 }
 

@@ -515,3 +515,195 @@ async fn after_downtime_stale_reminders_collapse_into_one_summary_and_nothing_is
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_new_bank_holiday_moves_the_reminders_with_the_due_date() {
+    on_both("holiday moves reminders", |store| async move {
+        let smtp = SmtpServer::start();
+        let chat = MockServer::start().await;
+        let r = rig(
+            store.clone(),
+            smtp.port,
+            &chat,
+            ChatKind::Slack,
+            at(2027, 1, 5, 10, 0),
+        );
+        r.lifecycle.open(open("CP-6")).await.unwrap();
+        r.lifecycle
+            .record_event("CP-6", rec("concerns-received", "2027-01-04"))
+            .await
+            .unwrap();
+        // acknowledge: Mon 4 Jan + 3 = Thu 7 Jan; its due-day reminder at 09:00 that day.
+        let rows = r.lifecycle.store().notifications_of("CP-6").await.unwrap();
+        assert!(rows.iter().any(|n| n.kind == "due-today"
+            && n.occurrence == "2027-01-07"
+            && n.state == "planned"));
+        // Thursday 7 January 2027 is announced as a holiday: acknowledge moves to Fri 8 Jan.
+        let closure = timescales::calendar::ClosureSpec {
+            name: "Announced holiday".into(),
+            from: "2027-01-07".into(),
+            to: None,
+            regions: vec![],
+        };
+        let mut roles = std::collections::BTreeMap::new();
+        roles.insert(
+            "chair".to_string(),
+            RoleTargets {
+                email: vec!["chairs@council.example".into()],
+                chat: vec![],
+            },
+        );
+        let moved = Lifecycle::new(
+            store,
+            Arc::new(Procedures::load(None).unwrap()),
+            Arc::new(Calendars::load(None, &[closure]).unwrap()),
+            r.clock.clone(),
+            2,
+        )
+        .with_notifications(
+            Addressing {
+                roles,
+                ..Addressing::default()
+            },
+            Arc::new(tokio::sync::Notify::new()),
+        );
+        moved.recompute_if_changed().await.unwrap();
+        let rows = moved.store().notifications_of("CP-6").await.unwrap();
+        let due_today: Vec<_> = rows
+            .iter()
+            .filter(|n| n.deadline == "acknowledge" && n.kind == "due-today")
+            .map(|n| (n.occurrence.as_str(), n.state.as_str(), n.planned_at))
+            .collect();
+        assert_eq!(
+            due_today,
+            [
+                (
+                    "2027-01-07",
+                    "cancelled",
+                    at(2027, 1, 7, 9, 0) - chrono::Duration::seconds(30)
+                ),
+                (
+                    "2027-01-08",
+                    "planned",
+                    at(2027, 1, 8, 9, 0) - chrono::Duration::seconds(30)
+                )
+            ]
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn two_workers_on_postgresql_deliver_each_of_1000_notifications_once() {
+    let Ok(admin) = std::env::var("TIMESCALES_TEST_DATABASE_URL") else {
+        use std::io::Write;
+        if let Ok(mut f) = std::fs::OpenOptions::new().write(true).open("/dev/stderr") {
+            let _ = f.write_all(
+                b"two workers on PostgreSQL: SKIPPED: TIMESCALES_TEST_DATABASE_URL is not set\n",
+            );
+        }
+        return;
+    };
+    let db = format!("timescales_two_{}", std::process::id());
+    let pool = sqlx::PgPool::connect(&admin).await.unwrap();
+    sqlx::query(&format!("CREATE DATABASE {db}"))
+        .execute(&pool)
+        .await
+        .unwrap();
+    let store = Store::connect(&crate::backends::with_database(&admin, &db))
+        .await
+        .unwrap();
+
+    let chat = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&chat)
+        .await;
+    let smtp = SmtpServer::start();
+    let now = at(2027, 1, 5, 10, 0);
+    let one = rig(store.clone(), smtp.port, &chat, ChatKind::Webhook, now);
+    // Only breach alerts to chat: 2 overdue obligations x 500 complaints = 1,000.
+    let mut roles = std::collections::BTreeMap::new();
+    roles.insert(
+        "chair".to_string(),
+        RoleTargets {
+            email: vec![],
+            chat: vec!["team".into()],
+        },
+    );
+    let policy = timescales::reminder::Policy {
+        remind_working_days_before: vec![],
+        remind_on_due_day: false,
+        escalate_after_working_days: 0,
+        window_closed_notice: false,
+        ..Default::default()
+    };
+    let lifecycle = one.lifecycle.clone().with_notifications(
+        Addressing {
+            policy,
+            roles,
+            ..Addressing::default()
+        },
+        Arc::new(tokio::sync::Notify::new()),
+    );
+    let items: Vec<_> = (0..500)
+        .map(|i| {
+            let mut o = open(&format!("TW-{i:04}"));
+            o.conference_date = day("2026-11-02");
+            (o, vec![rec("concerns-received", "2026-11-10")])
+        })
+        .collect();
+    lifecycle.import(&items).await.unwrap();
+    let channels = || {
+        let team = Webhook::new(&ChatSettings {
+            name: "team".into(),
+            kind: ChatKind::Webhook,
+            url: SecretString::from(format!("{}/team", chat.uri())),
+            secret: Some(SecretString::from(SECRET.to_string())),
+            timeout_seconds: 5,
+        })
+        .unwrap();
+        Arc::new(Channels::new(None, vec![team]))
+    };
+    let worker = |id: &str| {
+        let mut w = Worker::new(
+            lifecycle.clone(),
+            channels(),
+            RetryPolicy::default(),
+            id.into(),
+            None,
+            vec![],
+            Arc::new(tokio::sync::Notify::new()),
+        );
+        w.batch = 10;
+        w
+    };
+    let (a, b) = (worker("instance-a"), worker("instance-b"));
+    let (ra, rb) = tokio::join!(a.step(), b.step());
+    let (ra, rb) = (ra.unwrap(), rb.unwrap());
+    assert_eq!(ra.sent + rb.sent, 1000, "{ra:?} {rb:?}");
+    assert!(
+        ra.sent > 0 && rb.sent > 0,
+        "both instances worked: {ra:?} {rb:?}"
+    );
+    let mut keys = std::collections::BTreeMap::new();
+    for r in chat.received_requests().await.unwrap() {
+        *keys
+            .entry(
+                r.headers
+                    .get("idempotency-key")
+                    .unwrap()
+                    .to_str()
+                    .unwrap()
+                    .to_string(),
+            )
+            .or_insert(0) += 1;
+    }
+    assert_eq!(keys.len(), 1000);
+    assert!(keys.values().all(|n| *n == 1), "each delivered once");
+    store.close().await;
+    sqlx::query(&format!("DROP DATABASE {db} WITH (FORCE)"))
+        .execute(&pool)
+        .await
+        .unwrap();
+}

@@ -1,0 +1,191 @@
+//! The service as a real process: killed with SIGKILL in the middle of 1,000 deliveries and
+//! restarted, it delivers every notification, with duplicates only within what was in flight; a
+//! second instance on the same SQLite file refuses to start.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::NaiveDate;
+use timescales::calendar::Calendars;
+use timescales::clock::FixedClock;
+use timescales::lifecycle::{Lifecycle, OpenComplaint, Record};
+use timescales::procedure::Procedures;
+use timescales::store::Store;
+use wiremock::matchers::method;
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const NOW: &str = "2027-01-05T10:00:00Z";
+
+fn config(dir: &Path, receiver: &str) -> String {
+    format!(
+        r#"[store]
+state_dir = {state:?}
+
+[api]
+listen = "127.0.0.1:0"
+
+[notify]
+lease_seconds = 2
+
+[notify.policy]
+remind_working_days_before = []
+remind_on_due_day = false
+breach_alert = true
+escalate_after_working_days = 0
+window_closed_notice = false
+
+[notify.roles.chair]
+chat = ["team"]
+
+[[notify.chat]]
+name = "team"
+kind = "webhook"
+url = "{receiver}/team"
+secret = "a-shared-secret-for-hmac"
+"#,
+        state = dir.join("state").display().to_string()
+    )
+}
+
+/// 500 Durham complaints, each with two obligations long overdue: 1,000 breach alerts to send.
+async fn seed(dir: &Path) {
+    let store = Store::connect(&format!(
+        "sqlite://{}",
+        dir.join("state").join("timescales.db").display()
+    ))
+    .await
+    .unwrap();
+    let l = Lifecycle::new(
+        store.clone(),
+        Arc::new(Procedures::load(None).unwrap()),
+        Arc::new(Calendars::embedded()),
+        Arc::new(FixedClock::at_noon(
+            NaiveDate::from_ymd_opt(2027, 1, 5).unwrap(),
+        )),
+        2,
+    );
+    let items: Vec<(OpenComplaint, Vec<Record>)> = (0..500)
+        .map(|i| {
+            let open = OpenComplaint {
+                reference: format!("CP-{i:04}"),
+                procedure: "durham".into(),
+                track: None,
+                complainant_role: "parent".into(),
+                conference_date: "2026-11-02".parse().unwrap(),
+                conference_type: "initial".into(),
+                out_of_scope: None,
+                recorded_by: "Team Manager".into(),
+                note: String::new(),
+            };
+            let received = Record {
+                name: "concerns-received".into(),
+                date: "2026-11-10".parse().unwrap(),
+                recorded_by: "Chair".into(),
+                note: String::new(),
+            };
+            (open, vec![received])
+        })
+        .collect();
+    l.import(&items).await.unwrap();
+    store.close().await;
+}
+
+fn serve(dir: &Path) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_timescales"))
+        .args(["serve"])
+        .env("TIMESCALES_CONFIG", dir.join("timescales.toml"))
+        .env("TIMESCALES_NOW", NOW)
+        .env("TIMESCALES_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Idempotency key -> how many times it arrived.
+async fn arrivals(server: &MockServer) -> BTreeMap<String, usize> {
+    let mut seen = BTreeMap::new();
+    for r in server.received_requests().await.unwrap_or_default() {
+        let key = r
+            .headers
+            .get("idempotency-key")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_string();
+        *seen.entry(key).or_insert(0) += 1;
+    }
+    seen
+}
+
+async fn wait_for(
+    server: &MockServer,
+    at_least: usize,
+    within: Duration,
+) -> BTreeMap<String, usize> {
+    let start = Instant::now();
+    loop {
+        let seen = arrivals(server).await;
+        if seen.len() >= at_least || start.elapsed() > within {
+            return seen;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_daemon_killed_mid_delivery_loses_nothing_and_a_second_on_sqlite_refuses_to_start() {
+    let receiver = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_millis(3)))
+        .mount(&receiver)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("timescales.toml"),
+        config(dir.path(), &receiver.uri()),
+    )
+    .unwrap();
+    seed(dir.path()).await;
+
+    let mut first = serve(dir.path());
+    let seen = wait_for(&receiver, 200, Duration::from_secs(60)).await;
+    assert!(
+        seen.len() >= 200,
+        "the daemon delivered only {} before the kill",
+        seen.len()
+    );
+    assert!(seen.len() < 1000, "the kill should land mid-delivery");
+
+    // A second instance on the same SQLite file refuses, with the reason.
+    let second = serve(dir.path()).wait_with_output().unwrap();
+    assert!(!second.status.success());
+    let err = String::from_utf8_lossy(&second.stderr);
+    assert!(
+        err.contains("another timescales is already running"),
+        "{err}"
+    );
+
+    // SIGKILL: no chance to finish anything.
+    first.kill().unwrap();
+    first.wait().unwrap();
+    let at_kill = arrivals(&receiver).await.len();
+
+    let mut again = serve(dir.path());
+    let seen = wait_for(&receiver, 1000, Duration::from_secs(120)).await;
+    again.kill().unwrap();
+    again.wait().unwrap();
+    assert_eq!(
+        seen.len(),
+        1000,
+        "every notification arrives (killed after {at_kill})"
+    );
+    let duplicates: usize = seen.values().map(|n| n - 1).sum();
+    assert!(
+        duplicates <= 1,
+        "at most the one delivery in flight at the kill arrives twice, got {duplicates}"
+    );
+}
