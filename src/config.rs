@@ -71,6 +71,28 @@ pub struct NotifySettings {
     /// How long a worker holds a notification it is sending before another may take it (after
     /// a crash), in seconds.
     pub lease_seconds: u64,
+    /// The daily digest.
+    pub digest: DigestSettings,
+}
+
+/// The `[notify.digest]` section.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DigestSettings {
+    /// When: a cron expression (minute hour day-of-month month day-of-week) in the
+    /// organisation's time zone. Empty: no digest.
+    pub cron: String,
+    /// What it lists: deadlines due within this many working days, and everything overdue.
+    pub within_working_days: u32,
+}
+
+impl Default for DigestSettings {
+    fn default() -> Self {
+        DigestSettings {
+            cron: "0 9 * * MON-FRI".into(),
+            within_working_days: 5,
+        }
+    }
 }
 
 impl Default for NotifySettings {
@@ -86,6 +108,7 @@ impl Default for NotifySettings {
             chat: Vec::new(),
             retry: Default::default(),
             lease_seconds: 120,
+            digest: Default::default(),
         }
     }
 }

@@ -47,6 +47,8 @@ pub(super) fn run(ctx: &Context, args: ServeArgs) -> Result<(), CliError> {
             roles: notify.roles.clone(),
         };
         let channels = build_channels(notify).map_err(CliError::Config)?;
+        let digest_channels = Arc::new(build_channels(notify).map_err(CliError::Config)?);
+        let digest_addressing = addressing.clone();
         let lifecycle = ctx
             .lifecycle()
             .await?
@@ -88,6 +90,23 @@ pub(super) fn run(ctx: &Context, args: ServeArgs) -> Result<(), CliError> {
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let upkeep = tokio::spawn(upkeep(lifecycle.clone(), stop_rx.clone()));
         let delivery = tokio::spawn(worker.run(stop_rx.clone()));
+        let digests = if notify.digest.cron.trim().is_empty() {
+            None
+        } else {
+            let schedule = crate::outbox::DigestSchedule::parse(
+                &notify.digest.cron,
+                ctx.settings.calendar.time_zone,
+            )
+            .map_err(CliError::Config)?;
+            Some(tokio::spawn(digest_loop(
+                schedule,
+                lifecycle.clone(),
+                digest_channels,
+                digest_addressing,
+                notify.digest.within_working_days,
+                stop_rx.clone(),
+            )))
+        };
         let mut server_stop = stop_rx.clone();
         let server = axum::serve(listener, app).with_graceful_shutdown(async move {
             let _ = server_stop.wait_for(|s| *s).await;
@@ -102,10 +121,39 @@ pub(super) fn run(ctx: &Context, args: ServeArgs) -> Result<(), CliError> {
         let _ = upkeep.await;
         // The worker finishes the notification in hand, then stops.
         let _ = delivery.await;
+        if let Some(d) = digests {
+            let _ = d.await;
+        }
         lifecycle.store().close().await;
         tracing::info!("stopped");
         Ok(())
     })
+}
+
+/// Sends the digest at each scheduled instant, sleeping in between (the clock decides when).
+async fn digest_loop(
+    schedule: crate::outbox::DigestSchedule,
+    lifecycle: crate::lifecycle::Lifecycle,
+    channels: Arc<crate::channel::Channels>,
+    addressing: crate::reminder::Addressing,
+    within: u32,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    loop {
+        let now = lifecycle.clock().now();
+        let Some(next) = schedule.next_after(now) else {
+            return;
+        };
+        let wait = (next - now).to_std().unwrap_or(Duration::from_secs(1));
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = stop.wait_for(|s| *s) => return,
+        }
+        match crate::outbox::send_digests(&lifecycle, &channels, &addressing, within, None).await {
+            Ok(n) => tracing::info!(sent = n, "daily digests sent"),
+            Err(e) => tracing::error!(error = %e, "daily digests failed"),
+        }
+    }
 }
 
 /// Every hour: closed windows proposed for closure. Stops when told.

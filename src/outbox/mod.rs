@@ -16,6 +16,8 @@
 //! - **On time, without polling.** [`Worker::run`] sleeps until the next planned instant or until
 //!   new work is planned, and [`Worker::step`] is the unit that tests drive with their own clock.
 
+mod digest;
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -28,6 +30,8 @@ use crate::channel::{Channels, DeliveryError, Message, Severity};
 use crate::complaint::Status;
 use crate::lifecycle::{status, Lifecycle};
 use crate::store::{NotificationRow, StoreError};
+
+pub use digest::{send_digests, DigestSchedule};
 
 /// How failed deliveries are retried.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

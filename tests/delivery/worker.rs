@@ -707,3 +707,35 @@ async fn two_workers_on_postgresql_deliver_each_of_1000_notifications_once() {
         .await
         .unwrap();
 }
+
+#[tokio::test]
+async fn the_daily_digest_goes_once_to_each_recipient_grouped_by_procedure_and_stage() {
+    on_both("digest", |store| async move {
+        let smtp = SmtpServer::start();
+        let chat = MockServer::start().await;
+        let r = rig(store, smtp.port, &chat, ChatKind::Slack, at(2027, 1, 5, 10, 0));
+        r.lifecycle.open(open("CP-7")).await.unwrap();
+        r.lifecycle.record_event("CP-7", rec("concerns-received", "2026-12-23")).await.unwrap();
+        r.lifecycle.open(open("CP-8")).await.unwrap();
+        r.lifecycle.record_event("CP-8", rec("concerns-received", "2027-01-04")).await.unwrap();
+        let mut roles = std::collections::BTreeMap::new();
+        roles.insert("chair".to_string(), RoleTargets { email: vec!["chairs@council.example".into()], chat: vec![] });
+        let addressing = Addressing { roles, ..Addressing::default() };
+        let email = Email::new(&SmtpSettings { host: "127.0.0.1".into(), port: Some(smtp.port), security: SmtpSecurity::None, username: None, password: None, from: "timescales <timescales@council.example>".into(), timeout_seconds: 5 }).unwrap();
+        let channels = Channels::new(Some(email), vec![]);
+        let sent = timescales::outbox::send_digests(&r.lifecycle, &channels, &addressing, 5, None).await.unwrap();
+        assert_eq!(sent, 1);
+        let mail = smtp.messages();
+        let m = &crate::smtp::decoded(mail.last().unwrap());
+        assert!(m.contains("Subject: timescales digest for 2027-01-05: 3 deadlines due within 5 working days or overdue"), "{m}");
+        // CP-7: acknowledge overdue since 30 Dec, offer-appointment due Mon 11 Jan (within 5
+        // working days of Tue 5 Jan: 6, 7, 8, 11, 12). CP-8: acknowledge due Thu 7 Jan.
+        assert!(m.contains("CP-7 acknowledge: OVERDUE since 2026-12-30"), "{m}");
+        assert!(m.contains("CP-7 offer-appointment: due 2027-01-11"), "{m}");
+        assert!(m.contains("CP-8 acknowledge: due 2027-01-07"), "{m}");
+        assert!(m.contains("durham · stage-1"), "{m}");
+        // Once a day.
+        assert_eq!(timescales::outbox::send_digests(&r.lifecycle, &channels, &addressing, 5, None).await.unwrap(), 0);
+    })
+    .await;
+}

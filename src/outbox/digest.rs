@@ -1,0 +1,168 @@
+//! The daily digest: one email per recipient listing what is due in the next working days and
+//! what is overdue, grouped by procedure and stage.
+//!
+//! The schedule is a cron expression in the organisation's time zone. The next instant is
+//! computed here, with croner (the parser tokio-cron-scheduler itself uses) over a chrono-tz
+//! date-time, rather than by running tokio-cron-scheduler: its scheduler ticks on the real clock,
+//! which the injected clock cannot drive, and some of its releases kept the UTC offset fixed
+//! across a clock change, so "09:00 London" drifted to 08:00 or 10:00 for half the year. Computed
+//! per date in the zone, 09:00 stays 09:00 on both sides of both changes (tests show it).
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+
+use crate::channel::{Channels, Message, Severity};
+use crate::lifecycle::{Lifecycle, LifecycleError};
+use crate::reminder::Addressing;
+
+/// When digests go out.
+#[derive(Clone, Debug)]
+pub struct DigestSchedule {
+    cron: croner::Cron,
+    tz: Tz,
+}
+
+impl DigestSchedule {
+    /// Parses a cron expression (`"0 9 * * MON-FRI"`: minute, hour, day of month, month, day of
+    /// week), read in `tz`. A bad expression is an error naming it.
+    pub fn parse(expr: &str, tz: Tz) -> Result<Self, String> {
+        let cron: croner::Cron = expr
+            .parse()
+            .map_err(|e| format!("notify.digest.cron '{expr}': {e}"))?;
+        Ok(DigestSchedule { cron, tz })
+    }
+
+    /// The first digest instant strictly after `t`.
+    pub fn next_after(&self, t: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let local = t.with_timezone(&self.tz);
+        self.cron
+            .find_next_occurrence(&local, false)
+            .ok()
+            .map(|d| d.with_timezone(&Utc))
+    }
+}
+
+/// Sends today's digest to every email recipient with something due within `within` working
+/// days or overdue, once a day each: a digest already recorded as sent today is not sent again
+/// (after a restart, say). Returns how many were sent.
+pub async fn send_digests(
+    lifecycle: &Lifecycle,
+    channels: &Channels,
+    addressing: &Addressing,
+    within: u32,
+    link_template: Option<&str>,
+) -> Result<usize, LifecycleError> {
+    let _ = link_template;
+    let now = lifecycle.clock().now();
+    let today = lifecycle.clock().today(chrono_tz::Europe::London);
+    let pending = lifecycle.due_and_overdue(within).await?;
+    // Recipient -> procedure -> stage -> lines.
+    let mut by_recipient: BTreeMap<String, BTreeMap<String, BTreeMap<String, Vec<String>>>> =
+        BTreeMap::new();
+    for p in &pending {
+        let Some(targets) = addressing.roles.get(&p.owner_role) else {
+            continue;
+        };
+        let state = if p.due_date < today {
+            format!("OVERDUE since {}", p.due_date)
+        } else {
+            format!("due {}", p.due_date)
+        };
+        let kind = if p.kind == "window" {
+            " (complainant's window)"
+        } else {
+            ""
+        };
+        let line = format!("{} {}{kind}: {state}", p.reference, p.deadline);
+        for email in &targets.email {
+            by_recipient
+                .entry(email.clone())
+                .or_default()
+                .entry(p.procedure.clone())
+                .or_default()
+                .entry(p.stage.clone().unwrap_or_default())
+                .or_default()
+                .push(line.clone());
+        }
+    }
+    let mut sent = 0;
+    for (email, procedures) in by_recipient {
+        let key = format!("digest:{today}:{email}");
+        if lifecycle.store().meta(&key).await?.is_some() {
+            continue;
+        }
+        let mut facts = Vec::new();
+        let mut count = 0;
+        for (procedure, stages) in procedures {
+            for (stage, lines) in stages {
+                count += lines.len();
+                facts.push((format!("{procedure} · {stage}"), lines.join("; ")));
+            }
+        }
+        let message = Message {
+            key: format!("digest-{today}-{:x}", {
+                let mut h = crate::folder::Fnv::default();
+                h.write(email.as_bytes());
+                h.finish()
+            }),
+            subject: format!("timescales digest for {today}: {count} deadlines due within {within} working days or overdue"),
+            facts,
+            link: None,
+            severity: Severity::Reminder,
+        };
+        match channels
+            .deliver(&format!("email:{email}"), &message, now)
+            .await
+        {
+            Ok(()) => {
+                lifecycle.store().set_meta(&key, &now.to_rfc3339()).await?;
+                sent += 1;
+            }
+            Err(e) => tracing::error!(error = %e, "a digest could not be sent"),
+        }
+    }
+    Ok(sent)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono_tz::Europe::London;
+
+    fn next(after: &str) -> String {
+        let s = DigestSchedule::parse("0 9 * * *", London).unwrap();
+        s.next_after(after.parse().unwrap())
+            .unwrap()
+            .format("%Y-%m-%dT%H:%MZ")
+            .to_string()
+    }
+
+    #[test]
+    fn the_digest_is_at_nine_in_london_on_both_sides_of_both_2027_clock_changes() {
+        // Spring: clocks go forward on Sunday 28 March 2027.
+        assert_eq!(next("2027-03-26T12:00:00Z"), "2027-03-27T09:00Z");
+        assert_eq!(next("2027-03-27T12:00:00Z"), "2027-03-28T08:00Z");
+        assert_eq!(next("2027-03-28T12:00:00Z"), "2027-03-29T08:00Z");
+        // Autumn: clocks go back on Sunday 31 October 2027.
+        assert_eq!(next("2027-10-29T12:00:00Z"), "2027-10-30T08:00Z");
+        assert_eq!(next("2027-10-30T12:00:00Z"), "2027-10-31T09:00Z");
+        assert_eq!(next("2027-10-31T12:00:00Z"), "2027-11-01T09:00Z");
+    }
+
+    #[test]
+    fn weekdays_only_and_bad_expressions_are_named() {
+        let s = DigestSchedule::parse("0 9 * * MON-FRI", London).unwrap();
+        // Friday 1 January 2027 12:00 -> Monday 4 January 09:00 GMT.
+        assert_eq!(
+            s.next_after("2027-01-01T12:00:00Z".parse().unwrap())
+                .unwrap()
+                .to_rfc3339(),
+            "2027-01-04T09:00:00+00:00"
+        );
+        assert!(DigestSchedule::parse("every morning", London)
+            .unwrap_err()
+            .starts_with("notify.digest.cron 'every morning'"));
+    }
+}
