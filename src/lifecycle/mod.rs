@@ -927,7 +927,7 @@ impl Lifecycle {
             )
             .iter()
             .flat_map(|n| {
-                a.destinations(n)
+                a.destinations(&p.id, n)
                     .into_iter()
                     .map(move |dest| NewNotification {
                         deadline: n.deadline.clone(),

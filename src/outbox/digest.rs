@@ -62,7 +62,12 @@ pub async fn send_digests(
     let mut by_recipient: BTreeMap<String, BTreeMap<String, BTreeMap<String, Vec<String>>>> =
         BTreeMap::new();
     for p in &pending {
-        let Some(targets) = addressing.roles.get(&p.owner_role) else {
+        let scoped = format!("{}/{}", p.procedure, p.owner_role);
+        let Some(targets) = addressing
+            .roles
+            .get(&scoped)
+            .or_else(|| addressing.roles.get(&p.owner_role))
+        else {
             continue;
         };
         let state = if p.due_date < today {

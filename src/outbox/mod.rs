@@ -84,6 +84,14 @@ pub struct StepReport {
 }
 
 impl StepReport {
+    fn add(&mut self, o: &StepReport) {
+        self.sent += o.sent;
+        self.retried += o.retried;
+        self.failed += o.failed;
+        self.cancelled += o.cancelled;
+        self.summaries += o.summaries;
+    }
+
     /// Whether the step did anything.
     pub fn handled(&self) -> usize {
         self.sent + self.retried + self.failed + self.cancelled
@@ -104,6 +112,8 @@ pub struct Worker {
     pub batch: i64,
     /// How long a claim holds a notification.
     pub lease: chrono::Duration,
+    /// How many deliveries run at once: also the most that can arrive twice after a crash.
+    pub concurrency: usize,
 }
 
 impl Worker {
@@ -128,6 +138,7 @@ impl Worker {
             wake,
             batch: 50,
             lease: chrono::Duration::seconds(120),
+            concurrency: 8,
         }
     }
 
@@ -147,8 +158,28 @@ impl Worker {
                 break;
             }
             // Until nothing is due: handling an escalation may plan its up-to-date successor.
-            for row in claimed {
-                self.handle(row, now, &mut report, &mut missed).await?;
+            // Up to `concurrency` deliveries at a time: a slow server holds up only its own.
+            for chunk in claimed.chunks(self.concurrency.max(1)) {
+                let mut tasks = tokio::task::JoinSet::new();
+                for row in chunk.iter().cloned() {
+                    let worker = self.clone();
+                    tasks.spawn(async move {
+                        let mut r = StepReport::default();
+                        let mut m = BTreeMap::new();
+                        worker
+                            .handle(row, now, &mut r, &mut m)
+                            .await
+                            .map(|()| (r, m))
+                    });
+                }
+                while let Some(done) = tasks.join_next().await {
+                    let (r, m) =
+                        done.map_err(|e| StoreError::Url(format!("delivery task: {e}")))??;
+                    report.add(&r);
+                    for (dest, lines) in m {
+                        missed.entry(dest).or_default().extend(lines);
+                    }
+                }
             }
         }
         for (destination, lines) in missed {

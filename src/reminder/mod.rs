@@ -308,9 +308,15 @@ pub struct Addressing {
 }
 
 impl Addressing {
-    /// The destinations (`email:ADDRESS`, `chat:NAME`) a planned notification goes to.
-    pub fn destinations(&self, p: &Planned) -> Vec<String> {
-        let Some(t) = self.roles.get(&p.role) else {
+    /// The destinations (`email:ADDRESS`, `chat:NAME`) a planned notification goes to: the
+    /// procedure's own entry for the role (`"durham/chair"`) when there is one, else the
+    /// authority-wide one (`"chair"`).
+    pub fn destinations(&self, procedure: &str, p: &Planned) -> Vec<String> {
+        let Some(t) = self
+            .roles
+            .get(&format!("{procedure}/{}", p.role))
+            .or_else(|| self.roles.get(&p.role))
+        else {
             return Vec::new();
         };
         let mut out: Vec<String> = t.email.iter().map(|e| format!("email:{e}")).collect();
