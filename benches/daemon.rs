@@ -1,0 +1,299 @@
+//! Measures of the service (results in docs/benchmarks.md):
+//! 1. 10,000 notifications due at once, to a real SMTP server (aiosmtpd) and a webhook receiver
+//!    (wiremock): throughput, and the delay from planned instant to delivery.
+//! 2. The same 10,000 planned over ten seconds: how close to its planned instant each goes out.
+//! 3. An idle daemon (`timescales serve`, release build) with 10,000 open complaints: resident
+//!    memory, and CPU over a minute.
+//!
+//! Run: `cargo bench --bench daemon` (needs python3 with aiosmtpd: `pip install aiosmtpd`).
+
+use std::collections::BTreeMap;
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use secrecy::SecretString;
+use timescales::calendar::Calendars;
+use timescales::channel::{
+    Channels, ChatKind, ChatSettings, Email, SmtpSecurity, SmtpSettings, Webhook,
+};
+use timescales::clock::SystemClock;
+use timescales::lifecycle::{Lifecycle, OpenComplaint, Record};
+use timescales::outbox::{RetryPolicy, Worker};
+use timescales::procedure::Procedures;
+use timescales::reminder::{Addressing, Policy, RoleTargets};
+use timescales::store::Store;
+use wiremock::matchers::method;
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+fn items(n: usize) -> Vec<(OpenComplaint, Vec<Record>)> {
+    (0..n)
+        .map(|i| {
+            let open = OpenComplaint {
+                reference: format!("CP-{i:05}"),
+                procedure: "durham".into(),
+                track: None,
+                complainant_role: "parent".into(),
+                conference_date: "2026-11-02".parse().unwrap(),
+                conference_type: "initial".into(),
+                out_of_scope: None,
+                recorded_by: "Team Manager".into(),
+                note: String::new(),
+            };
+            let received = Record {
+                name: "concerns-received".into(),
+                date: "2026-11-10".parse().unwrap(),
+                recorded_by: "Chair".into(),
+                note: String::new(),
+            };
+            (open, vec![received])
+        })
+        .collect()
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+async fn delays(pool: &sqlx::SqlitePool) -> Vec<f64> {
+    let rows: Vec<(DateTime<Utc>, Option<DateTime<Utc>>)> =
+        sqlx::query_as("SELECT planned_at, sent_at FROM notifications WHERE state = 'sent'")
+            .fetch_all(pool)
+            .await
+            .unwrap();
+    let mut d: Vec<f64> = rows
+        .into_iter()
+        .filter_map(|(p, s)| s.map(|s| (s - p).num_milliseconds() as f64))
+        .collect();
+    d.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    d
+}
+
+fn aiosmtpd(port: u16, dir: &std::path::Path) -> std::process::Child {
+    let child = Command::new("python3")
+        .args([
+            "-m",
+            "aiosmtpd",
+            "-n",
+            "-l",
+            &format!("127.0.0.1:{port}"),
+            "-c",
+            "aiosmtpd.handlers.Sink",
+        ])
+        .current_dir(dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("python3 -m aiosmtpd (pip install aiosmtpd)");
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child
+}
+
+async fn delivery() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut smtp = aiosmtpd(port, dir.path());
+    let chat = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&chat)
+        .await;
+    let db = dir.path().join("d.db");
+    let store = Store::connect(&format!("sqlite://{}", db.display()))
+        .await
+        .unwrap();
+    let mut roles = BTreeMap::new();
+    roles.insert(
+        "chair".to_string(),
+        RoleTargets {
+            email: vec!["chairs@council.example".into()],
+            chat: vec!["team".into()],
+        },
+    );
+    let policy = Policy {
+        remind_working_days_before: vec![],
+        remind_on_due_day: false,
+        escalate_after_working_days: 0,
+        window_closed_notice: false,
+        ..Default::default()
+    };
+    let wake = Arc::new(tokio::sync::Notify::new());
+    let lifecycle = Lifecycle::new(
+        store,
+        Arc::new(Procedures::load(None).unwrap()),
+        Arc::new(Calendars::embedded()),
+        Arc::new(SystemClock),
+        2,
+    )
+    .with_notifications(
+        Addressing {
+            policy,
+            roles,
+            ..Addressing::default()
+        },
+        wake.clone(),
+    );
+    // 2,500 complaints x 2 overdue obligations x (email + chat) = 10,000 notifications.
+    for chunk in items(2_500).chunks(500) {
+        lifecycle.import(chunk).await.unwrap();
+    }
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display()))
+        .await
+        .unwrap();
+    let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM notifications")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let email = Email::new(&SmtpSettings {
+        host: "127.0.0.1".into(),
+        port: Some(port),
+        security: SmtpSecurity::None,
+        username: None,
+        password: None,
+        from: "timescales <t@council.example>".into(),
+        timeout_seconds: 10,
+    })
+    .unwrap();
+    let team = Webhook::new(&ChatSettings {
+        name: "team".into(),
+        kind: ChatKind::Slack,
+        url: SecretString::from(format!("{}/team", chat.uri())),
+        secret: None,
+        timeout_seconds: 10,
+    })
+    .unwrap();
+    let worker = Worker::new(
+        lifecycle.clone(),
+        Arc::new(Channels::new(Some(email), vec![team])),
+        RetryPolicy::default(),
+        "bench".into(),
+        None,
+        vec![],
+        wake,
+    );
+
+    // 1. All due now.
+    let now = Utc::now();
+    sqlx::query("UPDATE notifications SET planned_at = $1, next_attempt_at = $1")
+        .bind(now)
+        .execute(&pool)
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let report = worker.step().await.unwrap();
+    let secs = started.elapsed().as_secs_f64();
+    let d = delays(&pool).await;
+    println!("burst: {total} planned, {} sent in {secs:.1} s = {:.0} notifications/s; delay planned->sent p50 {:.0} ms, p99 {:.0} ms", report.sent, report.sent as f64 / secs, percentile(&d, 0.5), percentile(&d, 0.99));
+
+    // 2. Spread over ten seconds, starting in two.
+    let start = Utc::now() + chrono::Duration::seconds(2);
+    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM notifications ORDER BY id")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    let mut tx = pool.begin().await.unwrap();
+    for (i, id) in ids.iter().enumerate() {
+        let at = start + chrono::Duration::microseconds((i as i64) * 10_000_000 / ids.len() as i64);
+        sqlx::query("UPDATE notifications SET state = 'planned', sent_at = NULL, planned_at = $1, next_attempt_at = $1 WHERE id = $2").bind(at).bind(id).execute(&mut *tx).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let run = tokio::spawn(worker.clone().run(stop_rx));
+    tokio::time::sleep(Duration::from_secs(16)).await;
+    let _ = stop_tx.send(true);
+    let _ = run.await;
+    let d = delays(&pool).await;
+    println!("spread: {} of {total} sent over 10 s; delay planned->sent p50 {:.0} ms, p99 {:.0} ms, max {:.0} ms", d.len(), percentile(&d, 0.5), percentile(&d, 0.99), d.last().copied().unwrap_or(f64::NAN));
+    let _ = smtp.kill();
+    let _ = smtp.wait();
+}
+
+async fn idle() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    std::fs::create_dir_all(&state).unwrap();
+    let store = Store::connect(&format!(
+        "sqlite://{}",
+        state.join("timescales.db").display()
+    ))
+    .await
+    .unwrap();
+    let lifecycle = Lifecycle::new(
+        store.clone(),
+        Arc::new(Procedures::load(None).unwrap()),
+        Arc::new(Calendars::embedded()),
+        Arc::new(SystemClock),
+        2,
+    );
+    for chunk in items(10_000).chunks(2_000) {
+        lifecycle.import(chunk).await.unwrap();
+    }
+    store.close().await;
+    std::fs::write(
+        dir.path().join("timescales.toml"),
+        format!(
+            "[store]\nstate_dir = {:?}\n[api]\nlisten = \"127.0.0.1:0\"\n",
+            state.display().to_string()
+        ),
+    )
+    .unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_timescales"))
+        .args(["serve"])
+        .env("TIMESCALES_CONFIG", dir.path().join("timescales.toml"))
+        .env("TIMESCALES_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let stat = || -> (u64, u64) {
+        let s = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+        let f: Vec<&str> = s.rsplit(')').next().unwrap().split_whitespace().collect();
+        // Fields after the name: state is [0], utime [11], stime [12] (clock ticks).
+        let ticks = f[11].parse::<u64>().unwrap() + f[12].parse::<u64>().unwrap();
+        let rss_kb = std::fs::read_to_string(format!("/proc/{pid}/status"))
+            .unwrap()
+            .lines()
+            .find(|l| l.starts_with("VmRSS:"))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        (ticks, rss_kb)
+    };
+    // Start-up (migrations, recompute, planning) is over well within 20 s.
+    tokio::time::sleep(Duration::from_secs(20)).await;
+    let (t0, rss0) = stat();
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    let (t1, rss1) = stat();
+    let cpu = (t1 - t0) as f64 / 100.0 / 60.0 * 100.0;
+    println!("idle: 10000 open complaints; resident memory {:.1} MB after start-up, {:.1} MB a minute later; CPU over that minute {cpu:.2} %", rss0 as f64 / 1024.0, rss1 as f64 / 1024.0);
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+fn main() {
+    // `cargo bench` passes --bench; `cargo test --benches` would pass nothing useful: run only
+    // when benchmarking.
+    if !std::env::args().any(|a| a == "--bench") {
+        return;
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        delivery().await;
+        idle().await;
+    });
+}
