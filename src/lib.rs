@@ -27,6 +27,7 @@
 //! - [`clock`]: the injected clock; domain code takes `today` or `now` as an argument.
 //! - [`config`]: the typed settings tree, loaded in layers.
 //! - [`folder`]: reading the administrator's drop-in folders in a predictable order.
+//! - [`systemd`]: readiness, stopping and watchdog notifications to systemd.
 //! - [`telemetry`]: installs the tracing subscriber, once.
 //! - [`cli`]: the command line, a thin face over the modules above.
 //! - [`api`]: the HTTP API, another thin face over the same calls.
@@ -48,4 +49,5 @@ pub mod outbox;
 pub mod procedure;
 pub mod reminder;
 pub mod store;
+pub mod systemd;
 pub mod telemetry;

@@ -113,10 +113,18 @@ pub(super) fn run(ctx: &Context, args: ServeArgs) -> Result<(), CliError> {
         });
         let signals = async {
             shutdown_signal().await;
-            tracing::info!("stopping: finishing requests in progress");
+            crate::systemd::notify("STOPPING=1");
+            tracing::info!("stopping: finishing requests and deliveries in progress");
             let _ = stop_tx.send(true);
         };
+        // Ready: config, procedures, holidays and the store are loaded, the port is bound.
+        crate::systemd::notify(&format!("READY=1\nSTATUS=serving on {addr}"));
+        let watchdog = crate::systemd::watchdog_interval()
+            .map(|every| tokio::spawn(watchdog(lifecycle.clone(), every, stop_rx.clone())));
         let (served, ()) = tokio::join!(server, signals);
+        if let Some(w) = watchdog {
+            let _ = w.await;
+        }
         served.map_err(|e| CliError::Failure(format!("server: {e}")))?;
         let _ = upkeep.await;
         // The worker finishes the notification in hand, then stops.
@@ -152,6 +160,27 @@ async fn digest_loop(
         match crate::outbox::send_digests(&lifecycle, &channels, &addressing, within, None).await {
             Ok(n) => tracing::info!(sent = n, "daily digests sent"),
             Err(e) => tracing::error!(error = %e, "daily digests failed"),
+        }
+    }
+}
+
+/// Keep-alives for systemd's watchdog, sent only while the store answers: a daemon whose runtime
+/// or database has hung stops sending them and systemd restarts it.
+async fn watchdog(
+    lifecycle: crate::lifecycle::Lifecycle,
+    every: Duration,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    loop {
+        let healthy = tokio::time::timeout(every, lifecycle.store().next_notification_at()).await;
+        if matches!(healthy, Ok(Ok(_))) {
+            crate::systemd::notify("WATCHDOG=1");
+        } else {
+            tracing::error!("the store did not answer: withholding the watchdog keep-alive");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = stop.wait_for(|s| *s) => return,
         }
     }
 }

@@ -184,8 +184,9 @@ async fn a_daemon_killed_mid_delivery_loses_nothing_and_a_second_on_sqlite_refus
         "every notification arrives (killed after {at_kill})"
     );
     let duplicates: usize = seen.values().map(|n| n - 1).sum();
+    // The worker sends up to 8 at a time: at most those in flight at the kill arrive twice.
     assert!(
-        duplicates <= 1,
-        "at most the one delivery in flight at the kill arrives twice, got {duplicates}"
+        duplicates <= 8,
+        "at most the deliveries in flight at the kill arrive twice, got {duplicates}"
     );
 }
