@@ -1,5 +1,5 @@
 //! The typed settings tree, loaded in layers: built-in defaults, then the config file, then
-//! environment variables `TIMESCALES__SECTION__KEY` (double underscores, so `TIMESCALES_CONFIG`
+//! `conf.d/*.toml` beside it in name order, then environment variables `TIMESCALES__SECTION__KEY` (double underscores, so `TIMESCALES_CONFIG`
 //! and other single-underscore names are never read as settings).
 //!
 //! The config file is `--config PATH` (or `TIMESCALES_CONFIG`) when given, and must exist then;
@@ -298,6 +298,24 @@ impl Default for CalendarSettings {
     }
 }
 
+/// Adds `conf.d/*.toml` beside the config file, in name order: a package or an administrator
+/// drops a file there (`50-smtp.toml`) instead of editing the main one; a later file wins.
+fn add_drop_ins(
+    mut builder: config::ConfigBuilder<config::builder::DefaultState>,
+    config_file: &Path,
+) -> Result<config::ConfigBuilder<config::builder::DefaultState>, ConfigError> {
+    let dir = config_file
+        .parent()
+        .unwrap_or(Path::new("."))
+        .join("conf.d");
+    let files = crate::folder::files_with_extension(&dir, "toml")
+        .map_err(|e| ConfigError(format!("{}: {e}", dir.display())))?;
+    for f in files {
+        builder = builder.add_source(config::File::from(f).format(config::FileFormat::Toml));
+    }
+    Ok(builder)
+}
+
 impl Settings {
     /// Loads the layers and validates the result. `explicit` is `--config`.
     pub fn load(explicit: Option<&Path>) -> Result<Self, ConfigError> {
@@ -323,11 +341,13 @@ impl Settings {
                     )));
                 }
                 builder = builder.add_source(File::from(path).format(FileFormat::Toml));
+                builder = add_drop_ins(builder, path)?;
             }
             None => {
                 let path = Path::new(DEFAULT_CONFIG_PATH);
                 builder =
                     builder.add_source(File::from(path).format(FileFormat::Toml).required(false));
+                builder = add_drop_ins(builder, path)?;
             }
         }
         let env: config::Map<String, String> = env
@@ -399,6 +419,38 @@ mod tests {
         .unwrap();
         assert_eq!(s.calendar.default_region, Division::NorthernIreland);
         assert_eq!(s.calendar.closures.len(), 1);
+    }
+
+    #[test]
+    fn drop_in_files_override_the_main_file_in_name_order_and_the_environment_overrides_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let main = dir.path().join("timescales.toml");
+        std::fs::write(
+            &main,
+            "[calendar]\ndefault_region = \"scotland\"\n[display]\namber_within_working_days = 3\n",
+        )
+        .unwrap();
+        std::fs::create_dir(dir.path().join("conf.d")).unwrap();
+        std::fs::write(
+            dir.path().join("conf.d/10-region.toml"),
+            "[calendar]\ndefault_region = \"northern-ireland\"\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("conf.d/20-region.toml"),
+            "[calendar]\ndefault_region = \"england-and-wales\"\n",
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("conf.d/README"), "not toml: ignored").unwrap();
+        let s = Settings::load_from(Some(&main), env(&[])).unwrap();
+        assert_eq!(s.calendar.default_region, Division::EnglandAndWales);
+        assert_eq!(s.display.amber_within_working_days, 3);
+        let s = Settings::load_from(
+            Some(&main),
+            env(&[("TIMESCALES__CALENDAR__DEFAULT_REGION", "scotland")]),
+        )
+        .unwrap();
+        assert_eq!(s.calendar.default_region, Division::Scotland);
     }
 
     #[test]

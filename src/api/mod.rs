@@ -51,6 +51,7 @@ pub fn router(state: ApiState, max_body_bytes: usize) -> Router {
             "/healthz",
             get(|| async { Json(serde_json::json!({"status": "ok"})) }),
         )
+        .route("/readyz", get(readyz))
         .route("/api/v1/openapi.json", get(openapi))
         .route("/api/v1/procedures", get(procedures))
         .route("/api/v1/procedures/{id}", get(procedure))
@@ -85,6 +86,21 @@ pub fn router(state: ApiState, max_body_bytes: usize) -> Router {
         })
         .layer(DefaultBodyLimit::max(max_body_bytes))
         .with_state(state)
+}
+
+/// Ready when the store answers; 503 otherwise (a load balancer stops sending requests).
+async fn readyz(State(s): State<ApiState>) -> Response {
+    match s.lifecycle.store().next_notification_at().await {
+        Ok(_) => Json(serde_json::json!({"status": "ready"})).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "readiness check: the store did not answer");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(serde_json::json!({"status": "store unavailable"})),
+            )
+                .into_response()
+        }
+    }
 }
 
 async fn openapi() -> Response {

@@ -73,6 +73,15 @@ enum Command {
     Complaint(complaint::ComplaintCommand),
     /// Run the service: the HTTP API, keeping every stored deadline true.
     Serve(serve::ServeArgs),
+    /// Write a commented starter config (the shipped one: every key, its default and why).
+    Init {
+        /// Where to write it.
+        #[arg(long, value_name = "PATH", default_value = crate::config::DEFAULT_CONFIG_PATH)]
+        output: PathBuf,
+        /// Replace an existing file.
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 /// Why a command failed, which decides the exit status.
@@ -219,6 +228,9 @@ pub fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<(), CliError> {
+    if let Command::Init { output, force } = &cli.command {
+        return init(output, *force);
+    }
     let settings =
         Settings::load(cli.config.as_deref()).map_err(|e| CliError::Config(e.to_string()))?;
     let clock: std::sync::Arc<dyn Clock> = match cli.now {
@@ -233,7 +245,28 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Plan(args) => plan::run(&ctx, args),
         Command::Complaint(cmd) => complaint::run(&ctx, cmd),
         Command::Serve(args) => serve::run(&ctx, args),
+        Command::Init { output, force } => init(&output, force),
     }
+}
+
+/// The shipped, commented config.
+const STARTER_CONFIG: &str = include_str!("../../config/timescales.toml");
+
+fn init(output: &std::path::Path, force: bool) -> Result<(), CliError> {
+    if output.exists() && !force {
+        return Err(CliError::Input(format!(
+            "{} already exists: edit it, or pass --force to replace it",
+            output.display()
+        )));
+    }
+    if let Some(dir) = output.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| CliError::Failure(format!("{}: {e}", dir.display())))?;
+    }
+    std::fs::write(output, STARTER_CONFIG)
+        .map_err(|e| CliError::Failure(format!("{}: {e}", output.display())))?;
+    println!("wrote {}: set [notify.roles], [notify.smtp] and [[notify.chat]], then `timescales procedures check` and start the service", output.display());
+    Ok(())
 }
 
 /// Procedure errors as one message, one per paragraph, with how many there are.

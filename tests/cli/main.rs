@@ -1072,3 +1072,23 @@ fn complaints_are_recorded_shown_listed_and_audited_from_the_command_line() {
     let o = complaint_run(&s, now, &["complaint", "audit", "CP-1001", "--json"]);
     assert_eq!(json(&o).as_array().unwrap().len(), 2);
 }
+
+#[test]
+fn init_writes_the_commented_starter_config_and_never_overwrites_silently() {
+    let s = Sandbox::new();
+    let out = s.path("etc/timescales.toml");
+    let o = s.run(&["init", "--output", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        text.contains("[notify.policy]") && text.contains("default_region = \"england-and-wales\"")
+    );
+    let o = s.run(&["init", "--output", out.to_str().unwrap()]);
+    assert_bad_input(&o, "already exists: edit it, or pass --force");
+    let o = s.run(&["--config", out.to_str().unwrap(), "procedures", "check"]);
+    assert!(
+        o.status.success(),
+        "the starter config loads: {}",
+        stderr(&o)
+    );
+}
