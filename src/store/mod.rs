@@ -497,6 +497,13 @@ impl Store {
         dispatch!(self, set_meta(key, value))
     }
 
+    /// Asks SQLite to free the page cache it can (after start-up work); nothing on PostgreSQL.
+    pub async fn shrink_memory(&self) {
+        if let Store::Sqlite(pool) = self {
+            let _ = sqlx::query("PRAGMA shrink_memory").execute(pool).await;
+        }
+    }
+
     /// Closes the pool, waiting for connections to finish.
     pub async fn close(&self) {
         match self {
