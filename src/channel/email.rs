@@ -111,9 +111,11 @@ impl Email {
 
     /// Sends `message` to `to`.
     pub async fn send(&self, to: &str, message: &Message) -> Result<(), DeliveryError> {
+        // Errors name the recipient's domain only: addresses stay out of logs.
+        let domain = to.rsplit_once('@').map_or("?", |(_, d)| d).to_string();
         let to: Mailbox = to
             .parse()
-            .map_err(|e| DeliveryError::Permanent(format!("address '{to}': {e}")))?;
+            .map_err(|_| DeliveryError::Permanent(format!("a malformed address at {domain}")))?;
         let email = lettre::Message::builder()
             .from(self.from.clone())
             .to(to)
@@ -125,10 +127,16 @@ impl Email {
                 message.html(),
             ))
             .map_err(|e| DeliveryError::Permanent(format!("building the email: {e}")))?;
+        // The server's reply can repeat the address: only its status code is kept.
+        let describe = |e: &lettre::transport::smtp::Error| match e.status() {
+            Some(code) => format!("SMTP: the server answered {code} for a recipient at {domain}"),
+            None if e.is_timeout() => "SMTP: timed out".to_string(),
+            None => "SMTP: could not deliver (connection or TLS failure)".to_string(),
+        };
         match self.transport.send(email).await {
             Ok(_) => Ok(()),
-            Err(e) if e.is_permanent() => Err(DeliveryError::Permanent(format!("SMTP: {e}"))),
-            Err(e) => Err(DeliveryError::transient(format!("SMTP: {e}"))),
+            Err(e) if e.is_permanent() => Err(DeliveryError::Permanent(describe(&e))),
+            Err(e) => Err(DeliveryError::transient(describe(&e))),
         }
     }
 }

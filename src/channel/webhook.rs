@@ -80,9 +80,19 @@ pub fn sign(secret: &[u8], timestamp: i64, body: &[u8]) -> String {
 impl Webhook {
     /// A webhook from its settings.
     pub fn new(s: &ChatSettings) -> Result<Self, String> {
-        if s.kind == ChatKind::Webhook && s.secret.is_none() {
+        let no_secret = s
+            .secret
+            .as_ref()
+            .is_none_or(|k| k.expose_secret().trim().is_empty());
+        if s.kind == ChatKind::Webhook && no_secret {
             return Err(format!(
                 "notify.chat '{}': a generic webhook needs a secret to sign with",
+                s.name
+            ));
+        }
+        if reqwest::Url::parse(s.url.expose_secret()).is_err() {
+            return Err(format!(
+                "notify.chat '{}': the url is not a valid URL",
                 s.name
             ));
         }

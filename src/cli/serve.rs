@@ -74,7 +74,9 @@ pub(super) fn run(ctx: &Context, args: ServeArgs) -> Result<(), CliError> {
             notify.admin.clone(),
             wake,
         );
-        worker.lease = chrono::Duration::seconds(notify.lease_seconds as i64);
+        worker.lease = chrono::Duration::seconds(
+            i64::try_from(notify.lease_seconds.clamp(1, 86_400)).unwrap_or(120),
+        );
         let listen = args
             .listen
             .unwrap_or_else(|| ctx.settings.api.listen.clone());

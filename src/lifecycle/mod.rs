@@ -297,6 +297,17 @@ impl Lifecycle {
         self
     }
 
+    /// The first instant at or after `t` inside the send window for a complaint under
+    /// `procedure`: where retries and late sends go.
+    pub fn next_send_instant(&self, t: DateTime<Utc>, procedure: &str) -> DateTime<Utc> {
+        let (Some(a), Some(p)) = (&self.addressing, self.procedures.get(procedure)) else {
+            return t;
+        };
+        a.window
+            .next_open(t, self.calendars.get(p.region), p.time_zone)
+            .max(t)
+    }
+
     /// The calendars in force.
     pub fn calendars(&self) -> &Calendars {
         &self.calendars
@@ -914,7 +925,9 @@ impl Lifecycle {
         // The notifications the complaint now calls for: none once it is closed or referred (the
         // planned ones are cancelled), and none planned at all without addressing configured.
         let notifications = self.addressing.as_ref().map(|a| {
-            if !live || r.status == status::PROPOSED_FOR_CLOSURE {
+            // Closed or referred: nothing more. Proposed for closure is still live until staff
+            // confirm: its alerts and escalations go on.
+            if !live {
                 return Vec::new();
             }
             let calendar = self.calendars.get(p.region);

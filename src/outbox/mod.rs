@@ -152,7 +152,13 @@ impl Worker {
             let claimed = self
                 .lifecycle
                 .store()
-                .claim_due(now, lease, &self.id, self.batch)
+                // One group at a time, so the lease always covers the deliveries it guards.
+                .claim_due(
+                    now,
+                    lease,
+                    &self.id,
+                    self.batch.min(self.concurrency.max(1) as i64),
+                )
                 .await?;
             if claimed.is_empty() {
                 break;
@@ -244,7 +250,8 @@ impl Worker {
                 return Ok(());
             }
         };
-        let live = view.complaint.status == status::OPEN;
+        let live = view.complaint.status == status::OPEN
+            || view.complaint.status == status::PROPOSED_FOR_CLOSURE;
         let deadline = view.deadlines.iter().find(|d| d.derived.id == row.deadline);
         let due_now = deadline.map(|d| d.derived.due.to_string());
         let same_due = due_now
@@ -262,6 +269,16 @@ impl Worker {
             return Ok(());
         };
         let d = &deadline.derived;
+        // A reminder planned only after its own time (the complaint was opened or imported late)
+        // is no reminder: skipped quietly. Alerts and the due-day reminder still go.
+        let planned_late = row.created_at > row.planned_at + chrono::Duration::seconds(60);
+        if row.kind.starts_with("reminder-") && planned_late {
+            store
+                .mark_cancelled(row.id, "planned after its time")
+                .await?;
+            report.cancelled += 1;
+            return Ok(());
+        }
         // A reminder for a due day already past (the service was down) is not sent on its own.
         let stale =
             (row.kind.starts_with("reminder") || row.kind == "due-today") && d.due < view.as_of;
@@ -347,7 +364,11 @@ impl Worker {
                 Severity::Reminder
             },
         };
-        match self.channels.deliver(&row.destination, &message, now).await {
+        match self
+            .channels
+            .deliver(&row.destination, &message, self.lifecycle.clock().now())
+            .await
+        {
             Ok(()) => {
                 store
                     .mark_sent(row.id, self.lifecycle.clock().now())
@@ -359,14 +380,23 @@ impl Worker {
                 message: err,
                 retry_after,
             }) if row.attempts + 1 < self.retry.max_attempts => {
-                let wait = retry_after.unwrap_or_else(|| {
-                    self.retry.backoff(
-                        row.attempts + 1,
-                        row.id as u64 ^ now.timestamp_subsec_nanos() as u64,
-                    )
-                });
-                let next =
-                    now + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::seconds(60));
+                let cap = Duration::from_secs(self.retry.max_seconds.max(1));
+                let wait = retry_after
+                    .unwrap_or_else(|| {
+                        self.retry.backoff(
+                            row.attempts + 1,
+                            row.id as u64 ^ u64::from(now.timestamp_subsec_nanos()),
+                        )
+                    })
+                    .min(cap);
+                let later = chrono::Duration::from_std(wait)
+                    .ok()
+                    .and_then(|w| now.checked_add_signed(w))
+                    .unwrap_or(now);
+                // Retries, too, go out only within the send window.
+                let next = self
+                    .lifecycle
+                    .next_send_instant(later, &complaint.procedure);
                 store.mark_retry(row.id, next, &err).await?;
                 report.retried += 1;
                 tracing::warn!(reference = %complaint.reference, error = %err, retry_at = %next, "delivery failed; will retry");
@@ -432,7 +462,8 @@ impl Worker {
                     .to_std()
                     .unwrap_or(Duration::from_secs(1))
                     .min(Duration::from_secs(3600)),
-                Ok(Some(_)) => Duration::from_millis(200),
+                // Due but leased to another worker: look again shortly.
+                Ok(Some(_)) => Duration::from_secs(1),
                 Ok(None) => Duration::from_secs(3600),
                 Err(_) => Duration::from_secs(5),
             };

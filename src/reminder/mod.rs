@@ -376,6 +376,8 @@ impl Addressing {
                 latest_past = Some(planned);
                 n += 1;
             }
+            // No later escalation (a single one, or the calendar's end): the latest still goes.
+            out.extend(latest_past);
         }
         out
     }

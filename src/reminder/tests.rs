@@ -215,3 +215,36 @@ fn the_send_window_opens_on_the_next_working_morning() {
     // Christmas Eve evening 2026: Tuesday 29 December (25 and 28 are holidays).
     assert_eq!(open("2026-12-24T20:00:00Z"), "2026-12-29T08:00Z");
 }
+
+#[test]
+fn a_single_escalation_whose_time_has_come_is_still_planned() {
+    // escalate_every_working_days = 0: one escalation only. After its time, plan_at keeps it
+    // (it was once dropped because no later one followed).
+    let procedures = Procedures::load(None).unwrap();
+    let cals = Calendars::embedded();
+    let mut facts = Facts::default();
+    facts.record("conference", d("2026-12-11"));
+    facts.record("concerns-received", d("2026-12-23"));
+    let p = derive(procedures.get("durham").unwrap(), &facts, &cals, None).unwrap();
+    let a = Addressing {
+        policy: Policy {
+            escalate_every_working_days: 0,
+            ..Policy::default()
+        },
+        ..Addressing::default()
+    };
+    let now = "2027-01-06T12:00:00Z".parse().unwrap();
+    let planned = a.plan_at(
+        "durham",
+        &p.deadlines,
+        cals.get(Division::EnglandAndWales),
+        London,
+        now,
+    );
+    let esc: Vec<_> = planned
+        .iter()
+        .filter(|x| x.deadline == "acknowledge" && x.kind.key() == "escalation")
+        .map(|x| x.occurrence.clone())
+        .collect();
+    assert_eq!(esc, ["2026-12-30#1"]);
+}

@@ -206,6 +206,8 @@ pub struct NotificationRow {
     pub claimed_by: Option<String>,
     pub last_error: Option<String>,
     pub sent_at: Option<DateTime<Utc>>,
+    /// When it was first planned: a reminder planned after its own time is not sent.
+    pub created_at: DateTime<Utc>,
 }
 
 /// A complaint with its log and deadlines.

@@ -183,7 +183,9 @@ async fn write_change(
                  planned_at, state, attempts, next_attempt_at, created_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, 'planned', 0, $8, $9) \
                  ON CONFLICT (complaint_id, deadline, kind, occurrence, destination) DO UPDATE \
-                 SET state = 'planned', planned_at = excluded.planned_at, next_attempt_at = excluded.next_attempt_at \
+                 SET state = 'planned', planned_at = excluded.planned_at, \
+                 next_attempt_at = CASE WHEN notifications.next_attempt_at > excluded.next_attempt_at \
+                 THEN notifications.next_attempt_at ELSE excluded.next_attempt_at END \
                  WHERE notifications.state = 'cancelled'",
             )
             .bind(complaint_id)
@@ -381,7 +383,7 @@ pub(super) async fn mark_sent(pool: &Pool<Db>, id: i64, at: DateTime<Utc>) -> Re
 pub(super) async fn mark_retry(pool: &Pool<Db>, id: i64, next: DateTime<Utc>, error: &str) -> Result<(), StoreError> {
     sqlx::query(
         "UPDATE notifications SET attempts = attempts + 1, next_attempt_at = $2, last_error = $3, \
-         claimed_until = NULL WHERE id = $1",
+         claimed_until = NULL WHERE id = $1 AND state = 'planned'",
     )
     .bind(id)
     .bind(next)
@@ -394,7 +396,7 @@ pub(super) async fn mark_retry(pool: &Pool<Db>, id: i64, next: DateTime<Utc>, er
 pub(super) async fn mark_failed(pool: &Pool<Db>, id: i64, error: &str) -> Result<(), StoreError> {
     sqlx::query(
         "UPDATE notifications SET state = 'failed', attempts = attempts + 1, last_error = $2, \
-         claimed_until = NULL WHERE id = $1",
+         claimed_until = NULL WHERE id = $1 AND state = 'planned'",
     )
     .bind(id)
     .bind(error)
