@@ -145,7 +145,7 @@ impl Worker {
     /// Delivers everything due now, in batches, and reports what it did.
     pub async fn step(&self) -> Result<StepReport, StoreError> {
         let mut report = StepReport::default();
-        let mut missed: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let mut missed: BTreeMap<String, Vec<(i64, String)>> = BTreeMap::new();
         loop {
             let now = self.lifecycle.clock().now();
             let lease = now + self.lease;
@@ -188,11 +188,13 @@ impl Worker {
                 }
             }
         }
-        for (destination, lines) in missed {
+        for (destination, rows) in missed {
+            let (ids, lines): (Vec<i64>, Vec<String>) = rows.into_iter().unzip();
+            let now = self.lifecycle.clock().now();
             let message = Message {
                 key: format!(
                     "missed-{}-{}",
-                    self.lifecycle.clock().now().format("%Y%m%d%H%M"),
+                    now.format("%Y%m%d%H%M"),
                     short_hash(&destination)
                 ),
                 subject: format!(
@@ -206,14 +208,29 @@ impl Worker {
                 link: None,
                 severity: Severity::Alert,
             };
-            match self
-                .channels
-                .deliver(&destination, &message, self.lifecycle.clock().now())
-                .await
-            {
-                Ok(()) => report.summaries += 1,
+            match self.channels.deliver(&destination, &message, now).await {
+                Ok(()) => {
+                    for id in ids {
+                        self.lifecycle
+                            .store()
+                            .mark_cancelled(id, "missed while the service was down: in the summary")
+                            .await?;
+                    }
+                    report.summaries += 1;
+                }
                 Err(e) => {
-                    tracing::error!(destination = %redact(&destination), error = %e, "the missed-reminders summary could not be sent")
+                    tracing::error!(destination = %redact(&destination), error = %e, "the missed-reminders summary could not be sent; it will be tried again");
+                    let next = now
+                        + chrono::Duration::from_std(
+                            self.retry.backoff(1, now.timestamp_subsec_nanos().into()),
+                        )
+                        .unwrap_or(chrono::Duration::seconds(60));
+                    for id in ids {
+                        self.lifecycle
+                            .store()
+                            .mark_retry(id, next, &format!("summary: {e}"))
+                            .await?;
+                    }
                 }
             }
         }
@@ -225,7 +242,7 @@ impl Worker {
         row: NotificationRow,
         now: DateTime<Utc>,
         report: &mut StepReport,
-        missed: &mut BTreeMap<String, Vec<String>>,
+        missed: &mut BTreeMap<String, Vec<(i64, String)>>,
     ) -> Result<(), StoreError> {
         let store = self.lifecycle.store();
         let complaint = store.complaint_by_id(row.complaint_id).await?;
@@ -283,16 +300,15 @@ impl Worker {
         let stale =
             (row.kind.starts_with("reminder") || row.kind == "due-today") && d.due < view.as_of;
         if stale {
-            store
-                .mark_cancelled(row.id, "missed while the service was down")
-                .await?;
-            missed
-                .entry(row.destination.clone())
-                .or_default()
-                .push(format!(
+            // Left planned (and leased) until the summary that carries it is sent: if that
+            // fails, these come round again and nothing is lost.
+            missed.entry(row.destination.clone()).or_default().push((
+                row.id,
+                format!(
                     "{} {} due {} ({})",
                     complaint.reference, d.id, d.due, row.kind
-                ));
+                ),
+            ));
             report.cancelled += 1;
             return Ok(());
         }
