@@ -152,6 +152,14 @@ async fn digest_loop(
     within: u32,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
+    // Down at digest time today? Send it now; recipients already sent today are skipped.
+    if schedule.due_earlier_today(lifecycle.clock().now()) {
+        if let Err(e) =
+            crate::outbox::send_digests(&lifecycle, &channels, &addressing, within, None).await
+        {
+            tracing::error!(error = %e, "catching up today's digests failed");
+        }
+    }
     loop {
         let now = lifecycle.clock().now();
         let Some(next) = schedule.next_after(now) else {

@@ -34,6 +34,15 @@ impl DigestSchedule {
         Ok(DigestSchedule { cron, tz })
     }
 
+    /// Whether a digest instant has passed earlier today (in the zone) by `t`: on start-up, a
+    /// digest the service was down for is sent late rather than skipped.
+    pub fn due_earlier_today(&self, t: DateTime<Utc>) -> bool {
+        let local = t.with_timezone(&self.tz);
+        self.cron
+            .find_previous_occurrence(&local, true)
+            .is_ok_and(|p| p.date_naive() == local.date_naive())
+    }
+
     /// The first digest instant strictly after `t`.
     pub fn next_after(&self, t: DateTime<Utc>) -> Option<DateTime<Utc>> {
         let local = t.with_timezone(&self.tz);
@@ -154,6 +163,13 @@ mod tests {
         assert_eq!(next("2027-10-29T12:00:00Z"), "2027-10-30T08:00Z");
         assert_eq!(next("2027-10-30T12:00:00Z"), "2027-10-31T09:00Z");
         assert_eq!(next("2027-10-31T12:00:00Z"), "2027-11-01T09:00Z");
+    }
+
+    #[test]
+    fn a_digest_missed_earlier_today_is_noticed_on_start_up() {
+        let s = DigestSchedule::parse("0 9 * * *", London).unwrap();
+        assert!(s.due_earlier_today("2027-01-06T10:00:00Z".parse().unwrap()));
+        assert!(!s.due_earlier_today("2027-01-06T08:00:00Z".parse().unwrap()));
     }
 
     #[test]
