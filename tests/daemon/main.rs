@@ -190,3 +190,57 @@ async fn a_daemon_killed_mid_delivery_loses_nothing_and_a_second_on_sqlite_refus
         "at most the deliveries in flight at the kill arrive twice, got {duplicates}"
     );
 }
+
+#[test]
+fn the_service_tells_systemd_it_is_ready_and_stops_cleanly_on_sigterm() {
+    use std::os::unix::net::UnixDatagram;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("timescales.toml"),
+        format!(
+            "[store]\nstate_dir = {:?}\n[api]\nlisten = \"127.0.0.1:0\"\n",
+            dir.path().join("state").display().to_string()
+        ),
+    )
+    .unwrap();
+    let socket_path = dir.path().join("notify.sock");
+    let socket = UnixDatagram::bind(&socket_path).unwrap();
+    socket
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_timescales"))
+        .args(["serve"])
+        .env("TIMESCALES_CONFIG", dir.path().join("timescales.toml"))
+        .env("NOTIFY_SOCKET", &socket_path)
+        .env("WATCHDOG_USEC", "2000000")
+        .env("TIMESCALES_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Ignore WATCHDOG_PID: it is unset, so any process may send keep-alives.
+    let mut buf = [0u8; 512];
+    let mut read = || {
+        let n = socket.recv(&mut buf).expect("a message from the service");
+        String::from_utf8_lossy(&buf[..n]).into_owned()
+    };
+    let first = read();
+    assert!(
+        first.starts_with("READY=1\nSTATUS=serving on 127.0.0.1:"),
+        "{first}"
+    );
+    // Keep-alives follow, every half of WATCHDOG_USEC.
+    assert_eq!(read(), "WATCHDOG=1");
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let mut stopping = read();
+    while stopping == "WATCHDOG=1" {
+        stopping = read();
+    }
+    assert_eq!(stopping, "STOPPING=1");
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+}
