@@ -112,9 +112,7 @@ async fn openapi() -> Response {
 }
 
 /// A JSON body of type `T`; a syntax error is a 400, a wrong or missing field a 422 naming it.
-fn body<T: DeserializeOwned>(
-    bytes: Result<Bytes, axum::extract::rejection::BytesRejection>,
-) -> Result<T, ApiError> {
+fn body<T: DeserializeOwned>(bytes: Body) -> Result<T, ApiError> {
     let bytes = bytes.map_err(ApiError::from_body_rejection)?;
     let mut de = serde_json::Deserializer::from_slice(&bytes);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
@@ -155,6 +153,46 @@ fn body<T: DeserializeOwned>(
 }
 
 type Answer = Result<Response, ApiError>;
+
+/// A request body, or why it could not be read.
+type Body = Result<Bytes, axum::extract::rejection::BytesRejection>;
+
+/// A write command whose author is recorded: the token's holder is added to who did it.
+trait Attributed {
+    fn attribute(&mut self, token: &Token);
+}
+
+macro_rules! attributed {
+    ($($ty:ty => $field:ident),* $(,)?) => {
+        $(impl Attributed for $ty {
+            fn attribute(&mut self, token: &Token) {
+                self.$field = token.attribute(&self.$field);
+            }
+        })*
+    };
+}
+
+attributed!(
+    OpenComplaint => recorded_by,
+    Record => recorded_by,
+    Extend => agreed_by,
+    AcceptLate => accepted_by,
+    Correct => recorded_by,
+    Decision => recorded_by,
+);
+
+/// The command in a write request: the token must hold the write scope, the body must parse,
+/// and the command is attributed to the token's holder for the audit log.
+fn command<T: DeserializeOwned + Attributed>(
+    s: &ApiState,
+    h: &HeaderMap,
+    b: Body,
+) -> Result<T, ApiError> {
+    let token = auth::require(h, &s.tokens, Scope::Write)?;
+    let mut cmd: T = body(b)?;
+    cmd.attribute(token);
+    Ok(cmd)
+}
 
 fn ok<T: serde::Serialize>(status: StatusCode, value: T) -> Answer {
     Ok((status, Json(value)).into_response())
@@ -197,14 +235,8 @@ async fn list(State(s): State<ApiState>, h: HeaderMap, RawQuery(q): RawQuery) ->
     ok(StatusCode::OK, s.lifecycle.list(&query).await?)
 }
 
-async fn open(
-    State(s): State<ApiState>,
-    h: HeaderMap,
-    b: Result<Bytes, axum::extract::rejection::BytesRejection>,
-) -> Answer {
-    let token = auth::require(&h, &s.tokens, Scope::Write)?;
-    let mut cmd: OpenComplaint = body(b)?;
-    cmd.recorded_by = token.attribute(&cmd.recorded_by);
+async fn open(State(s): State<ApiState>, h: HeaderMap, b: Body) -> Answer {
+    let cmd: OpenComplaint = command(&s, &h, b)?;
     ok(StatusCode::CREATED, s.lifecycle.open(cmd).await?)
 }
 
@@ -218,15 +250,8 @@ async fn audit(State(s): State<ApiState>, h: HeaderMap, Path(reference): Path<St
     ok(StatusCode::OK, s.lifecycle.audit(&reference).await?)
 }
 
-async fn event(
-    State(s): State<ApiState>,
-    h: HeaderMap,
-    Path(r): Path<String>,
-    b: Result<Bytes, axum::extract::rejection::BytesRejection>,
-) -> Answer {
-    let token = auth::require(&h, &s.tokens, Scope::Write)?;
-    let mut cmd: Record = body(b)?;
-    cmd.recorded_by = token.attribute(&cmd.recorded_by);
+async fn event(State(s): State<ApiState>, h: HeaderMap, Path(r): Path<String>, b: Body) -> Answer {
+    let cmd: Record = command(&s, &h, b)?;
     ok(StatusCode::OK, s.lifecycle.record_event(&r, cmd).await?)
 }
 
@@ -234,23 +259,14 @@ async fn outcome(
     State(s): State<ApiState>,
     h: HeaderMap,
     Path(r): Path<String>,
-    b: Result<Bytes, axum::extract::rejection::BytesRejection>,
+    b: Body,
 ) -> Answer {
-    let token = auth::require(&h, &s.tokens, Scope::Write)?;
-    let mut cmd: Record = body(b)?;
-    cmd.recorded_by = token.attribute(&cmd.recorded_by);
+    let cmd: Record = command(&s, &h, b)?;
     ok(StatusCode::OK, s.lifecycle.record_outcome(&r, cmd).await?)
 }
 
-async fn extend(
-    State(s): State<ApiState>,
-    h: HeaderMap,
-    Path(r): Path<String>,
-    b: Result<Bytes, axum::extract::rejection::BytesRejection>,
-) -> Answer {
-    let token = auth::require(&h, &s.tokens, Scope::Write)?;
-    let mut cmd: Extend = body(b)?;
-    cmd.agreed_by = token.attribute(&cmd.agreed_by);
+async fn extend(State(s): State<ApiState>, h: HeaderMap, Path(r): Path<String>, b: Body) -> Answer {
+    let cmd: Extend = command(&s, &h, b)?;
     ok(StatusCode::OK, s.lifecycle.extend(&r, cmd).await?)
 }
 
@@ -258,11 +274,9 @@ async fn accept_late(
     State(s): State<ApiState>,
     h: HeaderMap,
     Path(r): Path<String>,
-    b: Result<Bytes, axum::extract::rejection::BytesRejection>,
+    b: Body,
 ) -> Answer {
-    let token = auth::require(&h, &s.tokens, Scope::Write)?;
-    let mut cmd: AcceptLate = body(b)?;
-    cmd.accepted_by = token.attribute(&cmd.accepted_by);
+    let cmd: AcceptLate = command(&s, &h, b)?;
     ok(StatusCode::OK, s.lifecycle.accept_late(&r, cmd).await?)
 }
 
@@ -270,34 +284,18 @@ async fn correct(
     State(s): State<ApiState>,
     h: HeaderMap,
     Path(r): Path<String>,
-    b: Result<Bytes, axum::extract::rejection::BytesRejection>,
+    b: Body,
 ) -> Answer {
-    let token = auth::require(&h, &s.tokens, Scope::Write)?;
-    let mut cmd: Correct = body(b)?;
-    cmd.recorded_by = token.attribute(&cmd.recorded_by);
+    let cmd: Correct = command(&s, &h, b)?;
     ok(StatusCode::OK, s.lifecycle.correct(&r, cmd).await?)
 }
 
-async fn close(
-    State(s): State<ApiState>,
-    h: HeaderMap,
-    Path(r): Path<String>,
-    b: Result<Bytes, axum::extract::rejection::BytesRejection>,
-) -> Answer {
-    let token = auth::require(&h, &s.tokens, Scope::Write)?;
-    let mut cmd: Decision = body(b)?;
-    cmd.recorded_by = token.attribute(&cmd.recorded_by);
+async fn close(State(s): State<ApiState>, h: HeaderMap, Path(r): Path<String>, b: Body) -> Answer {
+    let cmd: Decision = command(&s, &h, b)?;
     ok(StatusCode::OK, s.lifecycle.close(&r, cmd).await?)
 }
 
-async fn reopen(
-    State(s): State<ApiState>,
-    h: HeaderMap,
-    Path(r): Path<String>,
-    b: Result<Bytes, axum::extract::rejection::BytesRejection>,
-) -> Answer {
-    let token = auth::require(&h, &s.tokens, Scope::Write)?;
-    let mut cmd: Decision = body(b)?;
-    cmd.recorded_by = token.attribute(&cmd.recorded_by);
+async fn reopen(State(s): State<ApiState>, h: HeaderMap, Path(r): Path<String>, b: Body) -> Answer {
+    let cmd: Decision = command(&s, &h, b)?;
     ok(StatusCode::OK, s.lifecycle.reopen(&r, cmd).await?)
 }
