@@ -418,7 +418,8 @@ fn rag_label(r: Rag) -> &'static str {
 fn show_text(v: &ComplaintView, l: &Lifecycle) -> String {
     use std::fmt::Write;
     let c = &v.complaint;
-    let p = l.procedures().get(&c.procedure);
+    let procedures = l.procedures();
+    let p = procedures.get(&c.procedure);
     let mut s = String::new();
     let _ = writeln!(
         s,

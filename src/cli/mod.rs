@@ -121,6 +121,8 @@ impl From<CalendarError> for CliError {
 pub(crate) struct Context {
     pub settings: Settings,
     pub clock: std::sync::Arc<dyn Clock>,
+    /// `--config`, for reloading the same file.
+    pub config_path: Option<PathBuf>,
 }
 
 impl Context {
@@ -237,7 +239,11 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Some(t) => std::sync::Arc::new(crate::clock::OffsetClock::starting_at(t)),
         None => std::sync::Arc::new(SystemClock),
     };
-    let ctx = Context { settings, clock };
+    let ctx = Context {
+        settings,
+        clock,
+        config_path: cli.config.clone(),
+    };
     match cli.command {
         Command::Deadline(args) => deadline::run(&ctx, args),
         Command::Holidays(cmd) => holidays::run(ctx, cmd),

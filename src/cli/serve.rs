@@ -94,6 +94,11 @@ pub(super) fn run(ctx: &Context, args: ServeArgs) -> Result<(), CliError> {
         let app = crate::api::router(state, ctx.settings.api.max_body_bytes);
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let upkeep = tokio::spawn(upkeep(lifecycle.clone(), stop_rx.clone()));
+        let reloads = tokio::spawn(reload_on_hangup(
+            lifecycle.clone(),
+            ctx.config_path.clone(),
+            stop_rx.clone(),
+        ));
         let delivery = tokio::spawn(worker.run(stop_rx.clone()));
         let digests = if notify.digest.cron.trim().is_empty() {
             None
@@ -132,6 +137,7 @@ pub(super) fn run(ctx: &Context, args: ServeArgs) -> Result<(), CliError> {
         }
         served.map_err(|e| CliError::Failure(format!("server: {e}")))?;
         let _ = upkeep.await;
+        let _ = reloads.await;
         // The worker finishes the notification in hand, then stops.
         let _ = delivery.await;
         if let Some(d) = digests {
@@ -196,6 +202,77 @@ async fn watchdog(
             _ = stop.wait_for(|s| *s) => return,
         }
     }
+}
+
+/// On SIGHUP (`systemctl reload`), reads the config file again and puts its procedures, holiday
+/// data and closures in force, all together or not at all: an invalid new set is refused, the
+/// reason logged, and the old one stays. Stored deadlines and planned notifications are then
+/// re-derived. (Changes to `[store]`, `[api]` and `[notify]` take a restart.)
+async fn reload_on_hangup(
+    lifecycle: crate::lifecycle::Lifecycle,
+    config: Option<std::path::PathBuf>,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    #[cfg(unix)]
+    {
+        let Ok(mut hangups) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+        else {
+            return;
+        };
+        loop {
+            tokio::select! {
+                _ = hangups.recv() => {}
+                _ = stop.wait_for(|s| *s) => return,
+            }
+            crate::systemd::notify("RELOADING=1");
+            match load_for_reload(config.as_deref()) {
+                Ok((procedures, calendars)) => {
+                    lifecycle.reload(procedures, calendars);
+                    let result = async {
+                        lifecycle.recompute_if_changed().await?;
+                        for reference in lifecycle.store().live_references().await? {
+                            lifecycle.refresh(&reference).await?;
+                        }
+                        Ok::<(), crate::lifecycle::LifecycleError>(())
+                    }
+                    .await;
+                    match result {
+                        Ok(()) => tracing::info!(
+                            "reloaded: procedures, holiday data and closures are in force"
+                        ),
+                        Err(e) => {
+                            tracing::error!(error = %e, "reloaded, but re-deriving stored deadlines failed")
+                        }
+                    }
+                }
+                Err(reason) => {
+                    tracing::error!(%reason, "reload refused: the configuration in force is unchanged")
+                }
+            }
+            crate::systemd::notify("READY=1");
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (lifecycle, config);
+        let _ = stop.wait_for(|s| *s).await;
+    }
+}
+
+/// The settings, procedures and calendars a reload would put in force, or why not.
+fn load_for_reload(
+    config: Option<&std::path::Path>,
+) -> Result<(crate::procedure::Procedures, crate::calendar::Calendars), String> {
+    let settings = crate::config::Settings::load(config).map_err(|e| e.to_string())?;
+    let procedures = crate::procedure::Procedures::load(settings.procedures.local_dir.as_deref())
+        .map_err(|errors| super::procedure_errors(&errors))?;
+    let calendars = crate::calendar::Calendars::load(
+        settings.calendar.holidays_dir.as_deref(),
+        &settings.calendar.closures,
+    )
+    .map_err(|e| e.to_string())?;
+    Ok((procedures, calendars))
 }
 
 /// Every hour: closed windows proposed for closure. Stops when told.

@@ -8,7 +8,7 @@
 
 mod replay;
 
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -256,8 +256,9 @@ pub struct ListQuery {
 #[derive(Clone)]
 pub struct Lifecycle {
     store: Store,
-    procedures: Arc<Procedures>,
-    calendars: Arc<Calendars>,
+    /// Swapped whole by [`Lifecycle::reload`]: every clone sees the new set at once.
+    procedures: Arc<RwLock<Arc<Procedures>>>,
+    calendars: Arc<RwLock<Arc<Calendars>>>,
     clock: Arc<dyn Clock>,
     amber_within: i64,
     addressing: Option<Arc<crate::reminder::Addressing>>,
@@ -275,8 +276,8 @@ impl Lifecycle {
     ) -> Self {
         Lifecycle {
             store,
-            procedures,
-            calendars,
+            procedures: Arc::new(RwLock::new(procedures)),
+            calendars: Arc::new(RwLock::new(calendars)),
             clock,
             amber_within,
             addressing: None,
@@ -300,17 +301,28 @@ impl Lifecycle {
     /// The first instant at or after `t` inside the send window for a complaint under
     /// `procedure`: where retries and late sends go.
     pub fn next_send_instant(&self, t: DateTime<Utc>, procedure: &str) -> DateTime<Utc> {
-        let (Some(a), Some(p)) = (&self.addressing, self.procedures.get(procedure)) else {
+        let procedures = self.procedures();
+        let (Some(a), Some(p)) = (&self.addressing, procedures.get(procedure)) else {
             return t;
         };
         a.window
-            .next_open(t, self.calendars.get(p.region), p.time_zone)
+            .next_open(t, self.calendars().get(p.region), p.time_zone)
             .max(t)
     }
 
     /// The calendars in force.
-    pub fn calendars(&self) -> &Calendars {
-        &self.calendars
+    pub fn calendars(&self) -> Arc<Calendars> {
+        self.calendars
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Puts new procedures and calendars in force for every clone of this service at once (a
+    /// reload). Stored deadlines are re-derived by the next [`Lifecycle::recompute_if_changed`].
+    pub fn reload(&self, procedures: Procedures, calendars: Calendars) {
+        *self.procedures.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(procedures);
+        *self.calendars.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(calendars);
     }
 
     /// The clock.
@@ -330,8 +342,11 @@ impl Lifecycle {
     }
 
     /// The procedures in force.
-    pub fn procedures(&self) -> &Procedures {
-        &self.procedures
+    pub fn procedures(&self) -> Arc<Procedures> {
+        self.procedures
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     fn now(&self) -> DateTime<Utc> {
@@ -342,13 +357,13 @@ impl Lifecycle {
         self.clock.today(procedure.time_zone)
     }
 
-    fn procedure(&self, id: &str) -> Result<&Procedure, LifecycleError> {
-        self.procedures.get(id).map(|p| p.as_ref()).ok_or_else(|| {
+    fn procedure(&self, id: &str) -> Result<Arc<Procedure>, LifecycleError> {
+        self.procedures().get(id).cloned().ok_or_else(|| {
             invalid(
                 "procedure",
                 format!(
                     "unknown procedure '{id}': use one of {}",
-                    self.procedures.ids().join(", ")
+                    self.procedures().ids().join(", ")
                 ),
             )
         })
@@ -392,7 +407,8 @@ impl Lifecycle {
         cmd: &OpenComplaint,
         events: &[Record],
     ) -> Result<(NewComplaint, Change), LifecycleError> {
-        let p = self.procedure(&cmd.procedure)?;
+        let p_in_force = self.procedure(&cmd.procedure)?;
+        let p = p_in_force.as_ref();
         check_text("reference", &cmd.reference, 64)?;
         if !cmd
             .reference
@@ -612,7 +628,7 @@ impl Lifecycle {
         reference: &str,
         cmd: Extend,
     ) -> Result<ComplaintView, LifecycleError> {
-        let calendars = self.calendars.clone();
+        let calendars = self.calendars();
         self.change(reference, move |p, row, r, today| {
             check_writable(row, r)?;
             check_text("agreed_by", &cmd.agreed_by, 100)?;
@@ -845,7 +861,7 @@ impl Lifecycle {
         ) -> Result<(Vec<NewEntry>, NewAudit), LifecycleError>,
     ) -> Result<ComplaintView, LifecycleError> {
         let now = self.now();
-        let procedures = self.procedures.clone();
+        let procedures = self.procedures();
         let this = self.clone();
         self.store
             .update(reference, now, move |row, entries, stored| {
@@ -893,7 +909,7 @@ impl Lifecycle {
         today: NaiveDate,
     ) -> Result<Evaluated, LifecycleError> {
         let r = replay(p, row, entries);
-        let plan = derive(p, &r.facts, &self.calendars, None)
+        let plan = derive(p, &r.facts, &self.calendars(), None)
             .map_err(|e| invalid("date", e.to_string()))?;
         let live = r.status == status::OPEN || r.status == status::PROPOSED_FOR_CLOSURE;
         let deadlines = plan
@@ -930,7 +946,8 @@ impl Lifecycle {
             if !live {
                 return Vec::new();
             }
-            let calendar = self.calendars.get(p.region);
+            let calendars = self.calendars();
+            let calendar = calendars.get(p.region);
             a.plan_at(
                 &p.id,
                 &plan.deadlines,
@@ -968,10 +985,11 @@ impl Lifecycle {
     /// A complaint with its timeline and its deadlines as of today.
     pub async fn show(&self, reference: &str) -> Result<ComplaintView, LifecycleError> {
         let snap = self.store.get(reference).await?;
-        let p = self.procedure(&snap.complaint.procedure)?;
+        let p_in_force = self.procedure(&snap.complaint.procedure)?;
+        let p = p_in_force.as_ref();
         let today = self.today(p);
         let r = replay(p, &snap.complaint, &snap.entries);
-        let plan = derive(p, &r.facts, &self.calendars, Some(today))
+        let plan = derive(p, &r.facts, &self.calendars(), Some(today))
             .map_err(|e| invalid("date", e.to_string()))?;
         let closed = r.status == status::CLOSED || r.status == status::REFERRED;
         let deadlines = plan
@@ -1019,7 +1037,7 @@ impl Lifecycle {
         let today = self.clock.today(region.1);
         let due_by = match q.due_within {
             Some(n) => Some(
-                self.calendars
+                self.calendars()
                     .get(region.0)
                     .add_working_days(today, n, crate::calendar::Trigger::NextWorkingDay)
                     .map_err(|e| invalid("due_within", e.to_string()))?,
@@ -1069,7 +1087,7 @@ impl Lifecycle {
     ) -> Result<Vec<PendingRow>, LifecycleError> {
         let today = self.clock.today(chrono_tz::Europe::London);
         let by = self
-            .calendars
+            .calendars()
             .get(crate::calendar::Division::EnglandAndWales)
             .add_working_days(
                 today,
@@ -1095,7 +1113,8 @@ impl Lifecycle {
             let changed = self
                 .store
                 .update(&reference, now, move |row, entries, stored| {
-                    let p = this.procedure(&row.procedure)?;
+                    let p_in_force = this.procedure(&row.procedure)?;
+                    let p = p_in_force.as_ref();
                     let today = this.today(p);
                     let (state, deadlines, notifications) =
                         this.evaluate(p, row, entries, today)?;
@@ -1142,7 +1161,8 @@ impl Lifecycle {
         let r = self
             .store
             .update(reference, now, move |row, entries, _stored| {
-                let p = this.procedure(&row.procedure)?;
+                let p_in_force = this.procedure(&row.procedure)?;
+                let p = p_in_force.as_ref();
                 let today = this.today(p);
                 let (state, deadlines, notifications) = this.evaluate(p, row, entries, today)?;
                 Ok((
@@ -1185,10 +1205,11 @@ impl Lifecycle {
             let done = self
                 .store
                 .update(&reference, now, move |row, entries, _stored| {
-                    let p = this.procedure(&row.procedure)?;
+                    let p_in_force = this.procedure(&row.procedure)?;
+                    let p = p_in_force.as_ref();
                     let today = this.today(p);
                     let r = replay(p, row, entries);
-                    let plan = derive(p, &r.facts, &this.calendars, Some(today))
+                    let plan = derive(p, &r.facts, &this.calendars(), Some(today))
                         .map_err(|e| invalid("date", e.to_string()))?;
                     let closed: Vec<&Derived> = plan
                         .deadlines
@@ -1256,14 +1277,14 @@ impl Lifecycle {
     /// A fingerprint of what deadlines are derived from: the procedures and the calendars.
     pub fn basis(&self) -> String {
         let mut h = crate::folder::Fnv::default();
-        for p in self.procedures.iter() {
+        for p in self.procedures().iter() {
             h.write(
                 serde_json::to_string(p.as_ref())
                     .unwrap_or_default()
                     .as_bytes(),
             );
         }
-        h.write(&self.calendars.fingerprint().to_le_bytes());
+        h.write(&self.calendars().fingerprint().to_le_bytes());
         format!("{:016x}", h.finish())
     }
 }

@@ -312,7 +312,8 @@ impl Worker {
             report.cancelled += 1;
             return Ok(());
         }
-        let procedure = self.lifecycle.procedures().get(&complaint.procedure);
+        let procedures = self.lifecycle.procedures();
+        let procedure = procedures.get(&complaint.procedure);
         let status_text = match &d.status {
             Some(Status::Open {
                 working_days_left: 0,

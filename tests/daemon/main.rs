@@ -244,3 +244,99 @@ fn the_service_tells_systemd_it_is_ready_and_stops_cleanly_on_sigterm() {
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(0));
 }
+
+#[tokio::test]
+async fn sighup_puts_valid_procedures_in_force_and_refuses_a_broken_set() {
+    use std::os::unix::net::UnixDatagram;
+    let dir = tempfile::tempdir().unwrap();
+    let local = dir.path().join("procedures");
+    std::fs::create_dir(&local).unwrap();
+    let override_file = local.join("durham-local.toml");
+    std::fs::write(
+        &override_file,
+        "extends = \"durham\"\n[deadlines.acknowledge]\ncount = 2\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("timescales.toml"),
+        format!(
+            "[store]\nstate_dir = {:?}\n[procedures]\nlocal_dir = {:?}\n[api]\nlisten = \"127.0.0.1:0\"\n[[api.tokens]]\nname = \"test\"\ntoken = \"test-token-0123456789\"\nscopes = [\"read\"]\n",
+            dir.path().join("state").display().to_string(),
+            local.display().to_string()
+        ),
+    )
+    .unwrap();
+    let socket_path = dir.path().join("notify.sock");
+    let socket = UnixDatagram::bind(&socket_path).unwrap();
+    socket
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_timescales"))
+        .args([
+            "--config",
+            dir.path().join("timescales.toml").to_str().unwrap(),
+            "serve",
+        ])
+        .env("NOTIFY_SOCKET", &socket_path)
+        .env("TIMESCALES_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut buf = [0u8; 512];
+    let mut next_ready = || loop {
+        let n = socket.recv(&mut buf).expect("a message from the service");
+        let m = String::from_utf8_lossy(&buf[..n]).into_owned();
+        if m.starts_with("READY=1") {
+            return m;
+        }
+    };
+    let ready = next_ready();
+    let addr = ready.rsplit(' ').next().unwrap().trim().to_string();
+    let client = reqwest::Client::new();
+    let count = || async {
+        let v: serde_json::Value = client
+            .get(format!("http://{addr}/api/v1/procedures/durham"))
+            .bearer_auth("test-token-0123456789")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        v["deadlines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["id"] == "acknowledge")
+            .unwrap()["rule"]["count"]
+            .clone()
+    };
+    assert_eq!(count().await, 2);
+    let hup = |pid: u32| {
+        Command::new("kill")
+            .args(["-HUP", &pid.to_string()])
+            .status()
+            .unwrap()
+    };
+    // A broken override: refused, the old set stays.
+    std::fs::write(
+        &override_file,
+        "extends = \"durham\"\n[deadlines.acknowledge]\ncount = 0\n",
+    )
+    .unwrap();
+    assert!(hup(child.id()).success());
+    next_ready();
+    assert_eq!(count().await, 2);
+    // A valid one: in force.
+    std::fs::write(
+        &override_file,
+        "extends = \"durham\"\n[deadlines.acknowledge]\ncount = 4\n",
+    )
+    .unwrap();
+    assert!(hup(child.id()).success());
+    next_ready();
+    assert_eq!(count().await, 4);
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
