@@ -64,6 +64,10 @@ pub fn load_tokens(api: &ApiSettings) -> Result<Vec<Token>, ConfigError> {
     for path in files {
         let text = std::fs::read_to_string(&path)
             .map_err(|e| ConfigError(format!("api tokens file {}: {e}", path.display())))?;
+        // An empty file (the package's placeholder credential) holds no tokens.
+        if text.trim().is_empty() {
+            continue;
+        }
         let file: TokensFile = toml::from_str(&text).map_err(|e| {
             ConfigError(format!(
                 "api tokens file {}: {}",

@@ -390,8 +390,11 @@ fn build_channels(n: &crate::config::NotifySettings) -> Result<crate::channel::C
                 s.password = Some(resolve_secret(p, "notify.smtp.password")?);
             } else if let Some(dir) = std::env::var_os("CREDENTIALS_DIRECTORY") {
                 let path = std::path::Path::new(&dir).join("smtp-password");
-                if let Ok(p) = std::fs::read_to_string(path) {
-                    s.password = Some(secrecy::SecretString::from(p.trim().to_string()));
+                // An empty file (the placeholder credential) means no password.
+                if let Ok(p) = std::fs::read_to_string(path).map(|p| p.trim().to_string()) {
+                    if !p.is_empty() {
+                        s.password = Some(secrecy::SecretString::from(p));
+                    }
                 }
             }
             Some(crate::channel::Email::new(&s)?)
