@@ -298,6 +298,47 @@ impl Default for CalendarSettings {
     }
 }
 
+/// Adds "did you mean" to serde's "unknown field `x`, expected one of `a`, `b`": the nearest valid
+/// key by edit distance, when it is close enough to be a typo.
+fn suggest(message: &str) -> String {
+    let Some(rest) = message.strip_prefix("unknown field `") else {
+        return message.to_string();
+    };
+    let Some((given, rest)) = rest.split_once('`') else {
+        return message.to_string();
+    };
+    let candidates: Vec<&str> = rest
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .take_while(|c| !c.contains(' '))
+        .collect();
+    let best = candidates
+        .iter()
+        .map(|c| (edit_distance(given, c), *c))
+        .min();
+    match best {
+        Some((d, c)) if d <= 2.max(given.len() / 3) => format!("{message}: did you mean `{c}`?"),
+        _ => message.to_string(),
+    }
+}
+
+/// Levenshtein distance between two short strings.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
 /// Adds `conf.d/*.toml` beside the config file, in name order: a package or an administrator
 /// drops a file there (`50-smtp.toml`) instead of editing the main one; a later file wins.
 fn add_drop_ins(
@@ -360,10 +401,16 @@ impl Settings {
                 .separator("__")
                 .source(Some(env)),
         );
-        let settings: Settings = builder
-            .build()
-            .and_then(|c| c.try_deserialize())
-            .map_err(|e| ConfigError(e.to_string()))?;
+        let settings: Settings =
+            builder
+                .build()
+                .and_then(|c| c.try_deserialize())
+                .map_err(|e| {
+                    let place = explicit
+                        .map(|p| format!("{} (or its conf.d): ", p.display()))
+                        .unwrap_or_default();
+                    ConfigError(format!("{place}{}", suggest(&e.to_string())))
+                })?;
         settings.validate()?;
         Ok(settings)
     }
@@ -461,7 +508,17 @@ mod tests {
         )
         .unwrap_err()
         .to_string();
-        assert!(e.contains("default_regoin"), "{e}");
+        assert!(e.contains("unknown field `default_regoin`"), "{e}");
+        assert!(e.ends_with("did you mean `default_region`?"), "{e}");
+        assert!(e.contains(".toml (or its conf.d): "), "{e}");
+        let e = Settings::load_from(Some(file("[calendr]\n").path()), env(&[]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.ends_with("did you mean `calendar`?"), "{e}");
+        let e = Settings::load_from(Some(file("[zzz]\n").path()), env(&[]))
+            .unwrap_err()
+            .to_string();
+        assert!(!e.contains("did you mean"), "{e}");
         let e = Settings::load_from(
             Some(file("[calendar]\ntime_zone = \"Europe/Londn\"\n").path()),
             env(&[]),

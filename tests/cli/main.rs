@@ -506,6 +506,17 @@ fn config_sets_the_default_region_and_closures_and_bad_config_exits_78() {
     let o = s.run(&["deadline", "--from", "2026-12-18", "--working-days", "10"]);
     assert_eq!(o.status.code(), Some(78));
     assert!(stderr(&o).contains("default_regoin"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("did you mean `default_region`?"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(
+        stderr(&o).lines().count(),
+        1,
+        "one clear message: {}",
+        stderr(&o)
+    );
 
     let o = s.run(&[
         "--config",
