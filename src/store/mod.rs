@@ -248,6 +248,19 @@ pub struct PendingRow {
     pub due_date: NaiveDate,
 }
 
+/// Counts for `/metrics`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// (procedure, stage, open complaints).
+    pub open: Vec<(String, String, i64)>,
+    /// (deadline state, count).
+    pub deadlines: Vec<(String, i64)>,
+    /// Pending obligations past their due date.
+    pub overdue: i64,
+    /// (notification state, destination, count).
+    pub notifications: Vec<(String, String, i64)>,
+}
+
 /// The store: one pool, of whichever backend the URL names.
 #[derive(Clone, Debug)]
 pub enum Store {
@@ -477,6 +490,11 @@ impl Store {
     /// A complaint's row by id.
     pub async fn complaint_by_id(&self, id: i64) -> Result<ComplaintRow, StoreError> {
         dispatch!(self, complaint_by_id(id))
+    }
+
+    /// Counts for `/metrics`, overdue judged as of `today`.
+    pub async fn counts(&self, today: NaiveDate) -> Result<Counts, StoreError> {
+        dispatch!(self, counts(today))
     }
 
     /// How many complaints the store holds.

@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{Pool, QueryBuilder, Transaction};
 
 use super::{
-    AuditRow, Change, ComplaintRow, DeadlineRow, EntryRow, ListFilter, NewComplaint,
+    AuditRow, Change, ComplaintRow, Counts, DeadlineRow, EntryRow, ListFilter, NewComplaint,
     NotificationRow, PendingRow, Snapshot, StoreError, UpdateError,
 };
 
@@ -448,4 +448,28 @@ pub(super) async fn notification(pool: &Pool<Db>, id: i64) -> Result<Notificatio
         .fetch_optional(pool)
         .await?
         .ok_or_else(|| StoreError::NotFound(format!("notification #{id}")))
+}
+
+pub(super) async fn counts(pool: &Pool<Db>, today: NaiveDate) -> Result<Counts, StoreError> {
+    let open = sqlx::query_as(
+        "SELECT procedure, COALESCE(stage, ''), COUNT(*) FROM complaints \
+         WHERE status IN ('open', 'proposed-for-closure') GROUP BY procedure, stage ORDER BY procedure, 2",
+    )
+    .fetch_all(pool)
+    .await?;
+    let deadlines = sqlx::query_as("SELECT state, COUNT(*) FROM deadlines GROUP BY state ORDER BY state")
+        .fetch_all(pool)
+        .await?;
+    let overdue = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM deadlines WHERE state = 'pending' AND kind = 'obligation' AND due_date < $1",
+    )
+    .bind(today)
+    .fetch_one(pool)
+    .await?;
+    let notifications = sqlx::query_as(
+        "SELECT state, destination, COUNT(*) FROM notifications GROUP BY state, destination ORDER BY state, destination",
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(Counts { open, deadlines, overdue, notifications })
 }
