@@ -93,7 +93,12 @@ pub(super) fn run(ctx: &Context, args: ServeArgs) -> Result<(), CliError> {
         };
         let app = crate::api::router(state, ctx.settings.api.max_body_bytes);
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-        let upkeep = tokio::spawn(upkeep(lifecycle.clone(), stop_rx.clone()));
+        let upkeep = tokio::spawn(upkeep(
+            lifecycle.clone(),
+            digest_channels.clone(),
+            notify.admin.clone(),
+            stop_rx.clone(),
+        ));
         let reloads = tokio::spawn(reload_on_hangup(
             lifecycle.clone(),
             ctx.config_path.clone(),
@@ -275,12 +280,18 @@ fn load_for_reload(
     Ok((procedures, calendars))
 }
 
-/// Every hour: closed windows proposed for closure. Stops when told.
+/// Every hour: closed windows proposed for closure, and the operator told (once a day) when the
+/// official holiday data runs out within six months. Stops when told.
 async fn upkeep(
     lifecycle: crate::lifecycle::Lifecycle,
+    channels: Arc<crate::channel::Channels>,
+    admin: Vec<String>,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
     loop {
+        if let Err(e) = crate::outbox::holiday_data_alert(&lifecycle, &channels, &admin).await {
+            tracing::error!(error = %e, "checking the holiday data failed");
+        }
         match lifecycle.propose_closures().await {
             Ok(refs) if !refs.is_empty() => tracing::info!(
                 count = refs.len(),

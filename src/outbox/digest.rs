@@ -187,3 +187,68 @@ mod tests {
             .starts_with("notify.digest.cron 'every morning'"));
     }
 }
+
+/// Tells the operator, once a day, when any division's official GOV.UK holiday data runs out
+/// within six months: after that, deadlines rely on the standing rules, which cannot know a new
+/// one-off holiday. Returns whether an alert went out.
+pub async fn holiday_data_alert(
+    lifecycle: &Lifecycle,
+    channels: &Channels,
+    admin: &[String],
+) -> Result<bool, LifecycleError> {
+    let now = lifecycle.clock().now();
+    let today = lifecycle.clock().today(chrono_tz::Europe::London);
+    let horizon = today
+        .checked_add_months(chrono::Months::new(6))
+        .unwrap_or(today);
+    let calendars = lifecycle.calendars();
+    let ending: Vec<(String, String)> = crate::calendar::Division::ALL
+        .iter()
+        .filter_map(|d| {
+            let end = calendars
+                .get(*d)
+                .official_years()
+                .last()
+                .and_then(|y| chrono::NaiveDate::from_ymd_opt(y, 12, 31));
+            match end {
+                Some(e) if e >= horizon => None,
+                Some(e) => Some((d.to_string(), format!("official data ends {e}"))),
+                None => Some((d.to_string(), "no official data".to_string())),
+            }
+        })
+        .collect();
+    if ending.is_empty() || admin.is_empty() {
+        return Ok(false);
+    }
+    let key = format!("holiday-alert:{today}");
+    if lifecycle.store().meta(&key).await?.is_some() {
+        return Ok(false);
+    }
+    tracing::warn!(
+        divisions = ending.len(),
+        "official holiday data runs out within six months"
+    );
+    let mut facts = ending;
+    facts.push((
+        "What to do".into(),
+        "install a newer GOV.UK bank-holidays.json: timescales holidays import FILE, then systemctl reload timescales".into(),
+    ));
+    let message = Message {
+        key: format!("holiday-alert-{today}"),
+        subject: "timescales: official bank-holiday data runs out within six months".into(),
+        facts,
+        link: None,
+        severity: Severity::Alert,
+    };
+    let mut sent = false;
+    for dest in admin {
+        match channels.deliver(dest, &message, now).await {
+            Ok(()) => sent = true,
+            Err(e) => tracing::error!(error = %e, "the holiday-data alert could not be sent"),
+        }
+    }
+    if sent {
+        lifecycle.store().set_meta(&key, &now.to_rfc3339()).await?;
+    }
+    Ok(sent)
+}

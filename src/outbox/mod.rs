@@ -31,7 +31,7 @@ use crate::complaint::Status;
 use crate::lifecycle::{status, Lifecycle};
 use crate::store::{NotificationRow, StoreError};
 
-pub use digest::{send_digests, DigestSchedule};
+pub use digest::{holiday_data_alert, send_digests, DigestSchedule};
 
 /// How failed deliveries are retried.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

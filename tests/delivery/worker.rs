@@ -739,3 +739,27 @@ async fn the_daily_digest_goes_once_to_each_recipient_grouped_by_procedure_and_s
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_operator_hears_once_a_day_when_official_holiday_data_runs_out_within_six_months() {
+    on_both("holiday data alert", |store| async move {
+        let chat = MockServer::start().await;
+        Mock::given(method("POST")).respond_with(ResponseTemplate::new(200)).mount(&chat).await;
+        let smtp = SmtpServer::start();
+        // 1 August 2028: the shipped data ends 31 December 2028, within six months.
+        let r = rig(store, smtp.port, &chat, ChatKind::Slack, at(2028, 8, 1, 10, 0));
+        let ops = Webhook::new(&ChatSettings { name: "ops".into(), kind: ChatKind::Webhook, url: SecretString::from(format!("{}/ops", chat.uri())), secret: Some(SecretString::from(SECRET.to_string())), timeout_seconds: 5 }).unwrap();
+        let channels = Channels::new(None, vec![ops]);
+        let admin = vec!["chat:ops".to_string()];
+        assert!(timescales::outbox::holiday_data_alert(&r.lifecycle, &channels, &admin).await.unwrap());
+        assert!(!timescales::outbox::holiday_data_alert(&r.lifecycle, &channels, &admin).await.unwrap(), "once a day");
+        let post = chat_posts(&chat, "/ops").await.pop().unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&post.body).unwrap();
+        assert_eq!(body["subject"], "timescales: official bank-holiday data runs out within six months");
+        assert_eq!(body["facts"][0], serde_json::json!({"name": "england-and-wales", "value": "official data ends 2028-12-31"}));
+        // A year earlier, nothing to say.
+        r.clock.set(at(2027, 6, 1, 10, 0));
+        assert!(!timescales::outbox::holiday_data_alert(&r.lifecycle, &channels, &admin).await.unwrap());
+    })
+    .await;
+}
