@@ -140,54 +140,6 @@ pub async fn send_digests(
     Ok(sent)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use chrono_tz::Europe::London;
-
-    fn next(after: &str) -> String {
-        let s = DigestSchedule::parse("0 9 * * *", London).unwrap();
-        s.next_after(after.parse().unwrap())
-            .unwrap()
-            .format("%Y-%m-%dT%H:%MZ")
-            .to_string()
-    }
-
-    #[test]
-    fn the_digest_is_at_nine_in_london_on_both_sides_of_both_2027_clock_changes() {
-        // Spring: clocks go forward on Sunday 28 March 2027.
-        assert_eq!(next("2027-03-26T12:00:00Z"), "2027-03-27T09:00Z");
-        assert_eq!(next("2027-03-27T12:00:00Z"), "2027-03-28T08:00Z");
-        assert_eq!(next("2027-03-28T12:00:00Z"), "2027-03-29T08:00Z");
-        // Autumn: clocks go back on Sunday 31 October 2027.
-        assert_eq!(next("2027-10-29T12:00:00Z"), "2027-10-30T08:00Z");
-        assert_eq!(next("2027-10-30T12:00:00Z"), "2027-10-31T09:00Z");
-        assert_eq!(next("2027-10-31T12:00:00Z"), "2027-11-01T09:00Z");
-    }
-
-    #[test]
-    fn a_digest_missed_earlier_today_is_noticed_on_start_up() {
-        let s = DigestSchedule::parse("0 9 * * *", London).unwrap();
-        assert!(s.due_earlier_today("2027-01-06T10:00:00Z".parse().unwrap()));
-        assert!(!s.due_earlier_today("2027-01-06T08:00:00Z".parse().unwrap()));
-    }
-
-    #[test]
-    fn weekdays_only_and_bad_expressions_are_named() {
-        let s = DigestSchedule::parse("0 9 * * MON-FRI", London).unwrap();
-        // Friday 1 January 2027 12:00 -> Monday 4 January 09:00 GMT.
-        assert_eq!(
-            s.next_after("2027-01-01T12:00:00Z".parse().unwrap())
-                .unwrap()
-                .to_rfc3339(),
-            "2027-01-04T09:00:00+00:00"
-        );
-        assert!(DigestSchedule::parse("every morning", London)
-            .unwrap_err()
-            .starts_with("notify.digest.cron 'every morning'"));
-    }
-}
-
 /// Tells the operator, once a day, when any division's official GOV.UK holiday data runs out
 /// within six months: after that, deadlines rely on the standing rules, which cannot know a new
 /// one-off holiday. Returns whether an alert went out.
@@ -251,4 +203,52 @@ pub async fn holiday_data_alert(
         lifecycle.store().set_meta(&key, &now.to_rfc3339()).await?;
     }
     Ok(sent)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono_tz::Europe::London;
+
+    fn next(after: &str) -> String {
+        let s = DigestSchedule::parse("0 9 * * *", London).unwrap();
+        s.next_after(after.parse().unwrap())
+            .unwrap()
+            .format("%Y-%m-%dT%H:%MZ")
+            .to_string()
+    }
+
+    #[test]
+    fn the_digest_is_at_nine_in_london_on_both_sides_of_both_2027_clock_changes() {
+        // Spring: clocks go forward on Sunday 28 March 2027.
+        assert_eq!(next("2027-03-26T12:00:00Z"), "2027-03-27T09:00Z");
+        assert_eq!(next("2027-03-27T12:00:00Z"), "2027-03-28T08:00Z");
+        assert_eq!(next("2027-03-28T12:00:00Z"), "2027-03-29T08:00Z");
+        // Autumn: clocks go back on Sunday 31 October 2027.
+        assert_eq!(next("2027-10-29T12:00:00Z"), "2027-10-30T08:00Z");
+        assert_eq!(next("2027-10-30T12:00:00Z"), "2027-10-31T09:00Z");
+        assert_eq!(next("2027-10-31T12:00:00Z"), "2027-11-01T09:00Z");
+    }
+
+    #[test]
+    fn a_digest_missed_earlier_today_is_noticed_on_start_up() {
+        let s = DigestSchedule::parse("0 9 * * *", London).unwrap();
+        assert!(s.due_earlier_today("2027-01-06T10:00:00Z".parse().unwrap()));
+        assert!(!s.due_earlier_today("2027-01-06T08:00:00Z".parse().unwrap()));
+    }
+
+    #[test]
+    fn weekdays_only_and_bad_expressions_are_named() {
+        let s = DigestSchedule::parse("0 9 * * MON-FRI", London).unwrap();
+        // Friday 1 January 2027 12:00 -> Monday 4 January 09:00 GMT.
+        assert_eq!(
+            s.next_after("2027-01-01T12:00:00Z".parse().unwrap())
+                .unwrap()
+                .to_rfc3339(),
+            "2027-01-04T09:00:00+00:00"
+        );
+        assert!(DigestSchedule::parse("every morning", London)
+            .unwrap_err()
+            .starts_with("notify.digest.cron 'every morning'"));
+    }
 }
