@@ -298,6 +298,28 @@ impl Default for CalendarSettings {
     }
 }
 
+/// A TOML value as `(dotted.key, value)` pairs; arrays of tables stay whole under their key.
+fn flatten(v: &toml::Value) -> Vec<(String, String)> {
+    fn walk(prefix: &str, v: &toml::Value, out: &mut Vec<(String, String)>) {
+        match v {
+            toml::Value::Table(t) => {
+                for (k, v) in t {
+                    let key = if prefix.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{prefix}.{k}")
+                    };
+                    walk(&key, v, out);
+                }
+            }
+            other => out.push((prefix.to_string(), other.to_string())),
+        }
+    }
+    let mut out = Vec::new();
+    walk("", v, &mut out);
+    out
+}
+
 /// Adds "did you mean" to serde's "unknown field `x`, expected one of `a`, `b`": the nearest valid
 /// key by edit distance, when it is close enough to be a typo.
 fn suggest(message: &str) -> String {
@@ -415,6 +437,75 @@ impl Settings {
         Ok(settings)
     }
 
+    /// Every setting in force, as `(dotted.key, value, where it came from)`: the built-in
+    /// defaults, the config file, a `conf.d` file, or an environment variable. Secrets show as
+    /// `(redacted)`. For `timescales config check`.
+    pub fn provenance(
+        &self,
+        explicit: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Vec<(String, String, String)> {
+        let effective =
+            flatten(&toml::Value::try_from(self).unwrap_or(toml::Value::Table(Default::default())));
+        // The layers, lowest first, each as the set of keys it sets.
+        let mut layers: Vec<(String, Vec<String>)> = Vec::new();
+        let file = explicit
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_CONFIG_PATH));
+        let mut files = vec![file.clone()];
+        if let Ok(drop_ins) = crate::folder::files_with_extension(
+            &file.parent().unwrap_or(Path::new(".")).join("conf.d"),
+            "toml",
+        ) {
+            files.extend(drop_ins);
+        }
+        for f in files {
+            if let Some(v) = std::fs::read_to_string(&f)
+                .ok()
+                .and_then(|t| t.parse::<toml::Table>().ok())
+            {
+                layers.push((
+                    f.display().to_string(),
+                    flatten(&toml::Value::Table(v))
+                        .into_iter()
+                        .map(|(k, _)| k)
+                        .collect(),
+                ));
+            }
+        }
+        let env_keys: Vec<(String, String)> = env
+            .into_iter()
+            .filter_map(|(k, _)| {
+                k.strip_prefix("TIMESCALES__")
+                    .map(|rest| (rest.to_lowercase().replace("__", "."), k.clone()))
+            })
+            .collect();
+        effective
+            .into_iter()
+            .map(|(key, value)| {
+                let covers = |set: &str| {
+                    set == key
+                        || key.starts_with(&format!("{set}."))
+                        || set.starts_with(&format!("{key}."))
+                };
+                let source = env_keys
+                    .iter()
+                    .rev()
+                    .find(|(k, _)| covers(k))
+                    .map(|(_, var)| format!("environment {var}"))
+                    .or_else(|| {
+                        layers
+                            .iter()
+                            .rev()
+                            .find(|(_, keys)| keys.iter().any(|k| covers(k)))
+                            .map(|(f, _)| f.clone())
+                    })
+                    .unwrap_or_else(|| "built-in default".to_string());
+                (key, value, source)
+            })
+            .collect()
+    }
+
     /// Checks what types alone cannot.
     pub fn validate(&self) -> Result<(), ConfigError> {
         for c in &self.calendar.closures {
@@ -498,6 +589,54 @@ mod tests {
         )
         .unwrap();
         assert_eq!(s.calendar.default_region, Division::Scotland);
+    }
+
+    #[test]
+    fn each_setting_says_where_it_came_from_and_secrets_never_show() {
+        let dir = tempfile::tempdir().unwrap();
+        let main = dir.path().join("timescales.toml");
+        std::fs::write(&main, "[calendar]\ndefault_region = \"scotland\"\n[store]\ndatabase_url = \"postgres://app:s3cret@db/ts\"\n").unwrap();
+        std::fs::create_dir(dir.path().join("conf.d")).unwrap();
+        std::fs::write(
+            dir.path().join("conf.d/50-display.toml"),
+            "[display]\namber_within_working_days = 4\n",
+        )
+        .unwrap();
+        let vars = env(&[("TIMESCALES__API__LISTEN", "127.0.0.1:9999")]);
+        let s = Settings::load_from(Some(&main), vars.clone()).unwrap();
+        let rows = s.provenance(Some(&main), vars);
+        let find = |k: &str| {
+            rows.iter()
+                .find(|r| r.0 == k)
+                .unwrap_or_else(|| panic!("{k} in {rows:?}"))
+                .clone()
+        };
+        assert_eq!(
+            find("calendar.default_region"),
+            (
+                "calendar.default_region".into(),
+                "\"scotland\"".into(),
+                main.display().to_string()
+            )
+        );
+        assert_eq!(
+            find("display.amber_within_working_days").2,
+            dir.path()
+                .join("conf.d/50-display.toml")
+                .display()
+                .to_string()
+        );
+        assert_eq!(
+            find("api.listen"),
+            (
+                "api.listen".into(),
+                "\"127.0.0.1:9999\"".into(),
+                "environment TIMESCALES__API__LISTEN".into()
+            )
+        );
+        assert_eq!(find("calendar.time_zone").2, "built-in default");
+        assert_eq!(find("store.database_url").1, "\"(redacted)\"");
+        assert!(!format!("{rows:?}").contains("s3cret"));
     }
 
     #[test]

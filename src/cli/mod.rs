@@ -73,6 +73,11 @@ enum Command {
     Complaint(complaint::ComplaintCommand),
     /// Run the service: the HTTP API, keeping every stored deadline true.
     Serve(serve::ServeArgs),
+    /// The configuration in force: `config check` validates everything a start would (settings,
+    /// procedures, holiday data, tokens) and prints each setting, where it came from, secrets
+    /// redacted.
+    #[command(subcommand)]
+    Config(ConfigCommand),
     /// Write a commented starter config (the shipped one: every key, its default and why).
     Init {
         /// Where to write it.
@@ -81,6 +86,17 @@ enum Command {
         /// Replace an existing file.
         #[arg(long)]
         force: bool,
+    },
+}
+
+/// `timescales config ...`
+#[derive(Debug, Subcommand)]
+enum ConfigCommand {
+    /// Validate the configuration and print every setting with its source.
+    Check {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -219,6 +235,7 @@ pub fn main() -> ExitCode {
         crate::telemetry::init(crate::telemetry::Style::Service, "info");
     } else {
         crate::telemetry::init(crate::telemetry::Style::Command, "warn");
+        quiet_on_broken_pipe();
     }
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
@@ -252,6 +269,34 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Complaint(cmd) => complaint::run(&ctx, cmd),
         Command::Serve(args) => serve::run(&ctx, args),
         Command::Init { output, force } => init(&output, force),
+        Command::Config(ConfigCommand::Check { json }) => {
+            ctx.procedures()?;
+            ctx.calendars()?;
+            crate::api::load_tokens(&ctx.settings.api)
+                .map_err(|e| CliError::Config(e.to_string()))?;
+            let rows = ctx
+                .settings
+                .provenance(ctx.config_path.as_deref(), std::env::vars());
+            if json {
+                let v: Vec<serde_json::Value> = rows
+                    .iter()
+                    .map(|(k, v, src)| serde_json::json!({"key": k, "value": v, "source": src}))
+                    .collect();
+                return print_json(&v);
+            }
+            let width = rows
+                .iter()
+                .map(|r| r.0.len() + r.1.len() + 3)
+                .max()
+                .unwrap_or(0)
+                .min(72);
+            for (k, v, src) in rows {
+                let setting = format!("{k} = {v}");
+                println!("{setting:<width$}  # {src}");
+            }
+            eprintln!("configuration valid: settings, procedures, holiday data and API tokens");
+            Ok(())
+        }
     }
 }
 
@@ -296,6 +341,25 @@ fn parse_now(s: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
     chrono::DateTime::parse_from_rfc3339(s)
         .map(|t| t.with_timezone(&chrono::Utc))
         .map_err(|_| format!("'{s}' is neither YYYY-MM-DD nor an RFC 3339 time"))
+}
+
+/// A command whose output is cut short (`| head`) ends quietly, as Unix tools do, instead of
+/// panicking on the failed write: the default action of SIGPIPE, which Rust programs ignore.
+/// The service keeps ignoring it: a closed socket is an error it handles.
+fn quiet_on_broken_pipe() {
+    #[cfg(unix)]
+    {
+        extern "C" {
+            fn signal(signum: std::os::raw::c_int, handler: usize) -> usize;
+        }
+        const SIGPIPE: std::os::raw::c_int = 13;
+        const SIG_DFL: usize = 0;
+        // SAFETY: restores the default disposition of one signal before any thread is started;
+        // no handler code is involved.
+        unsafe {
+            signal(SIGPIPE, SIG_DFL);
+        }
+    }
 }
 
 /// Parses `YYYY-MM-DD` exactly: four-digit year, two-digit month and day.

@@ -1103,3 +1103,33 @@ fn init_writes_the_commented_starter_config_and_never_overwrites_silently() {
         stderr(&o)
     );
 }
+
+#[test]
+fn config_check_prints_each_setting_with_its_source_and_redacts_secrets() {
+    let s = Sandbox::new();
+    s.config("[calendar]\ndefault_region = \"scotland\"\n[store]\ndatabase_url = \"postgres://app:s3cret@db/ts\"\n");
+    let o = s.run(&["config", "check"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    let config = s.path("timescales.toml").display().to_string();
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("calendar.default_region = \"scotland\"")
+                && l.ends_with(&format!("# {config}"))),
+        "{out}"
+    );
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("calendar.time_zone = \"Europe/London\"")
+                && l.ends_with("# built-in default")),
+        "{out}"
+    );
+    assert!(out.contains("store.database_url = \"(redacted)\""), "{out}");
+    assert!(!out.contains("s3cret") && !stderr(&o).contains("s3cret"));
+    let v = json(&s.run(&["config", "check", "--json"]));
+    assert!(v
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["key"] == "calendar.default_region" && r["source"] == config));
+}
