@@ -602,8 +602,8 @@ impl Lifecycle {
             check_date("date", cmd.date, row.conference_date, today)?;
             check_text("recorded_by", &cmd.recorded_by, 100)?;
             check_note(&cmd.note)?;
-            Ok((
-                vec![entry(
+            Ok(recorded(
+                entry(
                     kind::OUTCOME,
                     &cmd.name,
                     cmd.date,
@@ -611,12 +611,9 @@ impl Lifecycle {
                     None,
                     &cmd.recorded_by,
                     &cmd.note,
-                )],
-                NewAudit {
-                    actor: cmd.recorded_by.clone(),
-                    action: "outcome".into(),
-                    detail: format!("{} on {}", cmd.name, cmd.date),
-                },
+                ),
+                "outcome",
+                format!("{} on {}", cmd.name, cmd.date),
             ))
         })
         .await
@@ -669,8 +666,8 @@ impl Lifecycle {
                     ),
                 ));
             }
-            Ok((
-                vec![entry(
+            Ok(recorded(
+                entry(
                     kind::EXTENSION,
                     &def.id,
                     today,
@@ -678,15 +675,12 @@ impl Lifecycle {
                     None,
                     &cmd.agreed_by,
                     &cmd.reason,
-                )],
-                NewAudit {
-                    actor: cmd.agreed_by.clone(),
-                    action: "extend".into(),
-                    detail: format!(
-                        "{} extended from {} to {}: {}",
-                        def.id, current.due, cmd.to, cmd.reason
-                    ),
-                },
+                ),
+                "extend",
+                format!(
+                    "{} extended from {} to {}: {}",
+                    def.id, current.due, cmd.to, cmd.reason
+                ),
             ))
         })
         .await
@@ -719,8 +713,8 @@ impl Lifecycle {
                     ),
                 ));
             }
-            Ok((
-                vec![entry(
+            Ok(recorded(
+                entry(
                     kind::LATE_ACCEPTANCE,
                     &def.id,
                     today,
@@ -728,12 +722,9 @@ impl Lifecycle {
                     None,
                     &cmd.accepted_by,
                     &cmd.reason,
-                )],
-                NewAudit {
-                    actor: cmd.accepted_by.clone(),
-                    action: "accept-late".into(),
-                    detail: format!("{} accepted out of time: {}", def.id, cmd.reason),
-                },
+                ),
+                "accept-late",
+                format!("{} accepted out of time: {}", def.id, cmd.reason),
             ))
         })
         .await
@@ -758,8 +749,8 @@ impl Lifecycle {
                 ));
             };
             check_date("date", cmd.date, row.conference_date, today)?;
-            Ok((
-                vec![entry(
+            Ok(recorded(
+                entry(
                     kind::CORRECTION,
                     "date",
                     today,
@@ -767,15 +758,12 @@ impl Lifecycle {
                     Some(cmd.entry),
                     &cmd.recorded_by,
                     &cmd.reason,
-                )],
-                NewAudit {
-                    actor: cmd.recorded_by.clone(),
-                    action: "correct".into(),
-                    detail: format!(
-                        "entry {} date {} corrected to {}: {}",
-                        cmd.entry, old, cmd.date, cmd.reason
-                    ),
-                },
+                ),
+                "correct",
+                format!(
+                    "entry {} date {} corrected to {}: {}",
+                    cmd.entry, old, cmd.date, cmd.reason
+                ),
             ))
         })
         .await
@@ -796,8 +784,8 @@ impl Lifecycle {
             }
             check_text("recorded_by", &cmd.recorded_by, 100)?;
             check_text("reason", &cmd.reason, MAX_NOTE)?;
-            Ok((
-                vec![entry(
+            Ok(recorded(
+                entry(
                     kind::CLOSE,
                     "close",
                     today,
@@ -805,12 +793,9 @@ impl Lifecycle {
                     None,
                     &cmd.recorded_by,
                     &cmd.reason,
-                )],
-                NewAudit {
-                    actor: cmd.recorded_by.clone(),
-                    action: "close".into(),
-                    detail: cmd.reason.clone(),
-                },
+                ),
+                "close",
+                cmd.reason.clone(),
             ))
         })
         .await
@@ -839,10 +824,7 @@ impl Lifecycle {
             }
             check_text("recorded_by", &cmd.recorded_by, 100)?;
             check_text("reason", &cmd.reason, MAX_NOTE)?;
-            Ok((
-                vec![entry(kind::REOPEN, &stage, today, None, None, &cmd.recorded_by, &cmd.reason)],
-                NewAudit { actor: cmd.recorded_by.clone(), action: "reopen".into(), detail: format!("reopened at {stage}: {}", cmd.reason) },
-            ))
+            Ok(recorded(entry(kind::REOPEN, &stage, today, None, None, &cmd.recorded_by, &cmd.reason), "reopen", format!("reopened at {stage}: {}", cmd.reason)))
         })
         .await
     }
@@ -1326,8 +1308,8 @@ fn event_rule(
     check_date("date", cmd.date, row.conference_date, today)?;
     check_text("recorded_by", &cmd.recorded_by, 100)?;
     check_note(&cmd.note)?;
-    Ok((
-        vec![entry(
+    Ok(recorded(
+        entry(
             kind::EVENT,
             &cmd.name,
             cmd.date,
@@ -1335,12 +1317,9 @@ fn event_rule(
             None,
             &cmd.recorded_by,
             &cmd.note,
-        )],
-        NewAudit {
-            actor: cmd.recorded_by.clone(),
-            action: "event".into(),
-            detail: format!("{} on {}", cmd.name, cmd.date),
-        },
+        ),
+        "event",
+        format!("{} on {}", cmd.name, cmd.date),
     ))
 }
 
@@ -1351,6 +1330,16 @@ type Evaluated = (
     Vec<DeadlineRow>,
     Option<Vec<NewNotification>>,
 );
+
+/// One entry to append and its audit line, written by whoever recorded the entry.
+fn recorded(e: NewEntry, action: &str, detail: String) -> (Vec<NewEntry>, NewAudit) {
+    let audit = NewAudit {
+        actor: e.recorded_by.clone(),
+        action: action.into(),
+        detail,
+    };
+    (vec![e], audit)
+}
 
 /// The deadlines that appeared, moved or went, as one line for the audit log.
 fn moves(before: &[DeadlineRow], after: &[DeadlineRow]) -> String {
