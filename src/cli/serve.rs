@@ -46,8 +46,8 @@ pub(super) fn run(ctx: &Context, args: ServeArgs) -> Result<(), CliError> {
             window: notify.send_window,
             roles: notify.roles.clone(),
         };
-        let channels = build_channels(notify).map_err(CliError::Config)?;
-        let digest_channels = Arc::new(build_channels(notify).map_err(CliError::Config)?);
+        // One set of channels (one SMTP pool, one HTTP client per webhook) for worker and digest.
+        let channels = Arc::new(build_channels(notify).map_err(CliError::Config)?);
         let digest_addressing = addressing.clone();
         let lifecycle = ctx
             .lifecycle()
@@ -67,7 +67,7 @@ pub(super) fn run(ctx: &Context, args: ServeArgs) -> Result<(), CliError> {
         release_heap();
         let mut worker = crate::outbox::Worker::new(
             lifecycle.clone(),
-            Arc::new(channels),
+            channels.clone(),
             notify.retry.clone(),
             format!("{}:{}", hostname(), std::process::id()),
             notify.link_template.clone(),
@@ -95,7 +95,7 @@ pub(super) fn run(ctx: &Context, args: ServeArgs) -> Result<(), CliError> {
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let upkeep = tokio::spawn(upkeep(
             lifecycle.clone(),
-            digest_channels.clone(),
+            channels.clone(),
             notify.admin.clone(),
             stop_rx.clone(),
         ));
@@ -116,7 +116,7 @@ pub(super) fn run(ctx: &Context, args: ServeArgs) -> Result<(), CliError> {
             Some(tokio::spawn(digest_loop(
                 schedule,
                 lifecycle.clone(),
-                digest_channels,
+                channels,
                 digest_addressing,
                 notify.digest.within_working_days,
                 stop_rx.clone(),
