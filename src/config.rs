@@ -71,6 +71,10 @@ pub struct NotifySettings {
     /// How long a worker holds a notification it is sending before another may take it (after
     /// a crash), in seconds.
     pub lease_seconds: u64,
+    /// On stop (or reload), how long the deliveries in flight may take to finish, in seconds;
+    /// any still going then are sent again by the next start. Keep it below systemd's
+    /// `TimeoutStopSec` (30 s in the shipped unit).
+    pub shutdown_grace_seconds: u64,
     /// The daily digest.
     pub digest: DigestSettings,
 }
@@ -108,6 +112,7 @@ impl Default for NotifySettings {
             chat: Vec::new(),
             retry: Default::default(),
             lease_seconds: 120,
+            shutdown_grace_seconds: 20,
             digest: Default::default(),
         }
     }

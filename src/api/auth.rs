@@ -1,6 +1,7 @@
 //! Bearer tokens: where they come from, and checking one in constant time.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use axum::http::{HeaderMap, StatusCode};
 use secrecy::{ExposeSecret, SecretString};
@@ -100,11 +101,12 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// The caller's token, when it has `scope`: 401 without a valid token, 403 without the scope.
-pub(super) fn require<'a>(
+pub(super) fn require(
     headers: &HeaderMap,
-    tokens: &'a [Token],
+    tokens: &TokenSet,
     scope: Scope,
-) -> Result<&'a Token, ApiError> {
+) -> Result<Token, ApiError> {
+    let tokens = tokens.current();
     let unauthorized = |m: &str| ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", m, None);
     let given = headers
         .get(axum::http::header::AUTHORIZATION)
@@ -113,14 +115,16 @@ pub(super) fn require<'a>(
         .ok_or_else(|| unauthorized("an Authorization: Bearer TOKEN header is required"))?;
     // Compare with every token, not stopping at a match, so timing says nothing about which.
     let mut found = None;
-    for t in tokens {
+    for t in tokens.iter() {
         if constant_time_eq(t.secret.expose_secret().as_bytes(), given.as_bytes())
             && found.is_none()
         {
             found = Some(t);
         }
     }
-    let token = found.ok_or_else(|| unauthorized("the token is not valid"))?;
+    let token = found
+        .cloned()
+        .ok_or_else(|| unauthorized("the token is not valid"))?;
     if !token.scopes.contains(&scope) {
         let s = match scope {
             Scope::Read => "read",
@@ -146,5 +150,27 @@ mod tests {
         assert!(!eq(b"abcdefgh", b"abcdefg"));
         assert!(!eq(b"", b"a"));
         assert!(eq(b"", b""));
+    }
+}
+
+/// The tokens in force: swapped whole when the service reloads its configuration, so a request
+/// is checked against the old set or the new one, never a mixture.
+#[derive(Debug, Default)]
+pub struct TokenSet(std::sync::RwLock<Arc<Vec<Token>>>);
+
+impl TokenSet {
+    /// These tokens.
+    pub fn new(tokens: Vec<Token>) -> Self {
+        TokenSet(std::sync::RwLock::new(Arc::new(tokens)))
+    }
+
+    /// Puts `tokens` in force in place of the current set.
+    pub fn replace(&self, tokens: Vec<Token>) {
+        *self.0.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(tokens);
+    }
+
+    /// The set in force now.
+    pub fn current(&self) -> Arc<Vec<Token>> {
+        self.0.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 }

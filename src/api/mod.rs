@@ -29,7 +29,7 @@ use crate::lifecycle::{
     AcceptLate, Correct, Decision, Extend, Lifecycle, ListQuery, OpenComplaint, Record,
 };
 
-pub use auth::{load_tokens, Token};
+pub use auth::{load_tokens, Token, TokenSet};
 pub use error::ApiError;
 
 /// The OpenAPI document served at `/api/v1/openapi.json`.
@@ -40,8 +40,21 @@ pub const OPENAPI: &str = include_str!("../../docs/openapi.json");
 pub struct ApiState {
     /// The complaint service.
     pub lifecycle: Lifecycle,
-    /// The tokens that may call the API.
-    pub tokens: Arc<Vec<Token>>,
+    /// The tokens that may call the API (replaced on reload).
+    pub tokens: Arc<TokenSet>,
+    /// What the delivery worker has done, for `/metrics`.
+    pub stats: Arc<crate::outbox::DeliveryStats>,
+}
+
+impl ApiState {
+    /// The API over `lifecycle` for these tokens, with no deliveries counted yet.
+    pub fn new(lifecycle: Lifecycle, tokens: Vec<Token>) -> Self {
+        ApiState {
+            lifecycle,
+            tokens: Arc::new(TokenSet::new(tokens)),
+            stats: Arc::default(),
+        }
+    }
 }
 
 /// The API's routes, with a body limit of `max_body_bytes`.
@@ -145,12 +158,10 @@ async fn metrics(State(s): State<ApiState>) -> Response {
     let _ = writeln!(out, "# TYPE timescales_overdue_obligations gauge");
     let _ = writeln!(out, "timescales_overdue_obligations {}", counts.overdue);
     let mut by_channel: std::collections::BTreeMap<(String, String), i64> = Default::default();
+    let mut planned: std::collections::BTreeMap<String, i64> = Default::default();
     for (state, destination, n) in &counts.notifications {
-        let channel = match destination.split_once(':') {
-            Some(("chat", name)) => format!("chat:{name}"),
-            Some((kind, _)) => kind.to_string(),
-            None => "unknown".into(),
-        };
+        let channel = crate::outbox::channel_of(destination);
+        *planned.entry(channel.clone()).or_default() += n;
         *by_channel.entry((state.clone(), channel)).or_default() += n;
     }
     let _ = writeln!(
@@ -164,6 +175,70 @@ async fn metrics(State(s): State<ApiState>) -> Response {
             "timescales_notifications{{state=\"{state}\",channel=\"{channel}\"}} {n}"
         );
     }
+    // Every row of the outbox was planned once, and rows are never deleted: a true counter.
+    let _ = writeln!(
+        out,
+        "# HELP timescales_notifications_planned_total Notifications ever planned, by channel."
+    );
+    let _ = writeln!(out, "# TYPE timescales_notifications_planned_total counter");
+    for (channel, n) in &planned {
+        let _ = writeln!(
+            out,
+            "timescales_notifications_planned_total{{channel=\"{channel}\"}} {n}"
+        );
+    }
+    let delivered = s.stats.channels();
+    for (name, help, pick) in [
+        (
+            "sent",
+            "Notifications delivered by this process, by channel.",
+            (|c: &crate::outbox::ChannelCounts| c.sent) as fn(&crate::outbox::ChannelCounts) -> u64,
+        ),
+        (
+            "retried",
+            "Delivery attempts by this process that failed and will be tried again, by channel.",
+            |c| c.retried,
+        ),
+        (
+            "failed",
+            "Notifications this process gave up on, by channel.",
+            |c| c.failed,
+        ),
+    ] {
+        let _ = writeln!(out, "# HELP timescales_notifications_{name}_total {help}");
+        let _ = writeln!(out, "# TYPE timescales_notifications_{name}_total counter");
+        for (channel, c) in &delivered {
+            let _ = writeln!(
+                out,
+                "timescales_notifications_{name}_total{{channel=\"{channel}\"}} {}",
+                pick(c)
+            );
+        }
+    }
+    let delay = s.stats.delay();
+    let _ = writeln!(out, "# HELP timescales_delivery_delay_seconds How long after its planned instant each notification was delivered.");
+    let _ = writeln!(out, "# TYPE timescales_delivery_delay_seconds histogram");
+    for (bound, n) in crate::outbox::DELAY_BUCKETS.iter().zip(delay.buckets) {
+        let _ = writeln!(
+            out,
+            "timescales_delivery_delay_seconds_bucket{{le=\"{bound}\"}} {n}"
+        );
+    }
+    let _ = writeln!(
+        out,
+        "timescales_delivery_delay_seconds_bucket{{le=\"+Inf\"}} {}",
+        delay.count
+    );
+    let _ = writeln!(
+        out,
+        "timescales_delivery_delay_seconds_sum {}",
+        delay.sum_seconds
+    );
+    let _ = writeln!(
+        out,
+        "timescales_delivery_delay_seconds_count {}",
+        delay.count
+    );
     let _ = writeln!(out, "# HELP timescales_official_holiday_days_left Days until the official GOV.UK data runs out.");
     let _ = writeln!(out, "# TYPE timescales_official_holiday_days_left gauge");
     let calendars = l.calendars();
@@ -274,7 +349,7 @@ fn command<T: DeserializeOwned + Attributed>(
 ) -> Result<T, ApiError> {
     let token = auth::require(h, &s.tokens, Scope::Write)?;
     let mut cmd: T = body(b)?;
-    cmd.attribute(token);
+    cmd.attribute(&token);
     Ok(cmd)
 }
 

@@ -23,135 +23,338 @@ pub(super) fn run(ctx: &Context, args: ServeArgs) -> Result<(), CliError> {
         .enable_all()
         .build()
         .map_err(|e| CliError::Failure(format!("cannot start the runtime: {e}")))?;
-    rt.block_on(async {
-        let tokens = crate::api::load_tokens(&ctx.settings.api)
-            .map_err(|e| CliError::Config(e.to_string()))?;
+    rt.block_on(serve(ctx, args))
+}
+
+async fn serve(ctx: &Context, args: ServeArgs) -> Result<(), CliError> {
+    let setup = Setup::build(&ctx.settings).map_err(CliError::Config)?;
+    let url = ctx.settings.store.url();
+    // On SQLite one instance runs at a time: a second would deliver everything twice.
+    let _lock = if url.starts_with("sqlite://") {
+        Some(single_instance_lock(&ctx.settings.store.state_dir)?)
+    } else {
+        None
+    };
+    let mut signals = Signals::listen()?;
+    let wake = Arc::new(tokio::sync::Notify::new());
+    let lifecycle = ctx
+        .lifecycle()
+        .await?
+        .with_notifications(setup.addressing.clone(), wake.clone());
+    // Brings every live complaint's planned notifications up to date with the config.
+    refresh_all(&lifecycle).await?;
+    // Start-up touched every live complaint; give back what that took before idling.
+    lifecycle.store().shrink_memory().await;
+    release_heap();
+    let listen = args
+        .listen
+        .unwrap_or_else(|| ctx.settings.api.listen.clone());
+    let listener = tokio::net::TcpListener::bind(&listen)
+        .await
+        .map_err(|e| CliError::Failure(format!("cannot listen on {listen}: {e}")))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| CliError::Failure(e.to_string()))?;
+    tracing::info!(%addr, store = lifecycle.store().backend(), "timescales is serving");
+    let state = crate::api::ApiState::new(lifecycle.clone(), setup.tokens.clone());
+    let (tokens, stats) = (state.tokens.clone(), state.stats.clone());
+    let app = crate::api::router(state, ctx.settings.api.max_body_bytes);
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let mut server_stop = stop_rx.clone();
+    let server = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = server_stop.wait_for(|s| *s).await;
+            })
+            .await
+    });
+    let crew_for = |setup: &Setup| {
+        Crew {
+            lifecycle: lifecycle.clone(),
+            wake: wake.clone(),
+            stats: stats.clone(),
+            worker_id: format!("{}:{}", hostname(), std::process::id()),
+        }
+        .start(setup)
+    };
+    let mut crew = crew_for(&setup);
+    // Ready: config, procedures, holidays and the store are loaded, the port is bound.
+    crate::systemd::notify(&format!("READY=1\nSTATUS=serving on {addr}"));
+    let watchdog = crate::systemd::watchdog_interval()
+        .map(|every| tokio::spawn(watchdog(lifecycle.clone(), every, stop_rx.clone())));
+    loop {
+        match signals.next().await {
+            Signal::Stop => break,
+            Signal::Reload => {
+                crate::systemd::notify("RELOADING=1");
+                match prepare_reload(ctx.config_path.as_deref(), &ctx.settings) {
+                    Ok(next) => {
+                        // The old crew finishes what it has in hand; then the new set goes
+                        // into force all at once, and a new crew takes over.
+                        crew.stop().await;
+                        lifecycle.reload(next.procedures, next.calendars);
+                        lifecycle.set_addressing(next.setup.addressing.clone());
+                        tokens.replace(next.setup.tokens.clone());
+                        crew = crew_for(&next.setup);
+                        match rederive(&lifecycle).await {
+                            Ok(()) => tracing::info!(
+                                "reloaded: settings, procedures, holiday data and closures are in force"
+                            ),
+                            Err(e) => tracing::error!(error = e.message(), "reloaded, but re-deriving stored deadlines failed"),
+                        }
+                    }
+                    Err(reason) => tracing::error!(
+                        %reason,
+                        "reload refused: the configuration in force is unchanged"
+                    ),
+                }
+                crate::systemd::notify("READY=1");
+            }
+        }
+    }
+    crate::systemd::notify("STOPPING=1");
+    tracing::info!("stopping: finishing requests and deliveries in progress");
+    let _ = stop_tx.send(true);
+    // The worker finishes the notifications in hand (within its grace period), then stops.
+    crew.stop().await;
+    match server.await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => return Err(CliError::Failure(format!("server: {e}"))),
+        Err(e) => return Err(CliError::Failure(format!("server: {e}"))),
+    }
+    if let Some(w) = watchdog {
+        let _ = w.await;
+    }
+    lifecycle.store().close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Everything the service builds from `[notify]` and the API tokens, built and checked whole
+/// before any of it is put in force (at start, and on each reload).
+pub(super) struct Setup {
+    pub channels: Arc<crate::channel::Channels>,
+    pub addressing: crate::reminder::Addressing,
+    pub tokens: Vec<crate::api::Token>,
+    pub digest: Option<crate::outbox::DigestSchedule>,
+    pub notify: crate::config::NotifySettings,
+}
+
+impl Setup {
+    /// The setup `settings` call for, or the first reason it cannot be used.
+    pub(super) fn build(settings: &crate::config::Settings) -> Result<Setup, String> {
+        let tokens = crate::api::load_tokens(&settings.api).map_err(|e| e.to_string())?;
         if tokens.is_empty() {
             tracing::warn!(
                 "no API tokens configured: every /api/v1 request will be refused (see api.tokens)"
             );
         }
-        let url = ctx.settings.store.url();
-        // On SQLite one instance runs at a time: a second would deliver everything twice.
-        let _lock = if url.starts_with("sqlite://") {
-            Some(single_instance_lock(&ctx.settings.store.state_dir)?)
-        } else {
+        let notify = settings.notify.clone();
+        let digest = if notify.digest.cron.trim().is_empty() {
             None
+        } else {
+            Some(crate::outbox::DigestSchedule::parse(
+                &notify.digest.cron,
+                settings.calendar.time_zone,
+            )?)
         };
-        let notify = &ctx.settings.notify;
-        let wake = Arc::new(tokio::sync::Notify::new());
-        let addressing = crate::reminder::Addressing {
-            policy: notify.policy.clone(),
-            overrides: notify.overrides.clone(),
-            window: notify.send_window,
-            roles: notify.roles.clone(),
-        };
-        // One set of channels (one SMTP pool, one HTTP client per webhook) for worker and digest.
-        let channels = Arc::new(build_channels(notify).map_err(CliError::Config)?);
-        let digest_addressing = addressing.clone();
-        let lifecycle = ctx
-            .lifecycle()
-            .await?
-            .with_notifications(addressing, wake.clone());
-        // Brings every live complaint's planned notifications up to date with the config.
-        let live = lifecycle
-            .store()
-            .live_references()
-            .await
-            .map_err(|e| CliError::Failure(e.to_string()))?;
-        for reference in live {
-            lifecycle.refresh(&reference).await?;
-        }
-        // Start-up touched every live complaint; give back what that took before idling.
-        lifecycle.store().shrink_memory().await;
-        release_heap();
+        Ok(Setup {
+            // One set of channels (one SMTP pool, one HTTP client per webhook) for everything.
+            channels: Arc::new(build_channels(&notify)?),
+            addressing: crate::reminder::Addressing {
+                policy: notify.policy.clone(),
+                overrides: notify.overrides.clone(),
+                window: notify.send_window,
+                roles: notify.roles.clone(),
+            },
+            tokens,
+            digest,
+            notify,
+        })
+    }
+}
+
+/// The tasks that deliver with one [`Setup`]: the delivery worker, the digest and the upkeep.
+/// A reload stops one crew and starts another.
+struct Crew {
+    lifecycle: crate::lifecycle::Lifecycle,
+    wake: Arc<tokio::sync::Notify>,
+    stats: Arc<crate::outbox::DeliveryStats>,
+    worker_id: String,
+}
+
+/// A crew at work, and how to stop it.
+struct Running {
+    stop: tokio::sync::watch::Sender<bool>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Crew {
+    fn start(self, setup: &Setup) -> Running {
+        let (stop, stop_rx) = tokio::sync::watch::channel(false);
+        let notify = &setup.notify;
         let mut worker = crate::outbox::Worker::new(
-            lifecycle.clone(),
-            channels.clone(),
+            self.lifecycle.clone(),
+            setup.channels.clone(),
             notify.retry.clone(),
-            format!("{}:{}", hostname(), std::process::id()),
+            self.worker_id,
             notify.link_template.clone(),
             notify.admin.clone(),
-            wake,
+            self.wake,
         );
         worker.lease = chrono::Duration::seconds(
             i64::try_from(notify.lease_seconds.clamp(1, 86_400)).unwrap_or(120),
         );
-        let listen = args
-            .listen
-            .unwrap_or_else(|| ctx.settings.api.listen.clone());
-        let listener = tokio::net::TcpListener::bind(&listen)
-            .await
-            .map_err(|e| CliError::Failure(format!("cannot listen on {listen}: {e}")))?;
-        let addr = listener
-            .local_addr()
-            .map_err(|e| CliError::Failure(e.to_string()))?;
-        tracing::info!(%addr, store = lifecycle.store().backend(), "timescales is serving");
-        let state = crate::api::ApiState {
-            lifecycle: lifecycle.clone(),
-            tokens: Arc::new(tokens),
-        };
-        let app = crate::api::router(state, ctx.settings.api.max_body_bytes);
-        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-        let upkeep = tokio::spawn(upkeep(
-            lifecycle.clone(),
-            channels.clone(),
-            notify.admin.clone(),
-            stop_rx.clone(),
-        ));
-        let reloads = tokio::spawn(reload_on_hangup(
-            lifecycle.clone(),
-            ctx.config_path.clone(),
-            stop_rx.clone(),
-        ));
-        let delivery = tokio::spawn(worker.run(stop_rx.clone()));
-        let digests = if notify.digest.cron.trim().is_empty() {
-            None
-        } else {
-            let schedule = crate::outbox::DigestSchedule::parse(
-                &notify.digest.cron,
-                ctx.settings.calendar.time_zone,
-            )
-            .map_err(CliError::Config)?;
-            Some(tokio::spawn(digest_loop(
-                schedule,
-                lifecycle.clone(),
-                channels,
-                digest_addressing,
-                notify.digest.within_working_days,
+        worker.grace = Duration::from_secs(notify.shutdown_grace_seconds);
+        worker.stats = self.stats;
+        let mut tasks = vec![
+            tokio::spawn(worker.run(stop_rx.clone())),
+            tokio::spawn(upkeep(
+                self.lifecycle.clone(),
+                setup.channels.clone(),
+                notify.admin.clone(),
                 stop_rx.clone(),
-            )))
-        };
-        let mut server_stop = stop_rx.clone();
-        let server = axum::serve(listener, app).with_graceful_shutdown(async move {
-            let _ = server_stop.wait_for(|s| *s).await;
-        });
-        let signals = async {
-            shutdown_signal().await;
-            crate::systemd::notify("STOPPING=1");
-            tracing::info!("stopping: finishing requests and deliveries in progress");
-            let _ = stop_tx.send(true);
-        };
-        // Ready: config, procedures, holidays and the store are loaded, the port is bound.
-        crate::systemd::notify(&format!("READY=1\nSTATUS=serving on {addr}"));
-        let watchdog = crate::systemd::watchdog_interval()
-            .map(|every| tokio::spawn(watchdog(lifecycle.clone(), every, stop_rx.clone())));
-        let (served, ()) = tokio::join!(server, signals);
-        if let Some(w) = watchdog {
-            let _ = w.await;
+            )),
+        ];
+        if let Some(schedule) = &setup.digest {
+            tasks.push(tokio::spawn(digest_loop(
+                schedule.clone(),
+                self.lifecycle,
+                setup.channels.clone(),
+                setup.addressing.clone(),
+                notify.digest.within_working_days,
+                stop_rx,
+            )));
         }
-        served.map_err(|e| CliError::Failure(format!("server: {e}")))?;
-        let _ = upkeep.await;
-        let _ = reloads.await;
-        // The worker finishes the notification in hand, then stops.
-        let _ = delivery.await;
-        if let Some(d) = digests {
-            let _ = d.await;
+        Running { stop, tasks }
+    }
+}
+
+impl Running {
+    /// Tells every task to stop and waits for them: the worker's in-flight deliveries finish
+    /// (or are released after its grace period).
+    async fn stop(self) {
+        let _ = self.stop.send(true);
+        for t in self.tasks {
+            let _ = t.await;
         }
-        lifecycle.store().close().await;
-        tracing::info!("stopped");
-        Ok(())
+    }
+}
+
+/// What a reload would put in force.
+struct Reload {
+    procedures: crate::procedure::Procedures,
+    calendars: crate::calendar::Calendars,
+    setup: Setup,
+}
+
+/// Reads the config file again and builds everything a reload puts in force, or says why it
+/// cannot: the whole set or nothing. Settings that only a restart can change (the store, the
+/// listening address and body limit, the display) are compared with those the service started
+/// with; a change is reported and waits for the next restart.
+fn prepare_reload(
+    config: Option<&std::path::Path>,
+    started: &crate::config::Settings,
+) -> Result<Reload, String> {
+    let settings = crate::config::Settings::load(config).map_err(|e| e.to_string())?;
+    let (procedures, calendars) = load_parts(&settings)?;
+    let setup = Setup::build(&settings)?;
+    for (setting, changed) in [
+        ("store", settings.store != started.store),
+        ("api.listen", settings.api.listen != started.api.listen),
+        (
+            "api.max_body_bytes",
+            settings.api.max_body_bytes != started.api.max_body_bytes,
+        ),
+        ("display", settings.display != started.display),
+    ] {
+        if changed {
+            tracing::warn!(
+                setting,
+                "changed in the config file: takes effect at the next restart"
+            );
+        }
+    }
+    Ok(Reload {
+        procedures,
+        calendars,
+        setup,
     })
+}
+
+/// Brings every live complaint's deadlines and planned notifications up to date.
+async fn refresh_all(lifecycle: &crate::lifecycle::Lifecycle) -> Result<(), CliError> {
+    let live = lifecycle
+        .store()
+        .live_references()
+        .await
+        .map_err(|e| CliError::Failure(e.to_string()))?;
+    for reference in live {
+        lifecycle.refresh(&reference).await?;
+    }
+    Ok(())
+}
+
+/// After a reload: stored deadlines re-derived where procedures or holidays changed, and every
+/// live complaint's notifications re-planned under the new settings.
+async fn rederive(lifecycle: &crate::lifecycle::Lifecycle) -> Result<(), CliError> {
+    lifecycle.recompute_if_changed().await?;
+    refresh_all(lifecycle).await
+}
+
+/// What the service is asked to do by a signal.
+enum Signal {
+    /// SIGTERM (systemd stopping the service) or SIGINT (Ctrl-C).
+    Stop,
+    /// SIGHUP (`systemctl reload`).
+    Reload,
+}
+
+/// The signals the service listens to, registered once at start so none is missed between
+/// waits.
+struct Signals {
+    #[cfg(unix)]
+    term: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    int: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    hup: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn listen() -> Result<Self, CliError> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            let on = |kind: SignalKind| {
+                signal(kind)
+                    .map_err(|e| CliError::Failure(format!("cannot listen for signals: {e}")))
+            };
+            Ok(Signals {
+                term: on(SignalKind::terminate())?,
+                int: on(SignalKind::interrupt())?,
+                hup: on(SignalKind::hangup())?,
+            })
+        }
+        #[cfg(not(unix))]
+        Ok(Signals {})
+    }
+
+    async fn next(&mut self) -> Signal {
+        #[cfg(unix)]
+        {
+            tokio::select! {
+                _ = self.term.recv() => Signal::Stop,
+                _ = self.int.recv() => Signal::Stop,
+                _ = self.hup.recv() => Signal::Reload,
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+            Signal::Stop
+        }
+    }
 }
 
 /// Sends the digest at each scheduled instant, sleeping in between (the clock decides when).
@@ -209,67 +412,10 @@ async fn watchdog(
     }
 }
 
-/// On SIGHUP (`systemctl reload`), reads the config file again and puts its procedures, holiday
-/// data and closures in force, all together or not at all: an invalid new set is refused, the
-/// reason logged, and the old one stays. Stored deadlines and planned notifications are then
-/// re-derived. (Changes to `[store]`, `[api]` and `[notify]` take a restart.)
-async fn reload_on_hangup(
-    lifecycle: crate::lifecycle::Lifecycle,
-    config: Option<std::path::PathBuf>,
-    mut stop: tokio::sync::watch::Receiver<bool>,
-) {
-    #[cfg(unix)]
-    {
-        let Ok(mut hangups) =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
-        else {
-            return;
-        };
-        loop {
-            tokio::select! {
-                _ = hangups.recv() => {}
-                _ = stop.wait_for(|s| *s) => return,
-            }
-            crate::systemd::notify("RELOADING=1");
-            match load_for_reload(config.as_deref()) {
-                Ok((procedures, calendars)) => {
-                    lifecycle.reload(procedures, calendars);
-                    let result = async {
-                        lifecycle.recompute_if_changed().await?;
-                        for reference in lifecycle.store().live_references().await? {
-                            lifecycle.refresh(&reference).await?;
-                        }
-                        Ok::<(), crate::lifecycle::LifecycleError>(())
-                    }
-                    .await;
-                    match result {
-                        Ok(()) => tracing::info!(
-                            "reloaded: procedures, holiday data and closures are in force"
-                        ),
-                        Err(e) => {
-                            tracing::error!(error = %e, "reloaded, but re-deriving stored deadlines failed")
-                        }
-                    }
-                }
-                Err(reason) => {
-                    tracing::error!(%reason, "reload refused: the configuration in force is unchanged")
-                }
-            }
-            crate::systemd::notify("READY=1");
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = (lifecycle, config);
-        let _ = stop.wait_for(|s| *s).await;
-    }
-}
-
 /// The settings, procedures and calendars a reload would put in force, or why not.
-fn load_for_reload(
-    config: Option<&std::path::Path>,
+fn load_parts(
+    settings: &crate::config::Settings,
 ) -> Result<(crate::procedure::Procedures, crate::calendar::Calendars), String> {
-    let settings = crate::config::Settings::load(config).map_err(|e| e.to_string())?;
     let procedures = crate::procedure::Procedures::load(settings.procedures.local_dir.as_deref())
         .map_err(|errors| super::procedure_errors(&errors))?;
     let calendars = crate::calendar::Calendars::load(
@@ -304,28 +450,6 @@ async fn upkeep(
             _ = tokio::time::sleep(Duration::from_secs(3600)) => {}
             _ = stop.wait_for(|s| *s) => return,
         }
-    }
-}
-
-/// SIGTERM (systemd stopping the service) or Ctrl-C.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {}
-        _ = term => {}
     }
 }
 

@@ -261,7 +261,8 @@ pub struct Lifecycle {
     calendars: Arc<RwLock<Arc<Calendars>>>,
     clock: Arc<dyn Clock>,
     amber_within: i64,
-    addressing: Option<Arc<crate::reminder::Addressing>>,
+    /// Swapped by [`Lifecycle::set_addressing`] on reload.
+    addressing: Arc<RwLock<Option<Arc<crate::reminder::Addressing>>>>,
     planned: Option<Arc<tokio::sync::Notify>>,
 }
 
@@ -280,7 +281,7 @@ impl Lifecycle {
             calendars: Arc::new(RwLock::new(calendars)),
             clock,
             amber_within,
-            addressing: None,
+            addressing: Arc::default(),
             planned: None,
         }
     }
@@ -293,16 +294,29 @@ impl Lifecycle {
         addressing: crate::reminder::Addressing,
         planned: Arc<tokio::sync::Notify>,
     ) -> Self {
-        self.addressing = Some(Arc::new(addressing));
         self.planned = Some(planned);
+        self.set_addressing(addressing);
         self
+    }
+
+    /// Addresses notifications planned from now on as `addressing` says, for every clone of
+    /// this service at once (a reload).
+    pub fn set_addressing(&self, addressing: crate::reminder::Addressing) {
+        *self.addressing.write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(addressing));
+    }
+
+    fn addressing(&self) -> Option<Arc<crate::reminder::Addressing>> {
+        self.addressing
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// The first instant at or after `t` inside the send window for a complaint under
     /// `procedure`: where retries and late sends go.
     pub fn next_send_instant(&self, t: DateTime<Utc>, procedure: &str) -> DateTime<Utc> {
         let procedures = self.procedures();
-        let (Some(a), Some(p)) = (&self.addressing, procedures.get(procedure)) else {
+        let (Some(a), Some(p)) = (self.addressing(), procedures.get(procedure)) else {
             return t;
         };
         a.window
@@ -922,7 +936,8 @@ impl Lifecycle {
         let _ = today;
         // The notifications the complaint now calls for: none once it is closed or referred (the
         // planned ones are cancelled), and none planned at all without addressing configured.
-        let notifications = self.addressing.as_ref().map(|a| {
+        let addressing = self.addressing();
+        let notifications = addressing.as_ref().map(|a| {
             // Closed or referred: nothing more. Proposed for closure is still live until staff
             // confirm: its alerts and escalations go on.
             if !live {

@@ -17,6 +17,7 @@
 //!   new work is planned, and [`Worker::step`] is the unit that tests drive with their own clock.
 
 mod digest;
+mod stats;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -32,6 +33,7 @@ use crate::lifecycle::{status, Lifecycle};
 use crate::store::{NotificationRow, StoreError};
 
 pub use digest::{holiday_data_alert, send_digests, DigestSchedule};
+pub use stats::{channel_of, ChannelCounts, DelayHistogram, DeliveryStats, Outcome, DELAY_BUCKETS};
 
 /// How failed deliveries are retried.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -114,6 +116,13 @@ pub struct Worker {
     pub lease: chrono::Duration,
     /// How many deliveries run at once: also the most that can arrive twice after a crash.
     pub concurrency: usize,
+    /// How long a stop waits for the deliveries in flight before giving up on them (their leases
+    /// are released, so the next start sends them).
+    pub grace: Duration,
+    /// What this worker has delivered, for `/metrics`; shared with whoever reports it.
+    pub stats: Arc<DeliveryStats>,
+    /// Set while [`Worker::run`] runs: once it reads true, no more is claimed.
+    stopping: Option<watch::Receiver<bool>>,
 }
 
 impl Worker {
@@ -139,6 +148,9 @@ impl Worker {
             batch: 50,
             lease: chrono::Duration::seconds(120),
             concurrency: 8,
+            grace: Duration::from_secs(20),
+            stats: Arc::default(),
+            stopping: None,
         }
     }
 
@@ -147,6 +159,10 @@ impl Worker {
         let mut report = StepReport::default();
         let mut missed: BTreeMap<String, Vec<(i64, String)>> = BTreeMap::new();
         loop {
+            // Stopping: what is in flight finishes; nothing more is taken.
+            if self.stopping.as_ref().is_some_and(|s| *s.borrow()) {
+                break;
+            }
             let now = self.lifecycle.clock().now();
             let lease = now + self.lease;
             let claimed = self
@@ -387,9 +403,10 @@ impl Worker {
             .await
         {
             Ok(()) => {
-                store
-                    .mark_sent(row.id, self.lifecycle.clock().now())
-                    .await?;
+                let sent_at = self.lifecycle.clock().now();
+                store.mark_sent(row.id, sent_at).await?;
+                let late = (sent_at - row.planned_at).to_std().unwrap_or_default();
+                self.stats.record(&row.destination, Outcome::Sent(late));
                 report.sent += 1;
                 tracing::info!(reference = %complaint.reference, deadline = %row.deadline, kind = %row.kind, "notification sent");
             }
@@ -415,11 +432,13 @@ impl Worker {
                     .lifecycle
                     .next_send_instant(later, &complaint.procedure);
                 store.mark_retry(row.id, next, &err).await?;
+                self.stats.record(&row.destination, Outcome::Retried);
                 report.retried += 1;
                 tracing::warn!(reference = %complaint.reference, error = %err, retry_at = %next, "delivery failed; will retry");
             }
             Err(e) => {
                 store.mark_failed(row.id, &e.to_string()).await?;
+                self.stats.record(&row.destination, Outcome::Failed);
                 report.failed += 1;
                 tracing::error!(reference = %complaint.reference, deadline = %row.deadline, error = %e, "delivery failed for good");
                 self.tell_operator(&complaint.reference, &row, &e.to_string(), now)
@@ -459,10 +478,35 @@ impl Worker {
     }
 
     /// Runs until `stop`: a step, then sleep until the next planned instant (at most an hour) or
-    /// until new work is planned. The in-flight step finishes before it returns.
-    pub async fn run(self, mut stop: watch::Receiver<bool>) {
+    /// until new work is planned.
+    ///
+    /// On `stop` nothing more is claimed, and the deliveries in flight get [`Worker::grace`] to
+    /// finish. Any still going then are abandoned and their leases released, so that the next
+    /// start takes them at once: nothing is lost, and at most those few arrive twice.
+    pub async fn run(mut self, mut stop: watch::Receiver<bool>) {
+        self.stopping = Some(stop.clone());
         loop {
-            match self.step().await {
+            let step = self.step();
+            tokio::pin!(step);
+            let stepped = tokio::select! {
+                r = &mut step => r,
+                () = stopped(&mut stop) => {
+                    match tokio::time::timeout(self.grace, step).await {
+                        Ok(Err(e)) => tracing::error!(error = %e, "the last delivery step failed"),
+                        Ok(Ok(_)) => tracing::info!("deliveries in flight finished"),
+                        Err(_) => {
+                            let released = self.lifecycle.store().release_claims(&self.id).await;
+                            tracing::warn!(
+                                grace_seconds = self.grace.as_secs(),
+                                released = released.unwrap_or_default(),
+                                "deliveries still in flight after the grace period were abandoned; the next start sends them"
+                            );
+                        }
+                    }
+                    return;
+                }
+            };
+            match stepped {
                 Ok(r) if r.handled() > 0 => tracing::debug!(
                     sent = r.sent,
                     retried = r.retried,
@@ -508,4 +552,9 @@ fn short_hash(s: &str) -> String {
     let mut h = crate::folder::Fnv::default();
     h.write(s.as_bytes());
     format!("{:012x}", h.finish() & 0xffff_ffff_ffff)
+}
+
+/// Resolves once `stop` reads true (holding no borrow of it across the wait's end).
+async fn stopped(stop: &mut watch::Receiver<bool>) {
+    let _ = stop.wait_for(|s| *s).await;
 }

@@ -443,6 +443,13 @@ impl Store {
         dispatch!(self, claim_due(now, lease_until, worker, limit))
     }
 
+    /// Gives back every lease `worker` holds on notifications it has not finished (a shutdown
+    /// that could not wait for them): the next worker takes them at once rather than when the
+    /// leases run out. Returns how many.
+    pub async fn release_claims(&self, worker: &str) -> Result<u64, StoreError> {
+        dispatch!(self, release_claims(worker))
+    }
+
     /// Records a delivery.
     pub async fn mark_sent(&self, id: i64, at: DateTime<Utc>) -> Result<(), StoreError> {
         dispatch!(self, mark_sent(id, at))

@@ -368,6 +368,17 @@ pub(super) async fn claim_due(
     Ok(rows)
 }
 
+pub(super) async fn release_claims(pool: &Pool<Db>, worker: &str) -> Result<u64, StoreError> {
+    let done = sqlx::query(
+        "UPDATE notifications SET claimed_until = NULL, claimed_by = NULL \
+         WHERE claimed_by = $1 AND claimed_until IS NOT NULL AND state = 'planned'",
+    )
+    .bind(worker)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected())
+}
+
 pub(super) async fn mark_sent(pool: &Pool<Db>, id: i64, at: DateTime<Utc>) -> Result<(), StoreError> {
     sqlx::query(
         "UPDATE notifications SET state = 'sent', sent_at = $2, attempts = attempts + 1, \

@@ -36,13 +36,7 @@ impl App {
             Token::new("case-system", WRITER, vec![Scope::Read, Scope::Write]),
             Token::new("dashboard", READER, vec![Scope::Read]),
         ];
-        let app = router(
-            ApiState {
-                lifecycle,
-                tokens: Arc::new(tokens),
-            },
-            4096,
-        );
+        let app = router(ApiState::new(lifecycle, tokens), 4096);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });

@@ -246,7 +246,7 @@ fn the_service_tells_systemd_it_is_ready_and_stops_cleanly_on_sigterm() {
 }
 
 #[tokio::test]
-async fn sighup_puts_valid_procedures_in_force_and_refuses_a_broken_set() {
+async fn sighup_puts_a_valid_config_and_procedures_in_force_and_refuses_a_broken_set() {
     use std::os::unix::net::UnixDatagram;
     let dir = tempfile::tempdir().unwrap();
     let local = dir.path().join("procedures");
@@ -337,6 +337,181 @@ async fn sighup_puts_valid_procedures_in_force_and_refuses_a_broken_set() {
     assert!(hup(child.id()).success());
     next_ready();
     assert_eq!(count().await, 4);
+
+    // The settings, too: a new API token comes into force with a reload...
+    let config_file = dir.path().join("timescales.toml");
+    let base = std::fs::read_to_string(&config_file).unwrap();
+    let status_with = |token: &'static str| {
+        let client = client.clone();
+        let addr = addr.clone();
+        async move {
+            client
+                .get(format!("http://{addr}/api/v1/procedures"))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(status_with("second-token-0123456789").await, 401);
+    std::fs::write(
+        &config_file,
+        format!("{base}[[api.tokens]]\nname = \"second\"\ntoken = \"second-token-0123456789\"\nscopes = [\"read\"]\n"),
+    )
+    .unwrap();
+    assert!(hup(child.id()).success());
+    next_ready();
+    assert_eq!(status_with("second-token-0123456789").await, 200);
+    // ...and a config with a mistake in it is refused whole: the tokens in force stay.
+    std::fs::write(&config_file, format!("{base}[notify]\nlease_secs = 5\n")).unwrap();
+    assert!(hup(child.id()).success());
+    next_ready();
+    assert_eq!(status_with("second-token-0123456789").await, 200);
+    assert_eq!(status_with("test-token-0123456789").await, 200);
     child.kill().unwrap();
     child.wait().unwrap();
+}
+
+/// Counts the outbox's notifications by state, straight from the SQLite file.
+async fn states(dir: &Path) -> BTreeMap<String, i64> {
+    let store = Store::connect(&format!(
+        "sqlite://{}",
+        dir.join("state").join("timescales.db").display()
+    ))
+    .await
+    .unwrap();
+    let counts = store
+        .counts(NaiveDate::from_ymd_opt(2027, 1, 5).unwrap())
+        .await
+        .unwrap();
+    let mut by_state = BTreeMap::new();
+    for (state, _destination, n) in counts.notifications {
+        *by_state.entry(state).or_insert(0) += n;
+    }
+    store.close().await;
+    by_state
+}
+
+fn terminate(child: &Child) {
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+/// Waits for the child to exit, at most `within`; its exit status and how long it took.
+fn exit_within(child: &mut Child, within: Duration) -> (Option<i32>, Duration) {
+    let start = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return (status.code(), start.elapsed());
+        }
+        if start.elapsed() > within {
+            child.kill().unwrap();
+            panic!("the service did not stop within {within:?} of SIGTERM");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_mid_delivery_finishes_what_is_in_flight_exits_0_and_loses_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let receiver = MockServer::start().await;
+    // A slow chat server: each delivery takes 200 ms, so some are always in flight.
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_millis(200)))
+        .mount(&receiver)
+        .await;
+    std::fs::write(
+        dir.path().join("timescales.toml"),
+        config(dir.path(), &receiver.uri()).replace(
+            "lease_seconds = 2\n",
+            "lease_seconds = 600\nshutdown_grace_seconds = 10\n",
+        ),
+    )
+    .unwrap();
+    seed(dir.path()).await;
+
+    let mut first = serve(dir.path());
+    let before = wait_for(&receiver, 40, Duration::from_secs(60)).await;
+    assert!(before.len() >= 40, "deliveries began: {}", before.len());
+    terminate(&first);
+    let (code, took) = exit_within(&mut first, Duration::from_secs(15));
+    assert_eq!(code, Some(0), "a clean exit on SIGTERM");
+    assert!(took < Duration::from_secs(10), "within the grace: {took:?}");
+    // Everything that reached the server is recorded as sent; nothing is left leased.
+    let arrived = arrivals(&receiver).await;
+    let states = states(dir.path()).await;
+    assert_eq!(
+        states.get("sent").copied().unwrap_or(0),
+        arrived.len() as i64
+    );
+    assert!(
+        arrived.len() < 1000,
+        "the stop came mid-delivery: {} of 1000 had arrived",
+        arrived.len()
+    );
+    assert_eq!(
+        states.values().sum::<i64>(),
+        1000,
+        "every notification is still in the outbox: {states:?}"
+    );
+
+    // The next start delivers the rest, and, since the stop was clean, nothing twice. The
+    // leases were 600 s: were any left behind, the rest would not arrive within the wait.
+    let mut second = serve(dir.path());
+    let all = wait_for(&receiver, 1000, Duration::from_secs(120)).await;
+    terminate(&second);
+    exit_within(&mut second, Duration::from_secs(15));
+    assert_eq!(all.len(), 1000, "every notification arrived");
+    let twice: Vec<_> = all.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(twice.is_empty(), "nothing arrives twice: {twice:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_abandons_a_stuck_delivery_after_the_grace_and_the_next_start_sends_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let stuck = MockServer::start().await;
+    // A server that never answers within the test: every delivery hangs.
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(300)))
+        .mount(&stuck)
+        .await;
+    let settings = |receiver: &str| {
+        config(dir.path(), receiver).replace(
+            "lease_seconds = 2\n",
+            "lease_seconds = 600\nshutdown_grace_seconds = 1\n",
+        )
+    };
+    std::fs::write(dir.path().join("timescales.toml"), settings(&stuck.uri())).unwrap();
+    seed(dir.path()).await;
+    let mut first = serve(dir.path());
+    let hanging = wait_for(&stuck, 8, Duration::from_secs(60)).await;
+    assert_eq!(hanging.len(), 8, "eight deliveries in flight at once");
+    terminate(&first);
+    let (code, took) = exit_within(&mut first, Duration::from_secs(15));
+    assert_eq!(code, Some(0));
+    assert!(
+        took < Duration::from_secs(5),
+        "one second of grace: {took:?}"
+    );
+    let states = states(dir.path()).await;
+    assert_eq!(states.get("planned").copied(), Some(1000), "{states:?}");
+
+    // Released, not left leased for 600 s: the next start sends all 1,000 at once.
+    let ok = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&ok)
+        .await;
+    std::fs::write(dir.path().join("timescales.toml"), settings(&ok.uri())).unwrap();
+    let mut second = serve(dir.path());
+    let all = wait_for(&ok, 1000, Duration::from_secs(120)).await;
+    terminate(&second);
+    exit_within(&mut second, Duration::from_secs(15));
+    assert_eq!(all.len(), 1000, "every notification arrived");
 }

@@ -370,6 +370,65 @@ async fn failures_are_retried_with_backoff_and_retry_after_then_given_up_and_rep
             body["subject"],
             "timescales could not deliver a notification for CP-2"
         );
+
+        // What /metrics says of all that: the team chat was sent to once, retried twice and
+        // failed once; the email went at once.
+        let stats = r.worker.stats.clone();
+        let team = stats
+            .channels()
+            .into_iter()
+            .find(|(c, _)| c == "chat:team")
+            .unwrap()
+            .1;
+        assert_eq!((team.sent, team.retried, team.failed), (1, 2, 1));
+        let email = stats
+            .channels()
+            .into_iter()
+            .find(|(c, _)| c == "email")
+            .unwrap()
+            .1;
+        // Both planned for 08:00 on 31 December. The email went at 08:00:30 (30 s late). The
+        // chat went after 30-38 s of backoff, 1 s, and 120 s of Retry-After: 181-189 s late.
+        let delay = stats.delay();
+        assert_eq!(delay.count, team.sent + email.sent);
+        let within = |bound: f64| {
+            let i = timescales::outbox::DELAY_BUCKETS
+                .iter()
+                .position(|b| *b == bound)
+                .unwrap();
+            delay.buckets[i]
+        };
+        assert_eq!(within(15.0), 0);
+        assert_eq!(within(60.0), email.sent);
+        assert_eq!(within(300.0), email.sent + 1);
+        let app = timescales::api::router(
+            timescales::api::ApiState {
+                stats,
+                ..timescales::api::ApiState::new(r.lifecycle.clone(), Vec::new())
+            },
+            4096,
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        let metrics = reqwest::get(format!("http://{addr}/metrics"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        for line in [
+            "timescales_notifications_sent_total{channel=\"chat:team\"} 1".to_string(),
+            "timescales_notifications_retried_total{channel=\"chat:team\"} 2".to_string(),
+            "timescales_notifications_failed_total{channel=\"chat:team\"} 1".to_string(),
+            format!(
+                "timescales_delivery_delay_seconds_bucket{{le=\"300\"}} {}",
+                email.sent + 1
+            ),
+            format!("timescales_delivery_delay_seconds_count {}", email.sent + 1),
+        ] {
+            assert!(metrics.contains(&line), "{line} in\n{metrics}");
+        }
     })
     .await;
 }
