@@ -52,6 +52,17 @@ pub struct Cli {
     #[arg(long, global = true, env = "TIMESCALES_NOW", value_name = "TIME", hide = true, value_parser = parse_now)]
     now: Option<chrono::DateTime<chrono::Utc>>,
 
+    /// How log lines are written: auto (journald under systemd, else text), human, json, or
+    /// journald. The level comes from TIMESCALES_LOG (e.g. debug).
+    #[arg(
+        long,
+        global = true,
+        env = "TIMESCALES_LOG_FORMAT",
+        value_name = "FORMAT",
+        default_value = "auto"
+    )]
+    log_format: crate::telemetry::Format,
+
     #[command(subcommand)]
     command: Command,
 }
@@ -232,9 +243,9 @@ pub fn main() -> ExitCode {
     };
     let serving = matches!(cli.command, Command::Serve(_));
     if serving {
-        crate::telemetry::init(crate::telemetry::Style::Service, "info");
+        crate::telemetry::init(crate::telemetry::Style::Service, cli.log_format, "info");
     } else {
-        crate::telemetry::init(crate::telemetry::Style::Command, "warn");
+        crate::telemetry::init(crate::telemetry::Style::Command, cli.log_format, "warn");
         quiet_on_broken_pipe();
     }
     match run(cli) {

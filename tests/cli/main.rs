@@ -176,6 +176,40 @@ fn a_computed_year_is_flagged_with_one_warning() {
 }
 
 #[test]
+fn log_lines_are_json_on_request_with_their_fields() {
+    let s = Sandbox::new();
+    let o = s.run(&[
+        "--log-format",
+        "json",
+        "deadline",
+        "--from",
+        "2031-12-24",
+        "--working-days",
+        "1",
+    ]);
+    assert!(o.status.success());
+    assert_eq!(
+        stdout(&o),
+        "2031-12-29\n",
+        "the answer stays alone on stdout"
+    );
+    let err = stderr(&o);
+    let line: serde_json::Value = serde_json::from_str(err.trim()).expect("one JSON object");
+    assert_eq!(line["level"], "WARN");
+    assert_eq!(line["division"], "england-and-wales");
+    assert_eq!(line["from"], "2031-12-24");
+    assert_eq!(line["to"], "2031-12-29");
+    assert!(line["message"]
+        .as_str()
+        .unwrap()
+        .contains("computed from the standing rules"));
+    // A format that does not exist is bad input.
+    let o = s.run(&["--log-format", "xml", "holidays", "coverage"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("xml"), "{}", stderr(&o));
+}
+
+#[test]
 fn bad_input_exits_2_with_one_line_naming_the_bad_value() {
     let s = Sandbox::new();
     assert_bad_input(

@@ -515,3 +515,106 @@ async fn sigterm_abandons_a_stuck_delivery_after_the_grace_and_the_next_start_se
     exit_within(&mut second, Duration::from_secs(15));
     assert_eq!(all.len(), 1000, "every notification arrived");
 }
+
+/// The fields of one journald native-protocol datagram (`KEY=value` lines; a value with a
+/// newline comes as `KEY`, a little-endian length and the bytes).
+fn journal_fields(datagram: &[u8]) -> BTreeMap<String, String> {
+    let mut fields = BTreeMap::new();
+    let mut rest = datagram;
+    while !rest.is_empty() {
+        let end = rest.iter().position(|b| *b == b'\n').unwrap_or(rest.len());
+        let line = &rest[..end];
+        if let Some(eq) = line.iter().position(|b| *b == b'=') {
+            fields.insert(
+                String::from_utf8_lossy(&line[..eq]).into_owned(),
+                String::from_utf8_lossy(&line[eq + 1..]).into_owned(),
+            );
+            rest = rest.get(end + 1..).unwrap_or_default();
+        } else {
+            let key = String::from_utf8_lossy(line).into_owned();
+            let body = &rest[end + 1..];
+            let len = u64::from_le_bytes(body[..8].try_into().unwrap()) as usize;
+            fields.insert(key, String::from_utf8_lossy(&body[8..8 + len]).into_owned());
+            rest = body.get(8 + len + 1..).unwrap_or_default();
+        }
+    }
+    fields
+}
+
+/// Removes the stand-in journal socket however the test ends.
+struct JournalSocket(std::path::PathBuf);
+
+impl Drop for JournalSocket {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+#[test]
+fn under_systemd_log_lines_go_to_journald_with_their_fields() {
+    use std::os::unix::fs::MetadataExt;
+    use std::os::unix::net::UnixDatagram;
+    // journald listens on a fixed path. Where none runs (this sandbox, CI), the test listens
+    // there itself and reads what a real journald would receive.
+    let path = Path::new("/run/systemd/journal/socket");
+    if path.exists() {
+        eprintln!("journald test SKIPPED: a journald owns {}", path.display());
+        return;
+    }
+    if std::fs::create_dir_all(path.parent().unwrap()).is_err() {
+        eprintln!("journald test SKIPPED: cannot create /run/systemd/journal");
+        return;
+    }
+    let journal = UnixDatagram::bind(path).unwrap();
+    let _cleanup = JournalSocket(path.to_path_buf());
+    journal
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("timescales.toml"),
+        format!(
+            "[store]\nstate_dir = {:?}\n[api]\nlisten = \"127.0.0.1:0\"\n",
+            dir.path().join("state").display().to_string()
+        ),
+    )
+    .unwrap();
+    // systemd connects standard error to the journal and says which stream it is.
+    let stream = std::fs::File::create(dir.path().join("stderr")).unwrap();
+    let meta = stream.metadata().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_timescales"))
+        .args(["serve"])
+        .env("TIMESCALES_CONFIG", dir.path().join("timescales.toml"))
+        .env("JOURNAL_STREAM", format!("{}:{}", meta.dev(), meta.ino()))
+        .env_remove("TIMESCALES_LOG")
+        .env_remove("TIMESCALES_LOG_FORMAT")
+        .stdout(Stdio::null())
+        .stderr(stream)
+        .spawn()
+        .unwrap();
+    let mut buf = vec![0u8; 65536];
+    let serving = loop {
+        let n = journal
+            .recv(&mut buf)
+            .expect("a journal entry from the service");
+        let fields = journal_fields(&buf[..n]);
+        if fields.get("MESSAGE").map(String::as_str) == Some("timescales is serving") {
+            break fields;
+        }
+    };
+    terminate(&child);
+    let (code, _) = exit_within(&mut child, Duration::from_secs(15));
+    assert_eq!(code, Some(0));
+    assert_eq!(serving["SYSLOG_IDENTIFIER"], "timescales");
+    assert_eq!(serving["PRIORITY"], "5", "info is journald's notice");
+    assert_eq!(
+        serving["STORE"], "sqlite",
+        "fields are journal fields, unprefixed"
+    );
+    assert!(serving["ADDR"].starts_with("127.0.0.1:"), "{serving:?}");
+    let text = std::fs::read_to_string(dir.path().join("stderr")).unwrap();
+    assert!(
+        text.is_empty(),
+        "nothing is written twice to the stream: {text}"
+    );
+}
