@@ -93,6 +93,19 @@ async fn seed(dir: &Path) {
     store.close().await;
 }
 
+/// A config with only a state folder and an API on any free port: the service with nothing to
+/// deliver.
+fn write_minimal_config(dir: &Path) {
+    std::fs::write(
+        dir.join("timescales.toml"),
+        format!(
+            "[store]\nstate_dir = {:?}\n[api]\nlisten = \"127.0.0.1:0\"\n",
+            dir.join("state").display().to_string()
+        ),
+    )
+    .unwrap();
+}
+
 fn serve(dir: &Path) -> Child {
     Command::new(env!("CARGO_BIN_EXE_timescales"))
         .args(["serve"])
@@ -195,14 +208,7 @@ async fn a_daemon_killed_mid_delivery_loses_nothing_and_a_second_on_sqlite_refus
 fn the_service_tells_systemd_it_is_ready_and_stops_cleanly_on_sigterm() {
     use std::os::unix::net::UnixDatagram;
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("timescales.toml"),
-        format!(
-            "[store]\nstate_dir = {:?}\n[api]\nlisten = \"127.0.0.1:0\"\n",
-            dir.path().join("state").display().to_string()
-        ),
-    )
-    .unwrap();
+    write_minimal_config(dir.path());
     let socket_path = dir.path().join("notify.sock");
     let socket = UnixDatagram::bind(&socket_path).unwrap();
     socket
@@ -571,14 +577,7 @@ fn under_systemd_log_lines_go_to_journald_with_their_fields() {
         .set_read_timeout(Some(Duration::from_secs(30)))
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("timescales.toml"),
-        format!(
-            "[store]\nstate_dir = {:?}\n[api]\nlisten = \"127.0.0.1:0\"\n",
-            dir.path().join("state").display().to_string()
-        ),
-    )
-    .unwrap();
+    write_minimal_config(dir.path());
     // systemd connects standard error to the journal and says which stream it is.
     let stream = std::fs::File::create(dir.path().join("stderr")).unwrap();
     let meta = stream.metadata().unwrap();
