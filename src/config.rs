@@ -511,10 +511,60 @@ impl Settings {
             .collect()
     }
 
-    /// Checks what types alone cannot.
+    /// Checks what types alone cannot: closures parse, and every destination a role or the
+    /// operator is given names a channel that exists. (Otherwise each delivery to it would fail
+    /// for good at its due time, which is too late to find a typo.)
     pub fn validate(&self) -> Result<(), ConfigError> {
         for c in &self.calendar.closures {
             Closure::from_spec(c).map_err(|e| ConfigError(format!("calendar.closures: {e}")))?;
+        }
+        let n = &self.notify;
+        let chats: Vec<&str> = n.chat.iter().map(|c| c.name.as_str()).collect();
+        let chat = |name: &str, at: &str| -> Result<(), ConfigError> {
+            if chats.contains(&name) {
+                return Ok(());
+            }
+            let hint = chats
+                .iter()
+                .map(|c| (edit_distance(name, c), *c))
+                .min()
+                .filter(|(d, _)| *d <= 2.max(name.len() / 3))
+                .map(|(_, c)| format!(": did you mean `{c}`?"))
+                .unwrap_or_else(|| match chats.is_empty() {
+                    true => ": add a [[notify.chat]] entry with that name".into(),
+                    false => format!(" (configured: {})", chats.join(", ")),
+                });
+            Err(ConfigError(format!(
+                "{at}: no chat channel named `{name}`{hint}"
+            )))
+        };
+        let email = |at: &str| -> Result<(), ConfigError> {
+            match n.smtp {
+                Some(_) => Ok(()),
+                None => Err(ConfigError(format!(
+                    "{at} sends email, but no SMTP server is configured: add [notify.smtp]"
+                ))),
+            }
+        };
+        for (role, targets) in &n.roles {
+            let at = format!("notify.roles.{role}");
+            for name in &targets.chat {
+                chat(name, &format!("{at}.chat"))?;
+            }
+            if !targets.email.is_empty() {
+                email(&format!("{at}.email"))?;
+            }
+        }
+        for dest in &n.admin {
+            match dest.split_once(':') {
+                Some(("chat", name)) => chat(name, "notify.admin")?,
+                Some(("email", _)) => email("notify.admin")?,
+                _ => {
+                    return Err(ConfigError(format!(
+                        "notify.admin: `{dest}` is neither `email:ADDRESS` nor `chat:NAME`"
+                    )))
+                }
+            }
         }
         Ok(())
     }
@@ -536,6 +586,33 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect()
+    }
+
+    #[test]
+    fn destinations_must_name_configured_channels() {
+        let f = file("[notify.roles.chair]\nchat = [\"teams\"]\n[[notify.chat]]\nname = \"team\"\nkind = \"teams\"\nurl = \"https://example.org/hook\"\n");
+        let e = Settings::load_from(Some(f.path()), env(&[]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.ends_with(
+                "notify.roles.chair.chat: no chat channel named `teams`: did you mean `team`?"
+            ),
+            "{e}"
+        );
+        let f = file("[notify]\nadmin = [\"email:it@council.example\"]\n");
+        let e = Settings::load_from(Some(f.path()), env(&[]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("notify.admin sends email, but no SMTP server is configured"),
+            "{e}"
+        );
+        let f = file("[notify]\nadmin = [\"it@council.example\"]\n");
+        let e = Settings::load_from(Some(f.path()), env(&[]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("neither `email:ADDRESS` nor `chat:NAME`"), "{e}");
     }
 
     #[test]

@@ -77,6 +77,8 @@ impl Header for AutoSubmitted {
 pub struct Email {
     transport: AsyncSmtpTransport<Tokio1Executor>,
     from: Mailbox,
+    /// `host:port`, for reports.
+    server: String,
 }
 
 impl Email {
@@ -103,10 +105,38 @@ impl Email {
             }
             _ => builder,
         };
+        let port = s.port.unwrap_or(match s.security {
+            SmtpSecurity::Starttls => 587,
+            SmtpSecurity::Tls => 465,
+            SmtpSecurity::None => 25,
+        });
         Ok(Email {
             transport: builder.build(),
             from,
+            server: format!("{}:{port}", s.host),
         })
+    }
+
+    /// The server, `host:port`.
+    pub fn server(&self) -> &str {
+        &self.server
+    }
+
+    /// Connects, greets, upgrades to TLS and authenticates exactly as a delivery would, then
+    /// stops short of sending: what `timescales doctor` checks.
+    pub async fn check(&self) -> Result<(), String> {
+        match self.transport.test_connection().await {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(format!("{}: the server closed the connection", self.server)),
+            Err(e) => Err(match e.status() {
+                Some(code) if code.to_string().starts_with("53") => {
+                    format!("{}: authentication refused ({code})", self.server)
+                }
+                Some(code) => format!("{}: the server answered {code}", self.server),
+                None if e.is_timeout() => format!("{}: timed out", self.server),
+                None => format!("{}: {e}", self.server),
+            }),
+        }
     }
 
     /// Sends `message` to `to`.

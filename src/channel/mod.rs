@@ -136,6 +136,16 @@ impl Channels {
         }
     }
 
+    /// The email channel, if an SMTP server is configured.
+    pub fn email(&self) -> Option<&Email> {
+        self.email.as_ref()
+    }
+
+    /// The chat webhooks, by name.
+    pub fn chats(&self) -> impl Iterator<Item = &Webhook> {
+        self.chats.values()
+    }
+
     /// Sends `message` to `destination` (`email:ADDRESS` or `chat:NAME`).
     pub async fn deliver(
         &self,

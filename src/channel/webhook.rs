@@ -178,6 +178,48 @@ impl Webhook {
         }
     }
 
+    /// Where it posts to, for reports: the scheme, host and any port (the path of a webhook URL
+    /// is its secret).
+    pub fn host(&self) -> String {
+        reqwest::Url::parse(self.url.expose_secret())
+            .ok()
+            .map(|u| {
+                let port = u.port().map(|p| format!(":{p}")).unwrap_or_default();
+                format!("{}://{}{port}", u.scheme(), u.host_str().unwrap_or("?"))
+            })
+            .unwrap_or_else(|| "?".into())
+    }
+
+    /// Whether the webhook's server answers, without posting anything: a GET of the URL, which
+    /// chat services answer with an error status (they only take POST). Any answer but 404 or
+    /// 410 (a wrong or deleted webhook) shows that name resolution, the network path, any proxy
+    /// and TLS all work. Returns what the server said.
+    pub async fn check(&self) -> Result<String, String> {
+        match self.client.get(self.url.expose_secret()).send().await {
+            Ok(resp) => {
+                let status = resp.status();
+                match status.as_u16() {
+                    404 | 410 => Err(format!(
+                        "{} answered HTTP {status}: the webhook URL is wrong or the webhook was deleted",
+                        self.host()
+                    )),
+                    _ => Ok(format!("{} answered HTTP {status}", self.host())),
+                }
+            }
+            Err(e) => Err(format!(
+                "{}: {}",
+                self.host(),
+                if e.is_timeout() {
+                    "timed out"
+                } else if e.is_connect() {
+                    "could not connect (name resolution, firewall, proxy or TLS)"
+                } else {
+                    "the request failed"
+                }
+            )),
+        }
+    }
+
     /// Posts `message`.
     pub async fn send(&self, message: &Message, now: DateTime<Utc>) -> Result<(), DeliveryError> {
         let body = serde_json::to_vec(&self.payload(message))

@@ -7,6 +7,7 @@
 
 mod complaint;
 mod deadline;
+mod doctor;
 mod holidays;
 mod plan;
 mod procedures;
@@ -89,6 +90,10 @@ enum Command {
     /// redacted.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Check everything the service depends on (config, procedures, holiday data, time zone and
+    /// clock, database, API tokens, SMTP, each chat webhook) and say what to fix. Exit 1 when a
+    /// check fails. Changes nothing; `--send-test` also sends a test message.
+    Doctor(doctor::DoctorArgs),
     /// Write a commented starter config (the shipped one: every key, its default and why).
     Init {
         /// Where to write it.
@@ -261,8 +266,16 @@ fn run(cli: Cli) -> Result<(), CliError> {
     if let Command::Init { output, force } = &cli.command {
         return init(output, *force);
     }
-    let settings =
-        Settings::load(cli.config.as_deref()).map_err(|e| CliError::Config(e.to_string()))?;
+    let settings = match Settings::load(cli.config.as_deref()) {
+        Ok(s) => s,
+        // The doctor reports a broken config as its first finding.
+        Err(e) => {
+            if let Command::Doctor(args) = &cli.command {
+                return Err(doctor::config_failed(&e.to_string(), args.json()));
+            }
+            return Err(CliError::Config(e.to_string()));
+        }
+    };
     let clock: std::sync::Arc<dyn Clock> = match cli.now {
         Some(t) => std::sync::Arc::new(crate::clock::OffsetClock::starting_at(t)),
         None => std::sync::Arc::new(SystemClock),
@@ -279,6 +292,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Plan(args) => plan::run(&ctx, args),
         Command::Complaint(cmd) => complaint::run(&ctx, cmd),
         Command::Serve(args) => serve::run(&ctx, args),
+        Command::Doctor(args) => doctor::run(&ctx, args),
         Command::Init { output, force } => init(&output, force),
         Command::Config(ConfigCommand::Check { json }) => {
             ctx.procedures()?;

@@ -28,6 +28,11 @@ pub(super) fn run(ctx: &Context, args: ServeArgs) -> Result<(), CliError> {
 
 async fn serve(ctx: &Context, args: ServeArgs) -> Result<(), CliError> {
     let setup = Setup::build(&ctx.settings).map_err(CliError::Config)?;
+    if setup.tokens.is_empty() {
+        tracing::warn!(
+            "no API tokens configured: every /api/v1 request will be refused (see api.tokens)"
+        );
+    }
     let url = ctx.settings.store.url();
     // On SQLite one instance runs at a time: a second would deliver everything twice.
     let _lock = if url.starts_with("sqlite://") {
@@ -144,11 +149,6 @@ impl Setup {
     /// The setup `settings` call for, or the first reason it cannot be used.
     pub(super) fn build(settings: &crate::config::Settings) -> Result<Setup, String> {
         let tokens = crate::api::load_tokens(&settings.api).map_err(|e| e.to_string())?;
-        if tokens.is_empty() {
-            tracing::warn!(
-                "no API tokens configured: every /api/v1 request will be refused (see api.tokens)"
-            );
-        }
         let notify = settings.notify.clone();
         let digest = if notify.digest.cron.trim().is_empty() {
             None

@@ -312,6 +312,21 @@ macro_rules! dispatch {
     };
 }
 
+/// What [`Store::inspect`] found.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Inspection {
+    /// `sqlite` or `postgres`.
+    pub backend: &'static str,
+    /// Whether the database exists yet (a SQLite file is created at the first start).
+    pub exists: bool,
+    /// Schema migrations it has.
+    pub migrations_applied: usize,
+    /// Schema migrations this build carries: more than applied means the next start upgrades.
+    pub migrations_embedded: usize,
+    /// Complaints it holds.
+    pub complaints: i64,
+}
+
 impl Store {
     /// Connects to `url` (`sqlite://PATH` or `postgres://...`), creating a SQLite file and its
     /// folder on first run, and runs the embedded migrations.
@@ -356,6 +371,71 @@ impl Store {
             .connect_with(options)
             .await?;
         Ok(Store::Sqlite(pool))
+    }
+
+    /// Looks at the store at `url` without changing anything, for `timescales doctor`: whether
+    /// it exists, how many of the embedded migrations it has, and how many complaints it holds.
+    ///
+    /// A SQLite file is opened immutable: no journal files are created beside it, so a doctor
+    /// run as root cannot leave root-owned files that the service's own user could not write.
+    /// (The count then ignores writes still in the write-ahead log: it is for a report.)
+    pub async fn inspect(url: &str) -> Result<Inspection, StoreError> {
+        use sqlx::ConnectOptions;
+        let (backend, embedded) = if url.starts_with("sqlite://") {
+            (
+                "sqlite",
+                sqlx::migrate!("./migrations/sqlite").iter().count(),
+            )
+        } else {
+            (
+                "postgres",
+                sqlx::migrate!("./migrations/postgres").iter().count(),
+            )
+        };
+        let mut inspection = Inspection {
+            backend,
+            exists: false,
+            migrations_applied: 0,
+            migrations_embedded: embedded,
+            complaints: 0,
+        };
+        macro_rules! look {
+            ($conn:expr) => {{
+                let mut conn = $conn;
+                inspection.exists = true;
+                let applied: Result<i64, _> =
+                    sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations WHERE success")
+                        .fetch_one(&mut conn)
+                        .await;
+                // No migrations table: an empty database the service has not started on yet.
+                inspection.migrations_applied = applied.map_or(0, |n| n as usize);
+                if inspection.migrations_applied > 0 {
+                    inspection.complaints = sqlx::query_scalar("SELECT COUNT(*) FROM complaints")
+                        .fetch_one(&mut conn)
+                        .await?;
+                }
+            }};
+        }
+        if let Some(path) = url.strip_prefix("sqlite://") {
+            if !Path::new(path).exists() {
+                return Ok(inspection);
+            }
+            let options = SqliteConnectOptions::from_str(url)
+                .map_err(|e| StoreError::Url(e.to_string()))?
+                .read_only(true)
+                .immutable(true);
+            look!(options.connect().await?);
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let options = sqlx::postgres::PgConnectOptions::from_str(url)
+                .map_err(|e| StoreError::Url(e.to_string()))?;
+            look!(options.connect().await?);
+        } else {
+            return Err(StoreError::Url(format!(
+                "'{}' is neither sqlite://PATH nor postgres://...",
+                redact_url(url)
+            )));
+        }
+        Ok(inspection)
     }
 
     async fn migrate(&self) -> Result<(), StoreError> {

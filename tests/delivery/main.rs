@@ -3,5 +3,6 @@
 
 #[path = "../support/backends.rs"]
 mod backends;
+mod doctor;
 mod smtp;
 mod worker;

@@ -29,18 +29,27 @@ fn ensure_aiosmtpd() {
     }
 }
 
+/// aiosmtpd with AUTH required (PLAIN and LOGIN, allowed without TLS on loopback): one login.
+const AUTHENTICATING: &str = r#"
+import sys, threading
+from aiosmtpd.controller import Controller
+from aiosmtpd.handlers import Mailbox
+from aiosmtpd.smtp import AuthResult, LoginPassword
+user, password, port, maildir = sys.argv[1:]
+def check(server, session, envelope, mechanism, data):
+    ok = isinstance(data, LoginPassword) and data.login.decode() == user and data.password.decode() == password
+    # handled=False: aiosmtpd itself answers 535 to a refused login.
+    return AuthResult(success=ok, handled=False)
+Controller(Mailbox(maildir), hostname="127.0.0.1", port=int(port), authenticator=check,
+           auth_required=True, auth_require_tls=False).start()
+threading.Event().wait()
+"#;
+
 impl SmtpServer {
     pub fn start() -> SmtpServer {
-        ensure_aiosmtpd();
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let dir = tempfile::tempdir().unwrap();
-        let maildir = dir.path().join("mail");
-        let child = Command::new("python3")
-            .args([
+        Self::spawn(|port, maildir| {
+            let mut c = Command::new("python3");
+            c.args([
                 "-m",
                 "aiosmtpd",
                 "-n",
@@ -49,7 +58,32 @@ impl SmtpServer {
                 "-c",
                 "aiosmtpd.handlers.Mailbox",
             ])
-            .arg(&maildir)
+            .arg(maildir);
+            c
+        })
+    }
+
+    /// A server that accepts mail only after AUTH as `user` with `password`.
+    #[allow(dead_code)]
+    pub fn start_with_login(user: &str, password: &str) -> SmtpServer {
+        Self::spawn(|port, maildir| {
+            let mut c = Command::new("python3");
+            c.args(["-c", AUTHENTICATING, user, password, &port.to_string()])
+                .arg(maildir);
+            c
+        })
+    }
+
+    fn spawn(command: impl FnOnce(u16, &std::path::Path) -> Command) -> SmtpServer {
+        ensure_aiosmtpd();
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let dir = tempfile::tempdir().unwrap();
+        let maildir = dir.path().join("mail");
+        let child = command(port, &maildir)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()

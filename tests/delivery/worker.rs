@@ -113,7 +113,7 @@ fn rig(
     }
 }
 
-fn open(reference: &str) -> OpenComplaint {
+pub(crate) fn open(reference: &str) -> OpenComplaint {
     OpenComplaint {
         reference: reference.into(),
         procedure: "durham".into(),
