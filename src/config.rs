@@ -520,6 +520,23 @@ impl Settings {
         }
         let n = &self.notify;
         let chats: Vec<&str> = n.chat.iter().map(|c| c.name.as_str()).collect();
+        for (i, name) in chats.iter().enumerate() {
+            // Names appear in metrics labels and logs: plain ones only.
+            let plain = !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+            if !plain {
+                return Err(ConfigError(format!(
+                    "notify.chat: the name `{name}` may hold only letters, digits, `-`, `_` and `.`"
+                )));
+            }
+            if chats[..i].contains(name) {
+                return Err(ConfigError(format!(
+                    "notify.chat: two channels are named `{name}`"
+                )));
+            }
+        }
         let chat = |name: &str, at: &str| -> Result<(), ConfigError> {
             if chats.contains(&name) {
                 return Ok(());
@@ -613,6 +630,20 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("neither `email:ADDRESS` nor `chat:NAME`"), "{e}");
+        let chat = "[[notify.chat]]\nname = \"team\"\nkind = \"teams\"\nurl = \"https://example.org/hook\"\n";
+        let f = file(&format!("{chat}{chat}"));
+        let e = Settings::load_from(Some(f.path()), env(&[]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.ends_with("notify.chat: two channels are named `team`"),
+            "{e}"
+        );
+        let f = file(&chat.replace("\"team\"", "\"csr \\\"team\\\"\""));
+        let e = Settings::load_from(Some(f.path()), env(&[]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("may hold only letters, digits"), "{e}");
     }
 
     #[test]

@@ -78,7 +78,7 @@ async fn serve(ctx: &Context, args: ServeArgs) -> Result<(), CliError> {
             lifecycle: lifecycle.clone(),
             wake: wake.clone(),
             stats: stats.clone(),
-            worker_id: format!("{}:{}", hostname(), std::process::id()),
+            worker_id: worker_id(),
         }
         .start(setup)
     };
@@ -92,20 +92,44 @@ async fn serve(ctx: &Context, args: ServeArgs) -> Result<(), CliError> {
             Signal::Stop => break,
             Signal::Reload => {
                 crate::systemd::notify("RELOADING=1");
-                match prepare_reload(ctx.config_path.as_deref(), &ctx.settings) {
+                let next = match prepare_reload(ctx.config_path.as_deref(), &ctx.settings) {
+                    Ok(next) => keeps_every_procedure(&lifecycle, next).await,
+                    Err(reason) => Err(reason),
+                };
+                match next {
                     Ok(next) => {
                         // The old crew finishes what it has in hand; then the new set goes
-                        // into force all at once, and a new crew takes over.
+                        // into force all at once.
                         crew.stop().await;
                         lifecycle.reload(next.procedures, next.calendars);
                         lifecycle.set_addressing(next.setup.addressing.clone());
                         tokens.replace(next.setup.tokens.clone());
+                        // Deadlines and plans are brought up to date before the new crew
+                        // delivers anything: nothing goes to a recipient the reload removed.
+                        // A stop meanwhile is obeyed at once (each complaint is its own
+                        // transaction; the next start finishes the job).
+                        let work = rederive(&lifecycle);
+                        tokio::pin!(work);
+                        let stop_now = loop {
+                            tokio::select! {
+                                done = &mut work => {
+                                    match done {
+                                        Ok(()) => tracing::info!(
+                                            "reloaded: settings, procedures, holiday data and closures are in force"
+                                        ),
+                                        Err(e) => tracing::error!(error = e.message(), "reloaded, but re-deriving stored deadlines failed"),
+                                    }
+                                    break false;
+                                }
+                                signal = signals.next() => match signal {
+                                    Signal::Stop => break true,
+                                    Signal::Reload => tracing::warn!("SIGHUP while reloading: ignored; send it again once this reload is done"),
+                                },
+                            }
+                        };
                         crew = crew_for(&next.setup);
-                        match rederive(&lifecycle).await {
-                            Ok(()) => tracing::info!(
-                                "reloaded: settings, procedures, holiday data and closures are in force"
-                            ),
-                            Err(e) => tracing::error!(error = e.message(), "reloaded, but re-deriving stored deadlines failed"),
+                        if stop_now {
+                            break;
                         }
                     }
                     Err(reason) => tracing::error!(
@@ -232,12 +256,49 @@ impl Crew {
 
 impl Running {
     /// Tells every task to stop and waits for them: the worker's in-flight deliveries finish
-    /// (or are released after its grace period).
+    /// (or are released after its grace period). A digest or upkeep run still going after a
+    /// few seconds more is cut short: a digest skips, next time, whoever already had today's.
     async fn stop(self) {
         let _ = self.stop.send(true);
-        for t in self.tasks {
-            let _ = t.await;
+        let mut tasks = self.tasks.into_iter();
+        if let Some(worker) = tasks.next() {
+            let _ = worker.await;
         }
+        for task in tasks {
+            let abort = task.abort_handle();
+            if tokio::time::timeout(Duration::from_secs(5), task)
+                .await
+                .is_err()
+            {
+                abort.abort();
+                tracing::warn!("a digest or upkeep run did not stop within 5 s and was cut short");
+            }
+        }
+    }
+}
+
+/// Refuses a reload that would leave an open complaint without its procedure (a local file
+/// removed or renamed): its deadlines could no longer be derived nor its reminders sent.
+async fn keeps_every_procedure(
+    lifecycle: &crate::lifecycle::Lifecycle,
+    next: Reload,
+) -> Result<Reload, String> {
+    let live = lifecycle
+        .store()
+        .live_procedures()
+        .await
+        .map_err(|e| format!("cannot read the open complaints' procedures: {e}"))?;
+    let missing: Vec<String> = live
+        .into_iter()
+        .filter(|p| next.procedures.get(p).is_none())
+        .collect();
+    if missing.is_empty() {
+        Ok(next)
+    } else {
+        Err(format!(
+            "open complaints follow procedures the new set lacks: {}",
+            missing.join(", ")
+        ))
     }
 }
 
@@ -488,6 +549,15 @@ fn release_heap() {
             malloc_trim(0);
         }
     }
+}
+
+/// This worker's name in leases: host, process and start instant, so that two containers with
+/// the same host name and process id (both PID 1) still tell their leases apart.
+fn worker_id() -> String {
+    let started = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    format!("{}:{}:{started:x}", hostname(), std::process::id())
 }
 
 fn hostname() -> String {

@@ -486,21 +486,26 @@ impl Worker {
     pub async fn run(mut self, mut stop: watch::Receiver<bool>) {
         self.stopping = Some(stop.clone());
         loop {
-            let step = self.step();
-            tokio::pin!(step);
+            // Boxed, so that giving up on it (below) drops it, and with it the delivery tasks,
+            // before their leases are released.
+            let mut step = Box::pin(self.step());
             let stepped = tokio::select! {
                 r = &mut step => r,
                 () = stopped(&mut stop) => {
                     match tokio::time::timeout(self.grace, step).await {
-                        Ok(Err(e)) => tracing::error!(error = %e, "the last delivery step failed"),
                         Ok(Ok(_)) => tracing::info!("deliveries in flight finished"),
+                        Ok(Err(e)) => {
+                            tracing::error!(error = %e, "the last delivery step failed");
+                            self.release("after a failed step").await;
+                        }
                         Err(_) => {
-                            let released = self.lifecycle.store().release_claims(&self.id).await;
                             tracing::warn!(
                                 grace_seconds = self.grace.as_secs(),
-                                released = released.unwrap_or_default(),
                                 "deliveries still in flight after the grace period were abandoned; the next start sends them"
                             );
+                            // Aborted tasks stop at their next await: let them.
+                            tokio::task::yield_now().await;
+                            self.release("abandoned at stop").await;
                         }
                     }
                     return;
@@ -515,7 +520,11 @@ impl Worker {
                     "delivery step"
                 ),
                 Ok(_) => {}
-                Err(e) => tracing::error!(error = %e, "delivery step failed; retrying shortly"),
+                Err(e) => {
+                    tracing::error!(error = %e, "delivery step failed; retrying shortly");
+                    // What the failed step held is taken again at once, not when leases end.
+                    self.release("after a failed step").await;
+                }
             }
             let now = self.lifecycle.clock().now();
             let wait = match self.lifecycle.store().next_notification_at().await {
@@ -552,6 +561,25 @@ fn short_hash(s: &str) -> String {
     let mut h = crate::folder::Fnv::default();
     h.write(s.as_bytes());
     format!("{:012x}", h.finish() & 0xffff_ffff_ffff)
+}
+
+impl Worker {
+    /// Releases this worker's leases (bounded: a store that does not answer leaves them to run
+    /// out instead), logging how many or why not.
+    async fn release(&self, why: &str) {
+        let store = self.lifecycle.store();
+        match tokio::time::timeout(Duration::from_secs(5), store.release_claims(&self.id)).await {
+            Ok(Ok(0)) => {}
+            Ok(Ok(n)) => tracing::info!(released = n, why, "leases released"),
+            Ok(Err(e)) => {
+                tracing::error!(error = %e, why, "could not release leases; they run out by themselves")
+            }
+            Err(_) => tracing::error!(
+                why,
+                "the store did not answer; leases run out by themselves"
+            ),
+        }
+    }
 }
 
 /// Resolves once `stop` reads true (holding no borrow of it across the wait's end).

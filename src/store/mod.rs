@@ -417,8 +417,15 @@ impl Store {
             }};
         }
         if let Some(path) = url.strip_prefix("sqlite://") {
-            if !Path::new(path).exists() {
-                return Ok(inspection);
+            // Not `exists()`: a folder we may not enter must not read as "no database yet".
+            match Path::new(path).try_exists() {
+                Ok(false) => return Ok(inspection),
+                Ok(true) => {}
+                Err(e) => {
+                    return Err(StoreError::Url(format!(
+                        "cannot look at {path}: {e} (run as root or as the service's user)"
+                    )))
+                }
             }
             let options = SqliteConnectOptions::from_str(url)
                 .map_err(|e| StoreError::Url(e.to_string()))?
@@ -589,6 +596,11 @@ impl Store {
         dispatch!(self, count())
     }
 
+    /// The procedures that open complaints (and those proposed for closure) follow.
+    pub async fn live_procedures(&self) -> Result<Vec<String>, StoreError> {
+        dispatch!(self, live_procedures())
+    }
+
     /// References of complaints that are not closed or referred: those whose deadlines may move.
     pub async fn live_references(&self) -> Result<Vec<String>, StoreError> {
         dispatch!(self, live_references())
@@ -622,16 +634,38 @@ impl Store {
 
 /// A database URL with any password replaced, for messages and logs.
 pub fn redact_url(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let mut out = match (base.find("://"), base.rfind('@')) {
         (Some(s), Some(at)) if at > s => {
-            let creds = &url[s + 3..at];
+            let creds = &base[s + 3..at];
             match creds.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
-                None => url.to_string(),
+                Some((user, _)) => format!("{}{user}:***{}", &base[..s + 3], &base[at..]),
+                None => base.to_string(),
             }
         }
-        _ => url.to_string(),
+        _ => base.to_string(),
+    };
+    // A password may also come as a parameter: `?password=...` or `?sslpassword=...`.
+    if let Some(q) = query {
+        let params: Vec<String> = q
+            .split('&')
+            .map(|p| match p.split_once('=') {
+                Some((k, _))
+                    if k.eq_ignore_ascii_case("password")
+                        || k.eq_ignore_ascii_case("sslpassword") =>
+                {
+                    format!("{k}=***")
+                }
+                _ => p.to_string(),
+            })
+            .collect();
+        out.push('?');
+        out.push_str(&params.join("&"));
     }
+    out
 }
 
 #[cfg(test)]
@@ -645,6 +679,12 @@ mod tests {
         assert_eq!(
             super::redact_url("postgres://postgres@127.0.0.1/x"),
             "postgres://postgres@127.0.0.1/x"
+        );
+        assert_eq!(
+            super::redact_url(
+                "postgres://app@db/x?sslmode=require&password=s3cret&sslpassword=k3y"
+            ),
+            "postgres://app@db/x?sslmode=require&password=***&sslpassword=***"
         );
     }
 }

@@ -334,6 +334,14 @@ pub(super) async fn live_references(pool: &Pool<Db>) -> Result<Vec<String>, Stor
     .await?)
 }
 
+pub(super) async fn live_procedures(pool: &Pool<Db>) -> Result<Vec<String>, StoreError> {
+    Ok(sqlx::query_scalar(
+        "SELECT DISTINCT procedure FROM complaints WHERE status IN ('open', 'proposed-for-closure') ORDER BY procedure",
+    )
+    .fetch_all(pool)
+    .await?)
+}
+
 pub(super) async fn meta(pool: &Pool<Db>, key: &str) -> Result<Option<String>, StoreError> {
     Ok(sqlx::query_scalar("SELECT value FROM meta WHERE key = $1")
         .bind(key)

@@ -617,3 +617,118 @@ fn under_systemd_log_lines_go_to_journald_with_their_fields() {
         "nothing is written twice to the stream: {text}"
     );
 }
+
+#[tokio::test]
+async fn a_reload_that_would_orphan_an_open_complaint_is_refused() {
+    use std::os::unix::net::UnixDatagram;
+    let dir = tempfile::tempdir().unwrap();
+    let local = dir.path().join("procedures");
+    std::fs::create_dir(&local).unwrap();
+    // A local procedure of the authority's own: Durham's, under another id.
+    let shipped = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/config/procedures/durham.toml"
+    ))
+    .unwrap();
+    let own = local.join("durham-east.toml");
+    std::fs::write(
+        &own,
+        shipped.replacen("id = \"durham\"", "id = \"durham-east\"", 1),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("timescales.toml"),
+        format!(
+            "[store]\nstate_dir = {:?}\n[procedures]\nlocal_dir = {:?}\n[api]\nlisten = \"127.0.0.1:0\"\n[[api.tokens]]\nname = \"test\"\ntoken = \"test-token-0123456789\"\nscopes = [\"read\"]\n",
+            dir.path().join("state").display().to_string(),
+            local.display().to_string()
+        ),
+    )
+    .unwrap();
+    // One open complaint under it.
+    let store = Store::connect(&format!(
+        "sqlite://{}",
+        dir.path().join("state").join("timescales.db").display()
+    ))
+    .await
+    .unwrap();
+    let lifecycle = Lifecycle::new(
+        store.clone(),
+        Arc::new(Procedures::load(Some(&local)).unwrap()),
+        Arc::new(Calendars::embedded()),
+        Arc::new(FixedClock::at_noon(
+            NaiveDate::from_ymd_opt(2026, 12, 14).unwrap(),
+        )),
+        2,
+    );
+    lifecycle
+        .open(OpenComplaint {
+            reference: "DE-1".into(),
+            procedure: "durham-east".into(),
+            track: None,
+            complainant_role: "parent".into(),
+            conference_date: "2026-12-11".parse().unwrap(),
+            conference_type: "initial".into(),
+            out_of_scope: None,
+            recorded_by: "Team Manager".into(),
+            note: String::new(),
+        })
+        .await
+        .unwrap();
+    store.close().await;
+
+    let socket_path = dir.path().join("notify.sock");
+    let socket = UnixDatagram::bind(&socket_path).unwrap();
+    socket
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_timescales"))
+        .arg("--config")
+        .arg(dir.path().join("timescales.toml"))
+        .arg("serve")
+        .env("NOTIFY_SOCKET", &socket_path)
+        .env("TIMESCALES_LOG", "error")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut buf = [0u8; 512];
+    let mut next_ready = || loop {
+        let n = socket.recv(&mut buf).expect("a message from the service");
+        let m = String::from_utf8_lossy(&buf[..n]).into_owned();
+        if m.starts_with("READY=1") {
+            return m;
+        }
+    };
+    let ready = next_ready();
+    let addr = ready.rsplit(' ').next().unwrap().trim().to_string();
+    // The file goes: a reload would leave DE-1 without its procedure, so it is refused.
+    std::fs::remove_file(&own).unwrap();
+    Command::new("kill")
+        .args(["-HUP", &child.id().to_string()])
+        .status()
+        .unwrap();
+    next_ready();
+    let status = reqwest::Client::new()
+        .get(format!("http://{addr}/api/v1/procedures/durham-east"))
+        .bearer_auth("test-token-0123456789")
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, 200, "the procedure is still in force");
+    terminate(&child);
+    exit_within(&mut child, Duration::from_secs(15));
+    let mut log = String::new();
+    use std::io::Read;
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut log)
+        .unwrap();
+    assert!(
+        log.contains("open complaints follow procedures the new set lacks: durham-east"),
+        "{log}"
+    );
+}
