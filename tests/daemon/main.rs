@@ -93,6 +93,48 @@ async fn seed(dir: &Path) {
     store.close().await;
 }
 
+/// `timescales serve` on `dir/timescales.toml`, telling systemd's notifications to a socket the
+/// test listens on.
+fn serve_notified(
+    dir: &Path,
+    log: &str,
+    stderr: Stdio,
+) -> (Child, std::os::unix::net::UnixDatagram) {
+    let socket_path = dir.join("notify.sock");
+    let socket = std::os::unix::net::UnixDatagram::bind(&socket_path).unwrap();
+    socket
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_timescales"))
+        .arg("--config")
+        .arg(dir.join("timescales.toml"))
+        .arg("serve")
+        .env("NOTIFY_SOCKET", &socket_path)
+        .env("TIMESCALES_LOG", log)
+        .stdout(Stdio::null())
+        .stderr(stderr)
+        .spawn()
+        .unwrap();
+    (child, socket)
+}
+
+/// The next READY=1 the service sends (skipping keep-alives and the like).
+fn next_ready(socket: &std::os::unix::net::UnixDatagram) -> String {
+    let mut buf = [0u8; 512];
+    loop {
+        let n = socket.recv(&mut buf).expect("a message from the service");
+        let m = String::from_utf8_lossy(&buf[..n]).into_owned();
+        if m.starts_with("READY=1") {
+            return m;
+        }
+    }
+}
+
+/// The address in READY's "STATUS=serving on ADDR".
+fn listening_on(ready: &str) -> String {
+    ready.rsplit(' ').next().unwrap().trim().to_string()
+}
+
 /// A config with only a state folder and an API on any free port: the service with nothing to
 /// deliver.
 fn write_minimal_config(dir: &Path) {
@@ -253,7 +295,6 @@ fn the_service_tells_systemd_it_is_ready_and_stops_cleanly_on_sigterm() {
 
 #[tokio::test]
 async fn sighup_puts_a_valid_config_and_procedures_in_force_and_refuses_a_broken_set() {
-    use std::os::unix::net::UnixDatagram;
     let dir = tempfile::tempdir().unwrap();
     let local = dir.path().join("procedures");
     std::fs::create_dir(&local).unwrap();
@@ -272,33 +313,9 @@ async fn sighup_puts_a_valid_config_and_procedures_in_force_and_refuses_a_broken
         ),
     )
     .unwrap();
-    let socket_path = dir.path().join("notify.sock");
-    let socket = UnixDatagram::bind(&socket_path).unwrap();
-    socket
-        .set_read_timeout(Some(Duration::from_secs(30)))
-        .unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_timescales"))
-        .args([
-            "--config",
-            dir.path().join("timescales.toml").to_str().unwrap(),
-            "serve",
-        ])
-        .env("NOTIFY_SOCKET", &socket_path)
-        .env("TIMESCALES_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut buf = [0u8; 512];
-    let mut next_ready = || loop {
-        let n = socket.recv(&mut buf).expect("a message from the service");
-        let m = String::from_utf8_lossy(&buf[..n]).into_owned();
-        if m.starts_with("READY=1") {
-            return m;
-        }
-    };
-    let ready = next_ready();
-    let addr = ready.rsplit(' ').next().unwrap().trim().to_string();
+    let (mut child, socket) = serve_notified(dir.path(), "warn", Stdio::null());
+    let next_ready = || next_ready(&socket);
+    let addr = listening_on(&next_ready());
     let client = reqwest::Client::new();
     let count = || async {
         let v: serde_json::Value = client
@@ -620,7 +637,6 @@ fn under_systemd_log_lines_go_to_journald_with_their_fields() {
 
 #[tokio::test]
 async fn a_reload_that_would_orphan_an_open_complaint_is_refused() {
-    use std::os::unix::net::UnixDatagram;
     let dir = tempfile::tempdir().unwrap();
     let local = dir.path().join("procedures");
     std::fs::create_dir(&local).unwrap();
@@ -677,38 +693,15 @@ async fn a_reload_that_would_orphan_an_open_complaint_is_refused() {
         .unwrap();
     store.close().await;
 
-    let socket_path = dir.path().join("notify.sock");
-    let socket = UnixDatagram::bind(&socket_path).unwrap();
-    socket
-        .set_read_timeout(Some(Duration::from_secs(30)))
-        .unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_timescales"))
-        .arg("--config")
-        .arg(dir.path().join("timescales.toml"))
-        .arg("serve")
-        .env("NOTIFY_SOCKET", &socket_path)
-        .env("TIMESCALES_LOG", "error")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut buf = [0u8; 512];
-    let mut next_ready = || loop {
-        let n = socket.recv(&mut buf).expect("a message from the service");
-        let m = String::from_utf8_lossy(&buf[..n]).into_owned();
-        if m.starts_with("READY=1") {
-            return m;
-        }
-    };
-    let ready = next_ready();
-    let addr = ready.rsplit(' ').next().unwrap().trim().to_string();
+    let (mut child, socket) = serve_notified(dir.path(), "error", Stdio::piped());
+    let addr = listening_on(&next_ready(&socket));
     // The file goes: a reload would leave DE-1 without its procedure, so it is refused.
     std::fs::remove_file(&own).unwrap();
     Command::new("kill")
         .args(["-HUP", &child.id().to_string()])
         .status()
         .unwrap();
-    next_ready();
+    next_ready(&socket);
     let status = reqwest::Client::new()
         .get(format!("http://{addr}/api/v1/procedures/durham-east"))
         .bearer_auth("test-token-0123456789")
