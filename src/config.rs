@@ -325,6 +325,24 @@ fn flatten(v: &toml::Value) -> Vec<(String, String)> {
     out
 }
 
+/// A parse error without the quoted source line the TOML parser adds: the line may hold a
+/// secret (an unquoted password), and this message reaches the journal. Line and column stay.
+fn without_source(message: &str) -> String {
+    let kept: Vec<&str> = message
+        .lines()
+        .filter(|l| {
+            let t = l.trim_start();
+            let gutter = t
+                .trim_start_matches(|c: char| c.is_ascii_digit())
+                .trim_start();
+            !gutter.starts_with('|')
+        })
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    kept.join(": ")
+}
+
 /// Adds "did you mean" to serde's "unknown field `x`, expected one of `a`, `b`": the nearest valid
 /// key by edit distance, when it is close enough to be a typo.
 fn suggest(message: &str) -> String {
@@ -436,7 +454,10 @@ impl Settings {
                     let place = explicit
                         .map(|p| format!("{} (or its conf.d): ", p.display()))
                         .unwrap_or_default();
-                    ConfigError(format!("{place}{}", suggest(&e.to_string())))
+                    ConfigError(format!(
+                        "{place}{}",
+                        without_source(&suggest(&e.to_string()))
+                    ))
                 })?;
         settings.validate()?;
         Ok(settings)
@@ -603,6 +624,17 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect()
+    }
+
+    #[test]
+    fn a_parse_error_names_line_and_column_but_never_quotes_the_line() {
+        let f = file("[notify.smtp]\nhost = \"x\"\nfrom = \"a <a@b.org>\"\npassword = hunter2\n");
+        let e = Settings::load_from(Some(f.path()), env(&[]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("TOML parse error at line 4, column 12"), "{e}");
+        assert!(e.contains("string values must be quoted"), "{e}");
+        assert!(!e.contains("hunter2"), "{e}");
     }
 
     #[test]
