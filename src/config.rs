@@ -540,6 +540,10 @@ impl Settings {
             Closure::from_spec(c).map_err(|e| ConfigError(format!("calendar.closures: {e}")))?;
         }
         let n = &self.notify;
+        if !n.digest.cron.trim().is_empty() {
+            crate::outbox::DigestSchedule::parse(&n.digest.cron, self.calendar.time_zone)
+                .map_err(ConfigError)?;
+        }
         let chats: Vec<&str> = n.chat.iter().map(|c| c.name.as_str()).collect();
         for (i, name) in chats.iter().enumerate() {
             // Names appear in metrics labels and logs: plain ones only.
@@ -676,6 +680,11 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("may hold only letters, digits"), "{e}");
+        let f = file("[notify.digest]\ncron = \"0 9 * * FUNDAY\"\n");
+        let e = Settings::load_from(Some(f.path()), env(&[]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("notify.digest.cron '0 9 * * FUNDAY'"), "{e}");
     }
 
     #[test]
