@@ -264,7 +264,7 @@ async fn idle() {
         .env("TIMESCALES_LOG", "warn")
         // As the systemd unit sets it: glibc's per-thread malloc arenas otherwise hold memory
         // the daemon no longer uses.
-        .env("MALLOC_ARENA_MAX", "2")
+        .env("MALLOC_ARENA_MAX", "1")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()

@@ -434,6 +434,7 @@ async fn digest_loop(
         {
             tracing::error!(error = %e, "catching up today's digests failed");
         }
+        release_heap();
     }
     loop {
         let now = lifecycle.clock().now();
@@ -449,6 +450,7 @@ async fn digest_loop(
             Ok(n) => tracing::info!(sent = n, "daily digests sent"),
             Err(e) => tracing::error!(error = %e, "daily digests failed"),
         }
+        release_heap();
     }
 }
 
@@ -507,6 +509,10 @@ async fn upkeep(
             Ok(_) => {}
             Err(e) => tracing::error!(error = %e, "proposing closures failed"),
         }
+        // That touched every complaint with an overdue window: give the memory back before
+        // idling for the hour.
+        lifecycle.store().shrink_memory().await;
+        release_heap();
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_secs(3600)) => {}
             _ = stop.wait_for(|s| *s) => return,
