@@ -580,11 +580,16 @@ impl Settings {
                 "{at}: no chat channel named `{name}`{hint}"
             )))
         };
-        let email = |at: &str| -> Result<(), ConfigError> {
-            match n.smtp {
-                Some(_) => Ok(()),
-                None => Err(ConfigError(format!(
+        let email = |address: &str, at: &str| -> Result<(), ConfigError> {
+            if n.smtp.is_none() {
+                return Err(ConfigError(format!(
                     "{at} sends email, but no SMTP server is configured: add [notify.smtp]"
+                )));
+            }
+            match address.parse::<lettre::Address>() {
+                Ok(_) => Ok(()),
+                Err(e) => Err(ConfigError(format!(
+                    "{at}: `{address}` is not an email address ({e})"
                 ))),
             }
         };
@@ -593,14 +598,14 @@ impl Settings {
             for name in &targets.chat {
                 chat(name, &format!("{at}.chat"))?;
             }
-            if !targets.email.is_empty() {
-                email(&format!("{at}.email"))?;
+            for address in &targets.email {
+                email(address, &format!("{at}.email"))?;
             }
         }
         for dest in &n.admin {
             match dest.split_once(':') {
                 Some(("chat", name)) => chat(name, "notify.admin")?,
-                Some(("email", _)) => email("notify.admin")?,
+                Some(("email", address)) => email(address, "notify.admin")?,
                 _ => {
                     return Err(ConfigError(format!(
                         "notify.admin: `{dest}` is neither `email:ADDRESS` nor `chat:NAME`"
@@ -659,6 +664,16 @@ mod tests {
             .to_string();
         assert!(
             e.contains("notify.admin sends email, but no SMTP server is configured"),
+            "{e}"
+        );
+        let f = file("[notify.smtp]\nhost = \"smtp.example\"\nfrom = \"t <t@council.example>\"\n[notify.roles.chair]\nemail = [\"chairs.council.example\"]\n");
+        let e = Settings::load_from(Some(f.path()), env(&[]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains(
+                "notify.roles.chair.email: `chairs.council.example` is not an email address"
+            ),
             "{e}"
         );
         let f = file("[notify]\nadmin = [\"it@council.example\"]\n");
