@@ -288,23 +288,20 @@ async fn check_all(
     // The database, looked at without changing it.
     check_store(s, r).await;
 
-    // API tokens, channels and recipients: everything the service builds at start.
-    let setup = match super::serve::Setup::build(s) {
-        Result::Ok(setup) => setup,
+    // API tokens, recipients and each channel, built as the service builds them: one that
+    // cannot be built (an unreadable credential) fails alone, and the others are still checked.
+    let secrets_fix = format!(
+        "secrets named credential:NAME are read from {} (run as root, or pass --credentials)",
+        credentials.display()
+    );
+    let tokens = match crate::api::load_tokens(&s.api) {
+        Result::Ok(tokens) => tokens,
         Err(e) => {
-            r.add(
-                "notify",
-                Fail,
-                e,
-                Some(&format!(
-                    "secrets named credential:NAME are read from {}",
-                    credentials.display()
-                )),
-            );
-            return;
+            r.add("api", Fail, e.to_string(), Some(&secrets_fix));
+            Vec::new()
         }
     };
-    if setup.tokens.is_empty() {
+    if tokens.is_empty() && !r.findings.iter().any(|f| f.check == "api") {
         r.add(
             "api",
             Warn,
@@ -320,8 +317,8 @@ async fn check_all(
             Ok,
             format!(
                 "{} token{} for {}",
-                setup.tokens.len(),
-                if setup.tokens.len() == 1 { "" } else { "s" },
+                tokens.len(),
+                if tokens.len() == 1 { "" } else { "s" },
                 s.api.listen
             ),
             None,
@@ -360,7 +357,15 @@ async fn check_all(
             Some("set notify.admin = [\"email:...\"] or [\"chat:NAME\"]"),
         );
     }
-    match setup.channels.email() {
+    let email = match n.smtp.as_ref().map(super::serve::build_email) {
+        Some(Err(e)) => {
+            r.add("smtp", Fail, e, Some(&secrets_fix));
+            None
+        }
+        Some(Result::Ok(email)) => Some(email),
+        None => None,
+    };
+    match &email {
         Some(email) => {
             match tokio::time::timeout(NETWORK_TIMEOUT, email.check()).await {
                 Result::Ok(Result::Ok(())) => r.add(
@@ -383,9 +388,18 @@ async fn check_all(
                 ),
             }
         }
+        None if n.smtp.is_some() => {}
         None => r.add("smtp", Ok, "not configured (no role sends email)".into(), None),
     }
-    for chat in setup.channels.chats() {
+    let mut chats = Vec::new();
+    for c in &n.chat {
+        match super::serve::build_chat(c) {
+            Result::Ok(chat) => chats.push(chat),
+            Err(e) => r.add(&format!("chat {}", c.name), Fail, e, Some(&secrets_fix)),
+        }
+    }
+    let channels = crate::channel::Channels::new(email, chats);
+    for chat in channels.chats() {
         let check = format!("chat {}", chat.name());
         match tokio::time::timeout(NETWORK_TIMEOUT, chat.check()).await {
             Result::Ok(Result::Ok(said)) => r.add(&check, Ok, format!("reachable: {said}"), None),
@@ -405,7 +419,7 @@ async fn check_all(
     }
     if args.send_test {
         let mut destinations = n.admin.clone();
-        for chat in setup.channels.chats() {
+        for chat in channels.chats() {
             let d = format!("chat:{}", chat.name());
             if !destinations.contains(&d) {
                 destinations.push(d);
@@ -430,9 +444,7 @@ async fn check_all(
         };
         for d in destinations {
             let check = format!("test {}", crate::outbox::redact(&d));
-            match tokio::time::timeout(NETWORK_TIMEOUT, setup.channels.deliver(&d, &message, now))
-                .await
-            {
+            match tokio::time::timeout(NETWORK_TIMEOUT, channels.deliver(&d, &message, now)).await {
                 Result::Ok(Result::Ok(())) => r.add(&check, Ok, "sent: look for it".into(), None),
                 Result::Ok(Err(e)) => r.add(&check, Fail, e.to_string(), None),
                 Err(_) => r.add(&check, Fail, "no answer".into(), None),

@@ -594,35 +594,42 @@ fn resolve_secret(
 
 /// The channels the config names.
 fn build_channels(n: &crate::config::NotifySettings) -> Result<crate::channel::Channels, String> {
-    let email = match &n.smtp {
-        Some(s) => {
-            let mut s = s.clone();
-            if let Some(p) = &s.password {
-                s.password = Some(resolve_secret(p, "notify.smtp.password")?);
-            } else if let Some(dir) = std::env::var_os("CREDENTIALS_DIRECTORY") {
-                let path = std::path::Path::new(&dir).join("smtp-password");
-                // An empty file (the placeholder credential) means no password.
-                if let Ok(p) = std::fs::read_to_string(path).map(|p| p.trim().to_string()) {
-                    if !p.is_empty() {
-                        s.password = Some(secrecy::SecretString::from(p));
-                    }
-                }
-            }
-            Some(crate::channel::Email::new(&s)?)
-        }
-        None => None,
-    };
-    let mut chats = Vec::new();
-    for c in &n.chat {
-        let mut c = c.clone();
-        c.url = resolve_secret(&c.url, &format!("notify.chat '{}' url", c.name))?;
-        if let Some(sec) = &c.secret {
-            c.secret = Some(resolve_secret(
-                sec,
-                &format!("notify.chat '{}' secret", c.name),
-            )?);
-        }
-        chats.push(crate::channel::Webhook::new(&c)?);
-    }
+    let email = n.smtp.as_ref().map(build_email).transpose()?;
+    let chats = n.chat.iter().map(build_chat).collect::<Result<_, _>>()?;
     Ok(crate::channel::Channels::new(email, chats))
+}
+
+/// The email channel, its password resolved (`credential:NAME`, or the `smtp-password`
+/// credential when none is written).
+pub(super) fn build_email(
+    s: &crate::channel::SmtpSettings,
+) -> Result<crate::channel::Email, String> {
+    let mut s = s.clone();
+    if let Some(p) = &s.password {
+        s.password = Some(resolve_secret(p, "notify.smtp.password")?);
+    } else if let Some(dir) = std::env::var_os("CREDENTIALS_DIRECTORY") {
+        let path = std::path::Path::new(&dir).join("smtp-password");
+        // An empty file (the placeholder credential) means no password.
+        if let Ok(p) = std::fs::read_to_string(path).map(|p| p.trim().to_string()) {
+            if !p.is_empty() {
+                s.password = Some(secrecy::SecretString::from(p));
+            }
+        }
+    }
+    crate::channel::Email::new(&s)
+}
+
+/// One chat webhook, its URL and secret resolved.
+pub(super) fn build_chat(
+    c: &crate::channel::ChatSettings,
+) -> Result<crate::channel::Webhook, String> {
+    let mut c = c.clone();
+    c.url = resolve_secret(&c.url, &format!("notify.chat '{}' url", c.name))?;
+    if let Some(sec) = &c.secret {
+        c.secret = Some(resolve_secret(
+            sec,
+            &format!("notify.chat '{}' secret", c.name),
+        )?);
+    }
+    crate::channel::Webhook::new(&c)
 }

@@ -187,6 +187,19 @@ chat = ["team"]
         posts[0]
     );
 
+    // A credential that cannot be read fails the SMTP check alone: the webhook is still checked.
+    std::fs::remove_file(credentials.join("smtp-password")).unwrap();
+    let (code, findings) = doctor(&config, &credentials, &[]);
+    assert_eq!(code, Some(1));
+    let (verdict, detail) = finding(&findings, "smtp");
+    assert_eq!(verdict, "fail");
+    assert!(
+        detail.starts_with("notify.smtp.password: credential 'smtp-password': "),
+        "{detail}"
+    );
+    assert_eq!(finding(&findings, "chat team").0, "ok");
+    std::fs::write(credentials.join("smtp-password"), "right-password\n").unwrap();
+
     // A database in use: counted without being changed (no journal files appear beside it).
     let url = format!("sqlite://{}/state/timescales.db", dir.path().display());
     let store = timescales::store::Store::connect(&url).await.unwrap();
