@@ -644,16 +644,8 @@ impl Lifecycle {
             check_writable(row, r)?;
             check_text("agreed_by", &cmd.agreed_by, 100)?;
             check_text("reason", &cmd.reason, MAX_NOTE)?;
-            let def = p.deadline(&cmd.deadline).ok_or_else(|| {
-                invalid(
-                    "deadline",
-                    format!("procedure '{}' has no deadline '{}'", p.id, cmd.deadline),
-                )
-            })?;
-            if def.kind != Kind::Obligation
-                || p.discretion_for(DiscretionKind::Extension, &def.id)
-                    .is_none()
-            {
+            let def = discretionary(p, &cmd.deadline, DiscretionKind::Extension, "extension of")?;
+            if def.kind != Kind::Obligation {
                 return Err(invalid(
                     "deadline",
                     format!("procedure '{}' allows no extension of '{}'", p.id, def.id),
@@ -710,23 +702,12 @@ impl Lifecycle {
             check_writable(row, r)?;
             check_text("accepted_by", &cmd.accepted_by, 100)?;
             check_text("reason", &cmd.reason, MAX_NOTE)?;
-            let def = p.deadline(&cmd.deadline).ok_or_else(|| {
-                invalid(
-                    "deadline",
-                    format!("procedure '{}' has no deadline '{}'", p.id, cmd.deadline),
-                )
-            })?;
-            if p.discretion_for(DiscretionKind::LateAcceptance, &def.id)
-                .is_none()
-            {
-                return Err(invalid(
-                    "deadline",
-                    format!(
-                        "procedure '{}' allows no late acceptance for '{}'",
-                        p.id, def.id
-                    ),
-                ));
-            }
+            let def = discretionary(
+                p,
+                &cmd.deadline,
+                DiscretionKind::LateAcceptance,
+                "late acceptance for",
+            )?;
             Ok(recorded(
                 entry(
                     kind::LATE_ACCEPTANCE,
@@ -1377,6 +1358,29 @@ fn moves(before: &[DeadlineRow], after: &[DeadlineRow]) -> String {
         out.push(format!("{} no longer applies", b.deadline));
     }
     out.join(", ")
+}
+
+/// The procedure's deadline `id`, when its discretion of `kind` covers it; otherwise the error
+/// names what it allows no `refusal` ("extension of", "late acceptance for").
+fn discretionary<'p>(
+    p: &'p Procedure,
+    id: &str,
+    kind: DiscretionKind,
+    refusal: &str,
+) -> Result<&'p crate::procedure::DeadlineDef, LifecycleError> {
+    let def = p.deadline(id).ok_or_else(|| {
+        invalid(
+            "deadline",
+            format!("procedure '{}' has no deadline '{id}'", p.id),
+        )
+    })?;
+    if p.discretion_for(kind, &def.id).is_none() {
+        return Err(invalid(
+            "deadline",
+            format!("procedure '{}' allows no {refusal} '{}'", p.id, def.id),
+        ));
+    }
+    Ok(def)
 }
 
 fn check_writable(row: &ComplaintRow, r: &Replayed) -> Result<(), LifecycleError> {
