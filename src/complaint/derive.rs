@@ -18,7 +18,7 @@ use serde::Serialize;
 use super::{Extension, Facts, LateAcceptance};
 use crate::calendar::{CalendarError, Calendars, DayOff};
 use crate::deadline::{due_instant, Rule};
-use crate::procedure::{DiscretionKind, Kind, OnExpiry, Procedure, CONFERENCE};
+use crate::procedure::{DiscretionKind, Kind, OnExpiry, Procedure, Refusal, CONFERENCE};
 
 /// Where a deadline stands on a given day.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -367,23 +367,23 @@ fn check_discretion(
     who: &str,
     why: &str,
 ) -> Result<(), FactsError> {
-    let what = match kind {
-        DiscretionKind::Extension => "extension of",
-        DiscretionKind::LateAcceptance => "late acceptance for",
-    };
-    if procedure.deadline(id).is_none() {
-        return Err(FactsError::Unknown(format!(
-            "procedure '{}' has no deadline '{id}': use one of {}",
-            procedure.id,
-            list(procedure.deadlines.iter().map(|d| &d.id))
-        )));
-    }
-    if procedure.discretion_for(kind, id).is_none() {
-        return Err(FactsError::NotAllowed(format!(
-            "procedure '{}' allows no {what} '{id}'{}",
-            procedure.id,
-            allowed(procedure, kind)
-        )));
+    let what = kind.phrase();
+    match procedure.discretionary(kind, id) {
+        Ok(_) => {}
+        Err(Refusal::NoSuchDeadline) => {
+            return Err(FactsError::Unknown(format!(
+                "procedure '{}' has no deadline '{id}': use one of {}",
+                procedure.id,
+                list(procedure.deadlines.iter().map(|d| &d.id))
+            )))
+        }
+        Err(Refusal::NotAllowed) => {
+            return Err(FactsError::NotAllowed(format!(
+                "procedure '{}' allows no {what} '{id}'{}",
+                procedure.id,
+                allowed(procedure, kind)
+            )))
+        }
     }
     if who.trim().is_empty() || why.trim().is_empty() {
         return Err(FactsError::NotAllowed(format!(

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::calendar::Calendars;
 use crate::clock::Clock;
 use crate::complaint::{derive, Derived, Status};
-use crate::procedure::{DiscretionKind, Kind, Procedure, Procedures, CONFERENCE};
+use crate::procedure::{DiscretionKind, Kind, Procedure, Procedures, Refusal, CONFERENCE};
 use crate::store::{
     AuditRow, Change, ComplaintRow, ComplaintState, DeadlineRow, EntryRow, ListFilter, NewAudit,
     NewComplaint, NewEntry, NewNotification, PendingRow, Store, StoreError, UpdateError,
@@ -644,12 +644,9 @@ impl Lifecycle {
             check_writable(row, r)?;
             check_text("agreed_by", &cmd.agreed_by, 100)?;
             check_text("reason", &cmd.reason, MAX_NOTE)?;
-            let def = discretionary(p, &cmd.deadline, DiscretionKind::Extension, "extension of")?;
+            let def = discretionary(p, &cmd.deadline, DiscretionKind::Extension)?;
             if def.kind != Kind::Obligation {
-                return Err(invalid(
-                    "deadline",
-                    format!("procedure '{}' allows no extension of '{}'", p.id, def.id),
-                ));
+                return Err(refused(p, DiscretionKind::Extension, &def.id));
             }
             let plan = derive(p, &r.facts, &calendars, Some(today))
                 .map_err(|e| invalid("deadline", e.to_string()))?;
@@ -702,12 +699,7 @@ impl Lifecycle {
             check_writable(row, r)?;
             check_text("accepted_by", &cmd.accepted_by, 100)?;
             check_text("reason", &cmd.reason, MAX_NOTE)?;
-            let def = discretionary(
-                p,
-                &cmd.deadline,
-                DiscretionKind::LateAcceptance,
-                "late acceptance for",
-            )?;
+            let def = discretionary(p, &cmd.deadline, DiscretionKind::LateAcceptance)?;
             Ok(recorded(
                 entry(
                     kind::LATE_ACCEPTANCE,
@@ -1360,27 +1352,26 @@ fn moves(before: &[DeadlineRow], after: &[DeadlineRow]) -> String {
     out.join(", ")
 }
 
-/// The procedure's deadline `id`, when its discretion of `kind` covers it; otherwise the error
-/// names what it allows no `refusal` ("extension of", "late acceptance for").
+/// The procedure's deadline `id`, when its discretion of `kind` covers it.
 fn discretionary<'p>(
     p: &'p Procedure,
     id: &str,
     kind: DiscretionKind,
-    refusal: &str,
 ) -> Result<&'p crate::procedure::DeadlineDef, LifecycleError> {
-    let def = p.deadline(id).ok_or_else(|| {
-        invalid(
+    p.discretionary(kind, id).map_err(|why| match why {
+        Refusal::NoSuchDeadline => invalid(
             "deadline",
             format!("procedure '{}' has no deadline '{id}'", p.id),
-        )
-    })?;
-    if p.discretion_for(kind, &def.id).is_none() {
-        return Err(invalid(
-            "deadline",
-            format!("procedure '{}' allows no {refusal} '{}'", p.id, def.id),
-        ));
-    }
-    Ok(def)
+        ),
+        Refusal::NotAllowed => refused(p, kind, id),
+    })
+}
+
+fn refused(p: &Procedure, kind: DiscretionKind, id: &str) -> LifecycleError {
+    invalid(
+        "deadline",
+        format!("procedure '{}' allows no {} '{id}'", p.id, kind.phrase()),
+    )
 }
 
 fn check_writable(row: &ComplaintRow, r: &Replayed) -> Result<(), LifecycleError> {

@@ -25,6 +25,15 @@ use crate::deadline::Rule;
 pub use catalog::{Procedures, SHIPPED};
 pub use schema::{DiscretionKind, Kind, OnExpiry};
 
+/// Why [`Procedure::discretionary`] refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// The procedure has no such deadline.
+    NoSuchDeadline,
+    /// It has, but allows no such discretion on it.
+    NotAllowed,
+}
+
 /// The event every procedure starts from: the child protection conference itself.
 pub const CONFERENCE: &str = "conference";
 
@@ -276,6 +285,15 @@ impl Procedure {
     /// The name the authority uses for a role.
     pub fn role_name<'a>(&'a self, role: &'a str) -> &'a str {
         self.roles.get(role).map(String::as_str).unwrap_or(role)
+    }
+
+    /// The deadline `id`, when the document allows `kind` of discretion on it: the one check
+    /// behind the planner's facts and the lifecycle's commands, each of which words its refusal.
+    pub fn discretionary(&self, kind: DiscretionKind, id: &str) -> Result<&DeadlineDef, Refusal> {
+        let def = self.deadline(id).ok_or(Refusal::NoSuchDeadline)?;
+        self.discretion_for(kind, id)
+            .map(|_| def)
+            .ok_or(Refusal::NotAllowed)
     }
 
     /// Whether the document allows `kind` of discretion on `deadline`, and who decides.

@@ -193,6 +193,16 @@ pub enum DiscretionKind {
     Extension,
 }
 
+impl DiscretionKind {
+    /// How a refusal names it: "allows no extension of 'X'".
+    pub fn phrase(self) -> &'static str {
+        match self {
+            DiscretionKind::Extension => "extension of",
+            DiscretionKind::LateAcceptance => "late acceptance for",
+        }
+    }
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawDiscretion {
