@@ -7,6 +7,9 @@
 //!
 //! Run: `cargo bench --bench daemon` (needs python3 with aiosmtpd: `pip install aiosmtpd`).
 
+#[path = "../tests/support/fixtures.rs"]
+mod fixtures;
+
 use std::collections::BTreeMap;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
@@ -19,38 +22,12 @@ use timescales::channel::{
     Channels, ChatKind, ChatSettings, Email, SmtpSecurity, SmtpSettings, Webhook,
 };
 use timescales::clock::SystemClock;
-use timescales::lifecycle::{Lifecycle, OpenComplaint, Record};
+use timescales::lifecycle::Lifecycle;
 use timescales::outbox::{RetryPolicy, Worker};
 use timescales::procedure::Procedures;
 use timescales::reminder::{Addressing, Policy, RoleTargets};
 use timescales::store::Store;
-use wiremock::matchers::method;
-use wiremock::{Mock, MockServer, ResponseTemplate};
-
-fn items(n: usize) -> Vec<(OpenComplaint, Vec<Record>)> {
-    (0..n)
-        .map(|i| {
-            let open = OpenComplaint {
-                reference: format!("CP-{i:05}"),
-                procedure: "durham".into(),
-                track: None,
-                complainant_role: "parent".into(),
-                conference_date: "2026-11-02".parse().unwrap(),
-                conference_type: "initial".into(),
-                out_of_scope: None,
-                recorded_by: "Team Manager".into(),
-                note: String::new(),
-            };
-            let received = Record {
-                name: "concerns-received".into(),
-                date: "2026-11-10".parse().unwrap(),
-                recorded_by: "Chair".into(),
-                note: String::new(),
-            };
-            (open, vec![received])
-        })
-        .collect()
-}
+use wiremock::ResponseTemplate;
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
@@ -103,11 +80,7 @@ async fn delivery() {
         .unwrap()
         .port();
     let mut smtp = aiosmtpd(port, dir.path());
-    let chat = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(200))
-        .mount(&chat)
-        .await;
+    let chat = fixtures::receiving(ResponseTemplate::new(200)).await;
     let db = dir.path().join("d.db");
     let store = Store::connect(&format!("sqlite://{}", db.display()))
         .await
@@ -144,7 +117,7 @@ async fn delivery() {
         wake.clone(),
     );
     // 2,500 complaints x 2 overdue obligations x (email + chat) = 10,000 notifications.
-    for chunk in items(2_500).chunks(500) {
+    for chunk in fixtures::overdue_durham(2_500).chunks(500) {
         lifecycle.import(chunk).await.unwrap();
     }
     let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display()))
@@ -246,7 +219,7 @@ async fn idle() {
         Arc::new(SystemClock),
         2,
     );
-    for chunk in items(10_000).chunks(2_000) {
+    for chunk in fixtures::overdue_durham(10_000).chunks(2_000) {
         lifecycle.import(chunk).await.unwrap();
     }
     store.close().await;

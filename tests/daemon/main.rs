@@ -2,6 +2,9 @@
 //! restarted, it delivers every notification, with duplicates only within what was in flight; a
 //! second instance on the same SQLite file refuses to start.
 
+#[path = "../support/fixtures.rs"]
+mod fixtures;
+
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -11,11 +14,10 @@ use std::time::{Duration, Instant};
 use chrono::NaiveDate;
 use timescales::calendar::Calendars;
 use timescales::clock::FixedClock;
-use timescales::lifecycle::{Lifecycle, OpenComplaint, Record};
+use timescales::lifecycle::Lifecycle;
 use timescales::procedure::Procedures;
 use timescales::store::Store;
-use wiremock::matchers::method;
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{MockServer, ResponseTemplate};
 
 const NOW: &str = "2027-01-05T10:00:00Z";
 
@@ -52,12 +54,7 @@ secret = "a-shared-secret-for-hmac"
 
 /// 500 Durham complaints, each with two obligations long overdue: 1,000 breach alerts to send.
 async fn seed(dir: &Path) {
-    let store = Store::connect(&format!(
-        "sqlite://{}",
-        dir.join("state").join("timescales.db").display()
-    ))
-    .await
-    .unwrap();
+    let store = state_store(dir).await;
     let l = Lifecycle::new(
         store.clone(),
         Arc::new(Procedures::load(None).unwrap()),
@@ -67,30 +64,32 @@ async fn seed(dir: &Path) {
         )),
         2,
     );
-    let items: Vec<(OpenComplaint, Vec<Record>)> = (0..500)
-        .map(|i| {
-            let open = OpenComplaint {
-                reference: format!("CP-{i:04}"),
-                procedure: "durham".into(),
-                track: None,
-                complainant_role: "parent".into(),
-                conference_date: "2026-11-02".parse().unwrap(),
-                conference_type: "initial".into(),
-                out_of_scope: None,
-                recorded_by: "Team Manager".into(),
-                note: String::new(),
-            };
-            let received = Record {
-                name: "concerns-received".into(),
-                date: "2026-11-10".parse().unwrap(),
-                recorded_by: "Chair".into(),
-                note: String::new(),
-            };
-            (open, vec![received])
-        })
-        .collect();
-    l.import(&items).await.unwrap();
+    l.import(&fixtures::overdue_durham(500)).await.unwrap();
     store.close().await;
+}
+
+/// The service's SQLite store in `dir/state`.
+async fn state_store(dir: &Path) -> Store {
+    Store::connect(&format!(
+        "sqlite://{}",
+        dir.join("state").join("timescales.db").display()
+    ))
+    .await
+    .unwrap()
+}
+
+/// A config with local procedures in `local` and a read-only API token
+/// (`test-token-0123456789`).
+fn write_config_with_local_procedures(dir: &Path, local: &Path) {
+    std::fs::write(
+        dir.join("timescales.toml"),
+        format!(
+            "[store]\nstate_dir = {:?}\n[procedures]\nlocal_dir = {:?}\n[api]\nlisten = \"127.0.0.1:0\"\n[[api.tokens]]\nname = \"test\"\ntoken = \"test-token-0123456789\"\nscopes = [\"read\"]\n",
+            dir.join("state").display().to_string(),
+            local.display().to_string()
+        ),
+    )
+    .unwrap();
 }
 
 /// `timescales serve` on `dir/timescales.toml`, telling systemd's notifications to a socket the
@@ -193,11 +192,8 @@ async fn wait_for(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_daemon_killed_mid_delivery_loses_nothing_and_a_second_on_sqlite_refuses_to_start() {
-    let receiver = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_millis(3)))
-        .mount(&receiver)
-        .await;
+    let receiver =
+        fixtures::receiving(ResponseTemplate::new(200).set_delay(Duration::from_millis(3))).await;
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("timescales.toml"),
@@ -304,15 +300,7 @@ async fn sighup_puts_a_valid_config_and_procedures_in_force_and_refuses_a_broken
         "extends = \"durham\"\n[deadlines.acknowledge]\ncount = 2\n",
     )
     .unwrap();
-    std::fs::write(
-        dir.path().join("timescales.toml"),
-        format!(
-            "[store]\nstate_dir = {:?}\n[procedures]\nlocal_dir = {:?}\n[api]\nlisten = \"127.0.0.1:0\"\n[[api.tokens]]\nname = \"test\"\ntoken = \"test-token-0123456789\"\nscopes = [\"read\"]\n",
-            dir.path().join("state").display().to_string(),
-            local.display().to_string()
-        ),
-    )
-    .unwrap();
+    write_config_with_local_procedures(dir.path(), &local);
     let (mut child, socket) = serve_notified(dir.path(), "warn", Stdio::null());
     let next_ready = || next_ready(&socket);
     let addr = listening_on(&next_ready());
@@ -399,12 +387,7 @@ async fn sighup_puts_a_valid_config_and_procedures_in_force_and_refuses_a_broken
 
 /// Counts the outbox's notifications by state, straight from the SQLite file.
 async fn states(dir: &Path) -> BTreeMap<String, i64> {
-    let store = Store::connect(&format!(
-        "sqlite://{}",
-        dir.join("state").join("timescales.db").display()
-    ))
-    .await
-    .unwrap();
+    let store = state_store(dir).await;
     let counts = store
         .counts(NaiveDate::from_ymd_opt(2027, 1, 5).unwrap())
         .await
@@ -443,12 +426,9 @@ fn exit_within(child: &mut Child, within: Duration) -> (Option<i32>, Duration) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_mid_delivery_finishes_what_is_in_flight_exits_0_and_loses_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let receiver = MockServer::start().await;
     // A slow chat server: each delivery takes 200 ms, so some are always in flight.
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_millis(200)))
-        .mount(&receiver)
-        .await;
+    let receiver =
+        fixtures::receiving(ResponseTemplate::new(200).set_delay(Duration::from_millis(200))).await;
     std::fs::write(
         dir.path().join("timescales.toml"),
         config(dir.path(), &receiver.uri()).replace(
@@ -498,12 +478,9 @@ async fn sigterm_mid_delivery_finishes_what_is_in_flight_exits_0_and_loses_nothi
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_abandons_a_stuck_delivery_after_the_grace_and_the_next_start_sends_it() {
     let dir = tempfile::tempdir().unwrap();
-    let stuck = MockServer::start().await;
     // A server that never answers within the test: every delivery hangs.
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(300)))
-        .mount(&stuck)
-        .await;
+    let stuck =
+        fixtures::receiving(ResponseTemplate::new(200).set_delay(Duration::from_secs(300))).await;
     let settings = |receiver: &str| {
         config(dir.path(), receiver).replace(
             "lease_seconds = 2\n",
@@ -526,11 +503,7 @@ async fn sigterm_abandons_a_stuck_delivery_after_the_grace_and_the_next_start_se
     assert_eq!(states.get("planned").copied(), Some(1000), "{states:?}");
 
     // Released, not left leased for 600 s: the next start sends all 1,000 at once.
-    let ok = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(200))
-        .mount(&ok)
-        .await;
+    let ok = fixtures::receiving(ResponseTemplate::new(200)).await;
     std::fs::write(dir.path().join("timescales.toml"), settings(&ok.uri())).unwrap();
     let mut second = serve(dir.path());
     let all = wait_for(&ok, 1000, Duration::from_secs(120)).await;
@@ -652,22 +625,9 @@ async fn a_reload_that_would_orphan_an_open_complaint_is_refused() {
         shipped.replacen("id = \"durham\"", "id = \"durham-east\"", 1),
     )
     .unwrap();
-    std::fs::write(
-        dir.path().join("timescales.toml"),
-        format!(
-            "[store]\nstate_dir = {:?}\n[procedures]\nlocal_dir = {:?}\n[api]\nlisten = \"127.0.0.1:0\"\n[[api.tokens]]\nname = \"test\"\ntoken = \"test-token-0123456789\"\nscopes = [\"read\"]\n",
-            dir.path().join("state").display().to_string(),
-            local.display().to_string()
-        ),
-    )
-    .unwrap();
+    write_config_with_local_procedures(dir.path(), &local);
     // One open complaint under it.
-    let store = Store::connect(&format!(
-        "sqlite://{}",
-        dir.path().join("state").join("timescales.db").display()
-    ))
-    .await
-    .unwrap();
+    let store = state_store(dir.path()).await;
     let lifecycle = Lifecycle::new(
         store.clone(),
         Arc::new(Procedures::load(Some(&local)).unwrap()),
@@ -678,17 +638,7 @@ async fn a_reload_that_would_orphan_an_open_complaint_is_refused() {
         2,
     );
     lifecycle
-        .open(OpenComplaint {
-            reference: "DE-1".into(),
-            procedure: "durham-east".into(),
-            track: None,
-            complainant_role: "parent".into(),
-            conference_date: "2026-12-11".parse().unwrap(),
-            conference_type: "initial".into(),
-            out_of_scope: None,
-            recorded_by: "Team Manager".into(),
-            note: String::new(),
-        })
+        .open(fixtures::open("DE-1", "durham-east", "2026-12-11"))
         .await
         .unwrap();
     store.close().await;

@@ -4,5 +4,7 @@
 #[path = "../support/backends.rs"]
 mod backends;
 mod doctor;
+#[path = "../support/fixtures.rs"]
+mod fixtures;
 mod smtp;
 mod worker;

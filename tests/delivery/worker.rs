@@ -7,7 +7,7 @@ use timescales::channel::{
     sign, Channels, ChatKind, ChatSettings, Email, SmtpSecurity, SmtpSettings, Webhook,
 };
 use timescales::clock::FixedClock;
-use timescales::lifecycle::{Lifecycle, OpenComplaint, Record};
+use timescales::lifecycle::{Lifecycle, OpenComplaint};
 use timescales::outbox::{RetryPolicy, Worker};
 use timescales::procedure::Procedures;
 use timescales::reminder::{Addressing, RoleTargets};
@@ -113,28 +113,12 @@ fn rig(
     }
 }
 
+/// A Durham complaint about the conference of 11 December 2026.
 pub(crate) fn open(reference: &str) -> OpenComplaint {
-    OpenComplaint {
-        reference: reference.into(),
-        procedure: "durham".into(),
-        track: None,
-        complainant_role: "parent".into(),
-        conference_date: day("2026-12-11"),
-        conference_type: "initial".into(),
-        out_of_scope: None,
-        recorded_by: "Team Manager".into(),
-        note: String::new(),
-    }
+    crate::fixtures::open(reference, "durham", "2026-12-11")
 }
 
-fn rec(name: &str, date: &str) -> Record {
-    Record {
-        name: name.into(),
-        date: day(date),
-        recorded_by: "Conference Chair".into(),
-        note: String::new(),
-    }
-}
+use crate::fixtures::{rec, receiving};
 
 async fn chat_posts(server: &MockServer, route: &str) -> Vec<wiremock::Request> {
     server
@@ -150,11 +134,7 @@ async fn chat_posts(server: &MockServer, route: &str) -> Vec<wiremock::Request> 
 async fn reminders_alerts_and_escalations_reach_email_and_chat_on_time() {
     on_both("delivery", |store| async move {
         let smtp = SmtpServer::start();
-        let chat = MockServer::start().await;
-        Mock::given(method("POST"))
-            .respond_with(ResponseTemplate::new(200))
-            .mount(&chat)
-            .await;
+        let chat = receiving(ResponseTemplate::new(200)).await;
         let r = rig(
             store,
             smtp.port,
@@ -436,11 +416,9 @@ async fn failures_are_retried_with_backoff_and_retry_after_then_given_up_and_rep
 #[tokio::test]
 async fn an_smtp_outage_and_a_slow_webhook_are_transient() {
     on_both("outage", |store| async move {
-        let chat = MockServer::start().await;
-        Mock::given(method("POST"))
-            .respond_with(ResponseTemplate::new(200).set_delay(std::time::Duration::from_secs(3)))
-            .mount(&chat)
-            .await;
+        let chat =
+            receiving(ResponseTemplate::new(200).set_delay(std::time::Duration::from_secs(3)))
+                .await;
         // Nothing listens on this port.
         let closed = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
@@ -492,11 +470,7 @@ async fn an_smtp_outage_and_a_slow_webhook_are_transient() {
 async fn after_downtime_stale_reminders_collapse_into_one_summary_and_nothing_is_planned_twice() {
     on_both("downtime", |store| async move {
         let smtp = SmtpServer::start();
-        let chat = MockServer::start().await;
-        Mock::given(method("POST"))
-            .respond_with(ResponseTemplate::new(200))
-            .mount(&chat)
-            .await;
+        let chat = receiving(ResponseTemplate::new(200)).await;
         let r = rig(
             store,
             smtp.port,
@@ -673,11 +647,7 @@ async fn two_workers_on_postgresql_deliver_each_of_1000_notifications_once() {
         .await
         .unwrap();
 
-    let chat = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(200))
-        .mount(&chat)
-        .await;
+    let chat = receiving(ResponseTemplate::new(200)).await;
     let smtp = SmtpServer::start();
     let now = at(2027, 1, 5, 10, 0);
     let one = rig(store.clone(), smtp.port, &chat, ChatKind::Webhook, now);
@@ -802,8 +772,7 @@ async fn the_daily_digest_goes_once_to_each_recipient_grouped_by_procedure_and_s
 #[tokio::test]
 async fn the_operator_hears_once_a_day_when_official_holiday_data_runs_out_within_six_months() {
     on_both("holiday data alert", |store| async move {
-        let chat = MockServer::start().await;
-        Mock::given(method("POST")).respond_with(ResponseTemplate::new(200)).mount(&chat).await;
+        let chat = receiving(ResponseTemplate::new(200)).await;
         let smtp = SmtpServer::start();
         // 1 August 2028: the shipped data ends 31 December 2028, within six months.
         let r = rig(store, smtp.port, &chat, ChatKind::Slack, at(2028, 8, 1, 10, 0));

@@ -5,7 +5,7 @@ use timescales::calendar::{Calendars, ClosureSpec};
 use timescales::clock::FixedClock;
 use timescales::lifecycle::{
     AcceptLate, ComplaintView, Correct, Decision, Extend, Lifecycle, LifecycleError, ListQuery,
-    OpenComplaint, Rag, Record,
+    Rag, Record,
 };
 use timescales::procedure::Procedures;
 use timescales::store::Store;
@@ -33,28 +33,7 @@ fn service_with(store: &Store, today: &str, calendars: Calendars) -> (Lifecycle,
     (l, clock)
 }
 
-fn open(reference: &str, procedure: &str, conference: &str) -> OpenComplaint {
-    OpenComplaint {
-        reference: reference.into(),
-        procedure: procedure.into(),
-        track: None,
-        complainant_role: "parent".into(),
-        conference_date: d(conference),
-        conference_type: "initial".into(),
-        out_of_scope: None,
-        recorded_by: "Team Manager".into(),
-        note: String::new(),
-    }
-}
-
-fn rec(name: &str, date: &str) -> Record {
-    Record {
-        name: name.into(),
-        date: d(date),
-        recorded_by: "Conference Chair".into(),
-        note: String::new(),
-    }
-}
+use crate::fixtures::{open, rec};
 
 fn due(v: &ComplaintView, id: &str) -> String {
     v.deadlines

@@ -2,4 +2,6 @@
 
 #[path = "../support/backends.rs"]
 mod backends;
+#[path = "../support/fixtures.rs"]
+mod fixtures;
 mod lifecycle;
