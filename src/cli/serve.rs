@@ -47,7 +47,7 @@ async fn serve(ctx: &Context, args: ServeArgs) -> Result<(), CliError> {
         .await?
         .with_notifications(setup.addressing.clone(), wake.clone());
     // Brings every live complaint's planned notifications up to date with the config.
-    refresh_all(&lifecycle).await?;
+    lifecycle.rederive_all().await?;
     // Start-up touched every live complaint; give back what that took before idling.
     lifecycle.store().shrink_memory().await;
     release_heap();
@@ -108,16 +108,16 @@ async fn serve(ctx: &Context, args: ServeArgs) -> Result<(), CliError> {
                         // delivers anything: nothing goes to a recipient the reload removed.
                         // A stop meanwhile is obeyed at once (each complaint is its own
                         // transaction; the next start finishes the job).
-                        let work = rederive(&lifecycle);
+                        let work = lifecycle.rederive_all();
                         tokio::pin!(work);
                         let stop_now = loop {
                             tokio::select! {
                                 done = &mut work => {
                                     match done {
-                                        Ok(()) => tracing::info!(
+                                        Ok(_) => tracing::info!(
                                             "reloaded: settings, procedures, holiday data and closures are in force"
                                         ),
-                                        Err(e) => tracing::error!(error = e.message(), "reloaded, but re-deriving stored deadlines failed"),
+                                        Err(e) => tracing::error!(error = %e, "reloaded, but re-deriving stored deadlines failed"),
                                     }
                                     break false;
                                 }
@@ -341,26 +341,6 @@ fn prepare_reload(
         calendars,
         setup,
     })
-}
-
-/// Brings every live complaint's deadlines and planned notifications up to date.
-async fn refresh_all(lifecycle: &crate::lifecycle::Lifecycle) -> Result<(), CliError> {
-    let live = lifecycle
-        .store()
-        .live_references()
-        .await
-        .map_err(|e| CliError::Failure(e.to_string()))?;
-    for reference in live {
-        lifecycle.refresh(&reference).await?;
-    }
-    Ok(())
-}
-
-/// After a reload: stored deadlines re-derived where procedures or holidays changed, and every
-/// live complaint's notifications re-planned under the new settings.
-async fn rederive(lifecycle: &crate::lifecycle::Lifecycle) -> Result<(), CliError> {
-    lifecycle.recompute_if_changed().await?;
-    refresh_all(lifecycle).await
 }
 
 /// What the service is asked to do by a signal.

@@ -1072,46 +1072,21 @@ impl Lifecycle {
     /// changed since they were derived (a newly announced bank holiday moves open deadlines),
     /// writing each change to the audit log. Returns how many complaints had deadlines moved.
     pub async fn recompute_if_changed(&self) -> Result<usize, LifecycleError> {
-        let basis = self.basis();
-        if self.store.meta("basis").await?.as_deref() == Some(basis.as_str()) {
+        if self.store.meta("basis").await?.as_deref() == Some(self.basis().as_str()) {
             return Ok(0);
         }
+        self.rederive_all().await
+    }
+
+    /// Re-derives every live complaint's deadlines and planned notifications under the
+    /// procedures, holiday data and addressing in force (the service's start and each reload),
+    /// writing any deadline that moved to the audit log, and records what they were derived
+    /// from. Returns how many complaints had deadlines moved.
+    pub async fn rederive_all(&self) -> Result<usize, LifecycleError> {
+        let basis = self.basis();
         let mut moved = 0;
         for reference in self.store.live_references().await? {
-            let now = self.now();
-            let this = self.clone();
-            let changed = self
-                .store
-                .update(&reference, now, move |row, entries, stored| {
-                    let p_in_force = this.procedure(&row.procedure)?;
-                    let p = p_in_force.as_ref();
-                    let today = this.today(p);
-                    let (state, deadlines, notifications) =
-                        this.evaluate(p, row, entries, today)?;
-                    let m = moves(stored, &deadlines);
-                    let audit = if m.is_empty() {
-                        vec![]
-                    } else {
-                        vec![NewAudit {
-                            actor: "timescales".into(),
-                            action: "recompute".into(),
-                            detail: format!("procedures or holidays changed; deadlines: {m}"),
-                        }]
-                    };
-                    let changed = !m.is_empty();
-                    Ok((
-                        Change {
-                            entries: vec![],
-                            state,
-                            deadlines,
-                            audit,
-                            notifications,
-                        },
-                        changed,
-                    ))
-                })
-                .await?;
-            moved += usize::from(changed);
+            moved += usize::from(self.rederive(&reference).await?);
         }
         self.store.set_meta("basis", &basis).await?;
         if moved > 0 {
@@ -1126,28 +1101,45 @@ impl Lifecycle {
     /// Re-derives a complaint's deadlines and notifications as of now, recording nothing new:
     /// after an escalation is sent, this plans the next one.
     pub async fn refresh(&self, reference: &str) -> Result<(), LifecycleError> {
+        self.rederive(reference).await.map(|_| ())
+    }
+
+    /// One complaint re-derived in one transaction, with an audit line when deadlines moved;
+    /// whether they did.
+    async fn rederive(&self, reference: &str) -> Result<bool, LifecycleError> {
         let now = self.now();
         let this = self.clone();
-        let r = self
+        let moved = self
             .store
-            .update(reference, now, move |row, entries, _stored| {
+            .update(reference, now, move |row, entries, stored| {
                 let p_in_force = this.procedure(&row.procedure)?;
                 let p = p_in_force.as_ref();
                 let today = this.today(p);
                 let (state, deadlines, notifications) = this.evaluate(p, row, entries, today)?;
+                let m = moves(stored, &deadlines);
+                let audit = if m.is_empty() {
+                    vec![]
+                } else {
+                    vec![NewAudit {
+                        actor: "timescales".into(),
+                        action: "recompute".into(),
+                        detail: format!("procedures or holidays changed; deadlines: {m}"),
+                    }]
+                };
+                let moved = !m.is_empty();
                 Ok((
                     Change {
                         entries: vec![],
                         state,
                         deadlines,
-                        audit: vec![],
+                        audit,
                         notifications,
                     },
-                    (),
+                    moved,
                 ))
             })
-            .await;
-        r.map_err(LifecycleError::from)
+            .await?;
+        Ok(moved)
     }
 
     /// Proposes for closure every open complaint with a window that closed before today with
