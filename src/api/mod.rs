@@ -26,7 +26,8 @@ use serde::de::DeserializeOwned;
 
 use crate::config::Scope;
 use crate::lifecycle::{
-    AcceptLate, Correct, Decision, Extend, Lifecycle, ListQuery, OpenComplaint, Record,
+    AcceptLate, Applicability, Correct, Decision, Extend, Lifecycle, ListQuery, OpenComplaint,
+    Record,
 };
 
 pub use auth::{load_tokens, Token, TokenSet};
@@ -79,6 +80,14 @@ pub fn router(state: ApiState, max_body_bytes: usize) -> Router {
             "/api/v1/complaints/{reference}/late-acceptances",
             post(accept_late),
         )
+        .route(
+            "/api/v1/complaints/{reference}/not-applicable",
+            post(not_applicable),
+        )
+        .route(
+            "/api/v1/complaints/{reference}/applicable",
+            post(applicable),
+        )
         .route("/api/v1/complaints/{reference}/corrections", post(correct))
         .route("/api/v1/complaints/{reference}/close", post(close))
         .route("/api/v1/complaints/{reference}/reopen", post(reopen))
@@ -123,7 +132,7 @@ async fn readyz(State(s): State<ApiState>) -> Response {
 async fn metrics(State(s): State<ApiState>) -> Response {
     use std::fmt::Write;
     let l = &s.lifecycle;
-    let today = l.clock().today(chrono_tz::Europe::London);
+    let today = l.today_default();
     let counts = match l.store().counts(today).await {
         Ok(c) => c,
         Err(e) => {
@@ -334,8 +343,9 @@ macro_rules! attributed {
 attributed!(
     OpenComplaint => recorded_by,
     Record => recorded_by,
-    Extend => agreed_by,
-    AcceptLate => accepted_by,
+    Extend => recorded_by,
+    AcceptLate => recorded_by,
+    Applicability => recorded_by,
     Correct => recorded_by,
     Decision => recorded_by,
 );
@@ -437,6 +447,29 @@ async fn accept_late(
 ) -> Answer {
     let cmd: AcceptLate = command(&s, &h, b)?;
     ok(StatusCode::OK, s.lifecycle.accept_late(&r, cmd).await?)
+}
+
+async fn not_applicable(
+    State(s): State<ApiState>,
+    h: HeaderMap,
+    Path(r): Path<String>,
+    b: Body,
+) -> Answer {
+    let cmd: Applicability = command(&s, &h, b)?;
+    ok(
+        StatusCode::OK,
+        s.lifecycle.mark_not_applicable(&r, cmd).await?,
+    )
+}
+
+async fn applicable(
+    State(s): State<ApiState>,
+    h: HeaderMap,
+    Path(r): Path<String>,
+    b: Body,
+) -> Answer {
+    let cmd: Applicability = command(&s, &h, b)?;
+    ok(StatusCode::OK, s.lifecycle.mark_applicable(&r, cmd).await?)
 }
 
 async fn correct(

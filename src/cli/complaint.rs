@@ -5,8 +5,8 @@ use clap::{Args, Subcommand};
 
 use super::{parse_date, print_json, CliError, Context};
 use crate::lifecycle::{
-    AcceptLate, ComplaintView, Correct, Decision, Extend, Lifecycle, LifecycleError, ListItem,
-    ListQuery, OpenComplaint, Rag, Record,
+    AcceptLate, Applicability, ComplaintView, Correct, Decision, Extend, Lifecycle, LifecycleError,
+    ListItem, ListQuery, OpenComplaint, Rag, Record,
 };
 
 const AFTER: &str = "\
@@ -83,6 +83,25 @@ pub enum ComplaintCommand {
         /// Why (required).
         #[arg(long)]
         reason: String,
+        /// Why it is agreed only now, after the due date has passed (required then, refused
+        /// before).
+        #[arg(long, value_name = "WHY")]
+        retrospective: Option<String>,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Mark one deadline as not applicable to this complaint (its circumstances do not arise):
+    /// it leaves every list and alert. Undo with --undo.
+    NotApplicable {
+        reference: String,
+        /// The deadline's id.
+        deadline: String,
+        /// Why (required).
+        #[arg(long)]
+        reason: String,
+        /// Undo an earlier mark: the deadline applies again.
+        #[arg(long)]
+        undo: bool,
         #[command(flatten)]
         common: Common,
     },
@@ -278,6 +297,7 @@ pub(super) fn run(ctx: &Context, cmd: ComplaintCommand) -> Result<(), CliError> 
                 deadline,
                 to,
                 reason,
+                retrospective,
                 common,
             } => (
                 l.extend(
@@ -285,8 +305,9 @@ pub(super) fn run(ctx: &Context, cmd: ComplaintCommand) -> Result<(), CliError> 
                     Extend {
                         deadline,
                         to,
-                        agreed_by: common.by(),
+                        recorded_by: common.by(),
                         reason,
+                        retrospective,
                     },
                 )
                 .await?,
@@ -302,13 +323,32 @@ pub(super) fn run(ctx: &Context, cmd: ComplaintCommand) -> Result<(), CliError> 
                     &reference,
                     AcceptLate {
                         deadline,
-                        accepted_by: common.by(),
+                        recorded_by: common.by(),
                         reason,
                     },
                 )
                 .await?,
                 common.json,
             ),
+            ComplaintCommand::NotApplicable {
+                reference,
+                deadline,
+                reason,
+                undo,
+                common,
+            } => {
+                let cmd = Applicability {
+                    deadline,
+                    recorded_by: common.by(),
+                    reason,
+                };
+                let view = if undo {
+                    l.mark_applicable(&reference, cmd).await?
+                } else {
+                    l.mark_not_applicable(&reference, cmd).await?
+                };
+                (view, common.json)
+            }
             ComplaintCommand::Correct {
                 reference,
                 entry,
@@ -472,11 +512,7 @@ fn show_text(v: &ComplaintView, l: &Lifecycle) -> String {
     }
     for d in &v.deadlines {
         let x = &d.derived;
-        let status = x
-            .status
-            .as_ref()
-            .map(|st| super::plan::status_text(st, x.late_acceptance.is_some()))
-            .unwrap_or_default();
+        let status = x.verdict.clone().unwrap_or_default();
         let whose = match x.kind {
             crate::procedure::Kind::Obligation => "obligation",
             crate::procedure::Kind::Window => "window",

@@ -192,6 +192,10 @@ impl Context {
             std::sync::Arc::new(calendars),
             clock,
             self.settings.display.amber_within_working_days,
+        )
+        .with_defaults(
+            self.settings.calendar.default_region,
+            self.settings.calendar.time_zone,
         );
         l.recompute_if_changed().await?;
         l.propose_closures().await?;

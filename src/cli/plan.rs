@@ -5,8 +5,8 @@ use clap::Args;
 
 use super::procedures::find;
 use super::{parse_date, print_json, CliError, Context};
-use crate::complaint::{derive, Extension, Facts, LateAcceptance, Plan, Status};
-use crate::procedure::{Kind, OnExpiry};
+use crate::complaint::{derive, Extension, Facts, LateAcceptance, Plan};
+use crate::procedure::Kind;
 
 const AFTER: &str = "\
 Each deadline counts from the latest date given for its anchor event and is met by the first
@@ -75,14 +75,16 @@ pub(super) fn run(ctx: &Context, args: PlanArgs) -> Result<(), CliError> {
     for (id, to) in args.extensions {
         let ext = Extension {
             to,
-            who: "what-if".into(),
+            who: String::new(),
+            recorded_by: "what-if".into(),
             why: "what-if plan".into(),
         };
         facts.extensions.insert(id, ext);
     }
     for id in args.accept_late {
         let late = LateAcceptance {
-            who: "what-if".into(),
+            who: String::new(),
+            recorded_by: "what-if".into(),
             why: "what-if plan".into(),
         };
         facts.late_accepted.insert(id, late);
@@ -159,56 +161,9 @@ fn text(plan: &Plan, procedure: &crate::procedure::Procedure) -> String {
                 "  note:    relies on bank holidays computed from the standing rules"
             );
         }
-        if let Some(st) = &d.status {
-            let _ = writeln!(
-                s,
-                "  status:  {}",
-                status_text(st, d.late_acceptance.is_some())
-            );
+        if let Some(v) = &d.verdict {
+            let _ = writeln!(s, "  status:  {v}");
         }
     }
     s
-}
-
-pub(super) fn status_text(status: &Status, accepted_late: bool) -> String {
-    let wd = |n: i64| format!("{n} working day{}", if n == 1 { "" } else { "s" });
-    match status {
-        Status::Met {
-            on,
-            working_days_late: 0,
-        } => format!("met on {on}, on time"),
-        Status::Met {
-            on,
-            working_days_late,
-        } if accepted_late => {
-            format!(
-                "met on {on}, {} late, accepted out of time",
-                wd(*working_days_late)
-            )
-        }
-        Status::Met {
-            on,
-            working_days_late,
-        } => format!("met on {on}, {} late", wd(*working_days_late)),
-        Status::Open {
-            working_days_left: 0,
-        } => "open: due today".into(),
-        Status::Open { working_days_left } => format!("open: {} left", wd(*working_days_left)),
-        Status::Overdue {
-            working_days_overdue,
-        } => format!("missed: overdue by {}", wd(*working_days_overdue)),
-        Status::Closed {
-            working_days_since,
-            on_expiry,
-        } => {
-            let then = match on_expiry {
-                OnExpiry::ProposeClosure => "the complaint is proposed for closure",
-                OnExpiry::Notify => "the owner is told",
-            };
-            format!(
-                "closed {} ago with no action: {then}",
-                wd(*working_days_since)
-            )
-        }
-    }
 }

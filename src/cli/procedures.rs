@@ -171,8 +171,8 @@ fn show(p: &Procedure) -> String {
         if let Some(m) = &d.met_by {
             let _ = writeln!(s, "    met by: {m}");
         }
-        if let Some(o) = &d.after_outcome {
-            let _ = writeln!(s, "    starts: when the outcome is {o}");
+        if let Some(c) = &d.applies_when {
+            let _ = writeln!(s, "    applies only when: {c}");
         }
         let _ = writeln!(s, "    whose:  {whose} {}", p.role_name(&d.owner));
         for q in &d.source {

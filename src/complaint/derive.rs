@@ -1,35 +1,44 @@
 //! Facts + procedure + calendar -> deadlines.
 //!
 //! The conventions (docs/procedures.md):
-//! - A deadline starts when its anchor event has happened (and, for a follow-on deadline, when
-//!   its outcome has been recorded). It counts from the **latest** occurrence of the anchor: a
-//!   panel that meets again restarts the letter that follows it.
-//! - It is met by the **first** occurrence of its `met_by` event on or after the anchor.
+//! - A deadline starts when its anchor event has happened, the complaint has reached its stage
+//!   ([`super::walk`]), and, for a conditional deadline, when its condition (an event or outcome)
+//!   has been recorded. It counts from the **latest** occurrence of the anchor: a panel that meets
+//!   again restarts the letter that follows it.
+//! - It is met by the **first** occurrence of its `met_by` event on or after the anchor. An action
+//!   after the due date is late, whatever the day of the week.
 //! - An extension replaces the due date; the original is kept alongside.
-//! - As of a date: met (on time, or N working days late), open (N working days left, 0 on the
-//!   due day), overdue by N working days (an obligation), or closed N working days ago (a window
-//!   nobody acted in, which proposes the complaint for closure).
+//! - Staff may mark a deadline not applicable to one complaint; it then counts for nothing.
+//! - Once the complaint is closed, a deadline not met is judged as of the closing day: not needed
+//!   when it was not yet due, not met when it was already overdue. It never shows overdue again.
+//! - As of a date: met (on time, or late), open (N working days left, 0 on the due day), overdue
+//!   by N working days (an obligation), or closed N working days ago (a window nobody acted in).
+//! - A deadline whose due date had passed on the day it first applied (its anchor, stage or
+//!   condition came, or became known, after it) **started past due**.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
-use super::{Extension, Facts, LateAcceptance};
+use super::{walk, Extension, Facts, LateAcceptance, NotApplicable, StepKind};
 use crate::calendar::{CalendarError, Calendars, DayOff};
 use crate::deadline::{due_instant, Rule};
-use crate::procedure::{DiscretionKind, Kind, OnExpiry, Procedure, Refusal, CONFERENCE};
+use crate::procedure::{Condition, DiscretionKind, Kind, OnExpiry, Procedure, Refusal, CONFERENCE};
 
 /// Where a deadline stands on a given day.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "state", rename_all = "kebab-case")]
 pub enum Status {
-    /// Done, on time (`working_days_late` = 0) or late.
+    /// Done, on time or late.
     Met {
         /// The day it was met.
         on: NaiveDate,
-        /// Working days after the due date; 0 when on time.
+        /// Working days after the due date; 0 when on time or done on a non-working day just
+        /// after it.
         working_days_late: i64,
+        /// Done after the due date, whatever the day of the week.
+        late: bool,
     },
     /// Not yet due.
     Open {
@@ -38,7 +47,7 @@ pub enum Status {
     },
     /// An obligation past its due date, not met.
     Overdue {
-        /// Working days since the due date.
+        /// Working days since the due date (0 on a non-working day just after it).
         working_days_overdue: i64,
     },
     /// A window that closed with nobody acting.
@@ -47,6 +56,23 @@ pub enum Status {
         working_days_since: i64,
         /// What its closing does.
         on_expiry: OnExpiry,
+    },
+    /// Staff marked it not applicable to this complaint.
+    NotApplicable {
+        /// Why.
+        why: String,
+    },
+    /// The complaint closed before it was due.
+    NotNeeded {
+        /// The day the complaint closed.
+        closed_on: NaiveDate,
+    },
+    /// The complaint closed while this obligation was overdue.
+    Unmet {
+        /// The day the complaint closed.
+        closed_on: NaiveDate,
+        /// Working days it was overdue on that day.
+        working_days_overdue: i64,
     },
 }
 
@@ -71,6 +97,12 @@ pub struct Derived {
     pub from_event: String,
     /// The anchor's date.
     pub from_date: NaiveDate,
+    /// The day it first applied: the latest of its anchor, the day its stage was reached and
+    /// the day its condition was recorded.
+    pub started_on: NaiveDate,
+    /// True when its due date had already passed, unmet, on the day it first applied or became
+    /// known (a late representation accepted, a complaint entered after the fact).
+    pub started_past_due: bool,
     /// The due date by the rule.
     pub rule_due: NaiveDate,
     /// The due date in force (the extended one, when extended).
@@ -86,6 +118,12 @@ pub struct Derived {
     /// A late acceptance in force.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub late_acceptance: Option<LateAcceptance>,
+    /// Staff's decision that it does not apply to this complaint.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_applicable: Option<NotApplicable>,
+    /// The day the complaint closed, while it is closed: an unmet deadline counts no further.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub closed_on: Option<NaiveDate>,
     /// Named non-working days the count passed over (working-day rules), or the roll passed over.
     pub skipped: Vec<DayOff>,
     /// True when a year on the way was computed from the standing rules, not official data.
@@ -93,10 +131,28 @@ pub struct Derived {
     /// Where it stands as of the plan's date; absent without one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<Status>,
+    /// The status in words, the same in every face ([`Status::verdict`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verdict: Option<String>,
     /// A local target, not in the published document.
     pub local: bool,
     /// The document's words.
     pub source: Vec<String>,
+}
+
+impl Derived {
+    /// What the store keeps as its state: `met`, `pending` (live and not met), `not-applicable`,
+    /// or, once the complaint has closed, `not-needed` (it was not yet due) or `unmet` (it was
+    /// past due).
+    pub fn state(&self) -> &'static str {
+        match (self.met_on, &self.not_applicable, self.closed_on) {
+            (Some(_), _, _) => "met",
+            (None, Some(_), _) => "not-applicable",
+            (None, None, None) => "pending",
+            (None, None, Some(c)) if self.due >= c => "not-needed",
+            (None, None, Some(_)) => "unmet",
+        }
+    }
 }
 
 /// Every deadline the facts start, with the procedure and the as-of date.
@@ -114,6 +170,9 @@ pub struct Plan {
     /// The date statuses are judged on.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub as_of: Option<NaiveDate>,
+    /// The stage the facts leave the complaint in; absent once closed or referred.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stage: Option<String>,
     /// The deadlines, in the procedure's order.
     pub deadlines: Vec<Derived>,
 }
@@ -131,6 +190,9 @@ pub enum FactsError {
     /// Discretion the procedure does not allow.
     #[error("{0}")]
     NotAllowed(String),
+    /// An event the complaint's stage on its date does not take.
+    #[error(transparent)]
+    Stage(#[from] super::StageRefusal),
     /// A calendar error (out of range).
     #[error(transparent)]
     Calendar(#[from] CalendarError),
@@ -142,6 +204,49 @@ fn list(names: impl IntoIterator<Item = impl AsRef<str>>) -> String {
         .map(|s| s.as_ref().to_string())
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// The latest day an event happened and the day that became known, over its recorded steps.
+fn latest(facts: &Facts, event: &str) -> Option<(NaiveDate, NaiveDate)> {
+    facts
+        .steps
+        .iter()
+        .filter(|s| matches!(&s.what, StepKind::Event(e) if e == event))
+        .map(|s| (s.date, s.known))
+        .max()
+}
+
+/// The day a condition was first met and the day that became known; `None` while unmet.
+fn condition_met(
+    facts: &Facts,
+    c: &Condition,
+    from_date: NaiveDate,
+) -> Option<(Option<NaiveDate>, Option<NaiveDate>)> {
+    let (name, is_event) = match c {
+        Condition::Event(e) => (e, true),
+        Condition::Outcome(o) => (o, false),
+        Condition::UnlessEvent(e) => {
+            let before = facts
+                .events
+                .get(e)
+                .is_some_and(|dates| dates.iter().any(|d| *d <= from_date));
+            return (!before).then_some((None, None));
+        }
+    };
+    let step = facts.steps.iter().filter(|s| match &s.what {
+        StepKind::Event(e) => is_event && e == name,
+        StepKind::Outcome(o) => !is_event && o == name,
+        _ => false,
+    });
+    match step.min_by_key(|s| s.date) {
+        Some(s) => Some((Some(s.date), Some(s.known))),
+        // An outcome given without a date (the planner's --outcome NAME): met, day unknown.
+        None if !is_event && facts.outcomes.contains(name) => Some((None, None)),
+        None if is_event && facts.events.contains_key(name) => {
+            Some((facts.events[name].first().copied(), None))
+        }
+        None => None,
+    }
 }
 
 /// The deadlines the facts start under the procedure, judged as of `as_of` when given.
@@ -161,36 +266,54 @@ pub fn derive(
             .unwrap_or(&procedure.tracks[0]),
     };
     let calendar = calendars.get(procedure.region);
+    let walked = walk(procedure, track.first_stage.as_deref(), &facts.steps);
+    if let Some((_, refusal)) = walked.refused.first() {
+        return Err(refusal.clone().into());
+    }
     let mut plan = Plan {
         procedure: procedure.id.clone(),
         track: track.id.clone(),
         referred_to: track.referred_to.clone(),
         region: procedure.region,
         as_of,
+        stage: walked.stage.clone(),
         deadlines: Vec::new(),
     };
-    let Some(first) = &track.first_stage else {
+    if track.first_stage.is_none() {
         return Ok(plan);
-    };
-    let reached = stages_reached(procedure, first, facts);
-    for def in procedure
-        .deadlines
-        .iter()
-        .filter(|d| reached.contains(&d.stage))
-    {
+    }
+    for def in &procedure.deadlines {
+        let Some(&(reached_on, reached_known)) = walked.reached.get(&def.stage) else {
+            continue;
+        };
         let Some(&from_date) = facts.events.get(&def.from).and_then(|d| d.last()) else {
             continue;
         };
-        if def
-            .after_outcome
-            .as_ref()
-            .is_some_and(|o| !facts.outcomes.contains(o))
-        {
-            continue;
-        }
+        let from_known = latest(facts, &def.from).map_or(from_date, |(_, k)| k);
+        let (cond_on, cond_known) = match &def.applies_when {
+            None => (None, None),
+            Some(c) => match condition_met(facts, c, from_date) {
+                Some(x) => x,
+                None => continue,
+            },
+        };
+        let started_on = [Some(from_date), Some(reached_on), cond_on]
+            .into_iter()
+            .flatten()
+            .max()
+            .unwrap_or(from_date);
+        let known_on = [Some(from_known), Some(reached_known), cond_known]
+            .into_iter()
+            .flatten()
+            .max()
+            .unwrap_or(from_date)
+            .max(started_on);
         let explanation = def.rule.explain(calendar, from_date)?;
         let rule_due = explanation.due;
-        let extension = facts.extensions.get(&def.id).cloned();
+        let extension = facts.extensions.get(&def.id).cloned().map(|mut e| {
+            e.who = procedure.discretion_holder(DiscretionKind::Extension, &def.id);
+            e
+        });
         if let Some(e) = extension.as_ref().filter(|e| e.to < rule_due) {
             return Err(FactsError::Date(format!(
                 "an extension of '{}' to {} is before its due date {rule_due}",
@@ -203,28 +326,28 @@ pub fn derive(
             .as_ref()
             .and_then(|m| facts.events.get(m))
             .and_then(|dates| dates.iter().find(|d| **d >= from_date).copied());
-        let status = match (met_on, as_of) {
-            (Some(on), _) => Some(Status::Met {
-                on,
-                working_days_late: calendar.working_days_between(due, on)?.max(0),
-            }),
-            (None, Some(today)) if today <= due => Some(Status::Open {
-                working_days_left: calendar.working_days_between(today, due)?,
-            }),
-            (None, Some(today)) => {
-                let since = calendar.working_days_between(due, today)?;
-                Some(match def.kind {
-                    Kind::Obligation => Status::Overdue {
-                        working_days_overdue: since,
-                    },
-                    Kind::Window => Status::Closed {
-                        working_days_since: since,
-                        on_expiry: def.on_expiry,
-                    },
-                })
-            }
-            (None, None) => None,
+        let not_applicable = facts.not_applicable.get(&def.id).cloned();
+        let started_past_due = due < known_on && met_on.is_none_or(|m| m > due);
+        let status = match as_of {
+            Some(today) => Some(judge(
+                calendar,
+                def.kind,
+                def.on_expiry,
+                due,
+                met_on,
+                not_applicable.as_ref(),
+                walked.closed_on,
+                today,
+            )?),
+            None => None,
         };
+        let late_acceptance = facts.late_accepted.get(&def.id).cloned().map(|mut l| {
+            l.who = procedure.discretion_holder(DiscretionKind::LateAcceptance, &def.id);
+            l
+        });
+        let verdict = status
+            .as_ref()
+            .map(|s| s.verdict(late_acceptance.is_some(), started_past_due));
         plan.deadlines.push(Derived {
             id: def.id.clone(),
             what: def.what.clone(),
@@ -235,15 +358,20 @@ pub fn derive(
             rule: def.rule,
             from_event: def.from.clone(),
             from_date,
+            started_on,
+            started_past_due,
             rule_due,
             due,
             due_instant: due_instant(due, procedure.time_zone),
             extension,
             met_on,
-            late_acceptance: facts.late_accepted.get(&def.id).cloned(),
+            late_acceptance,
+            not_applicable,
+            closed_on: walked.closed_on,
             skipped: explanation.skipped,
             uses_computed_years: explanation.uses_computed_years,
             status,
+            verdict,
             local: def.local,
             source: def.source.clone(),
         });
@@ -251,43 +379,52 @@ pub fn derive(
     Ok(plan)
 }
 
-/// The stages a complaint on a track starting at `first` has reached, given its events: the
-/// first stage, then each stage an event moved it to, taking the events in date order (on one
-/// day, in the order of the stages that record them). A deadline of a stage not reached does not
-/// apply yet, even when its anchor has happened (Kent's Review Panel counts from the Stage 3
-/// letter, but only once the matter is referred to the panel).
-pub fn stages_reached(procedure: &Procedure, first: &str, facts: &Facts) -> BTreeSet<String> {
-    let stage_index = |event: &str| {
-        procedure
-            .stages
-            .iter()
-            .position(|s| s.events.iter().any(|e| e == event))
-            .unwrap_or(usize::MAX)
-    };
-    let mut ordered: Vec<(NaiveDate, usize, &str)> = facts
-        .events
-        .iter()
-        .flat_map(|(name, dates)| dates.iter().map(move |d| (*d, name.as_str())))
-        .map(|(d, name)| (d, stage_index(name), name))
-        .collect();
-    ordered.sort();
-    let mut reached = BTreeSet::from([first.to_string()]);
-    let mut current = Some(first.to_string());
-    for (_, _, event) in ordered {
-        let next = current
-            .as_deref()
-            .and_then(|s| procedure.stage(s))
-            .and_then(|s| s.next.get(event));
-        if let Some(to) = next {
-            if to == crate::procedure::CLOSED {
-                current = None;
-            } else {
-                reached.insert(to.clone());
-                current = Some(to.clone());
-            }
-        }
+/// Where one deadline stands on `today`: the one verdict for a set of dates.
+#[allow(clippy::too_many_arguments)]
+fn judge(
+    calendar: &crate::calendar::Calendar,
+    kind: Kind,
+    on_expiry: OnExpiry,
+    due: NaiveDate,
+    met_on: Option<NaiveDate>,
+    not_applicable: Option<&NotApplicable>,
+    closed_on: Option<NaiveDate>,
+    today: NaiveDate,
+) -> Result<Status, CalendarError> {
+    if let Some(on) = met_on {
+        return Ok(Status::Met {
+            on,
+            working_days_late: calendar.working_days_between(due, on)?.max(0),
+            late: on > due,
+        });
     }
-    reached
+    if let Some(n) = not_applicable {
+        return Ok(Status::NotApplicable { why: n.why.clone() });
+    }
+    // A closed complaint's deadlines are judged on the day it closed, and no later.
+    let day = closed_on.map_or(today, |c| c.min(today));
+    if day <= due {
+        return Ok(match closed_on {
+            Some(closed_on) => Status::NotNeeded { closed_on },
+            None => Status::Open {
+                working_days_left: calendar.working_days_between(day, due)?,
+            },
+        });
+    }
+    let since = calendar.working_days_between(due, day)?;
+    Ok(match (kind, closed_on) {
+        (Kind::Obligation, None) => Status::Overdue {
+            working_days_overdue: since,
+        },
+        (Kind::Obligation, Some(closed_on)) => Status::Unmet {
+            closed_on,
+            working_days_overdue: since,
+        },
+        (Kind::Window, _) => Status::Closed {
+            working_days_since: since,
+            on_expiry,
+        },
+    })
 }
 
 /// Refuses facts the procedure cannot have: unknown names, impossible dates, discretion it
@@ -345,14 +482,29 @@ fn check(procedure: &Procedure, facts: &Facts, as_of: Option<NaiveDate>) -> Resu
         }
     }
     for (id, ext) in &facts.extensions {
-        check_discretion(procedure, DiscretionKind::Extension, id, &ext.who, &ext.why)?;
+        check_discretion(
+            procedure,
+            DiscretionKind::Extension,
+            id,
+            &ext.recorded_by,
+            &ext.why,
+        )?;
+    }
+    for id in facts.not_applicable.keys() {
+        if procedure.deadline(id).is_none() {
+            return Err(FactsError::Unknown(format!(
+                "procedure '{}' has no deadline '{id}': use one of {}",
+                procedure.id,
+                list(procedure.deadlines.iter().map(|d| &d.id))
+            )));
+        }
     }
     for (id, late) in &facts.late_accepted {
         check_discretion(
             procedure,
             DiscretionKind::LateAcceptance,
             id,
-            &late.who,
+            &late.recorded_by,
             &late.why,
         )?;
     }

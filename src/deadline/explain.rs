@@ -141,6 +141,12 @@ impl Explanation {
         if let Some(u) = self.unrolled {
             if u == self.due {
                 let _ = writeln!(s, "falls on: {}", day(u));
+            } else if self.rule.roll == crate::calendar::Roll::Backward && self.due > u {
+                let _ = writeln!(
+                    s,
+                    "falls on: {}, not a working day; rolled forward, because rolling back would reach the trigger date",
+                    day(u)
+                );
             } else {
                 let _ = writeln!(s, "falls on: {}, not a working day; rolled", day(u));
             }

@@ -8,7 +8,8 @@
 //! - **calendar days**: trigger + N.
 //! - **months**: the same day N months later, clamped to the end of a shorter month.
 //! - calendar days and months may then be rolled onto a working day (`forward` or `backward`);
-//!   a working-day result is always a working day already, so roll does not apply to it.
+//!   a working-day result is always a working day already, so roll does not apply to it. A
+//!   backward roll that would land on or before the trigger date rolls forward instead.
 //! - the deadline is the end of the due day in the organisation's time zone: [`due_instant`].
 
 mod explain;
@@ -162,9 +163,18 @@ impl Rule {
         };
         let unrolled = unrolled.ok_or_else(out_of_range)?;
         calendar.is_working_day(from)?;
-        calendar
+        let rolled = calendar
             .roll(unrolled, self.roll)
-            .map_err(|_| out_of_range())
+            .map_err(|_| out_of_range())?;
+        if self.roll == Roll::Backward && rolled <= from && rolled != unrolled {
+            // A backward roll never reaches the trigger: "within 3 days" of a Thursday conference
+            // before Easter would otherwise be due on the conference day itself
+            // (docs/deadlines.md). Then the due date moves forward instead.
+            return calendar
+                .roll(unrolled, Roll::Forward)
+                .map_err(|_| out_of_range());
+        }
+        Ok(rolled)
     }
 
     /// The due date with its working shown: see [`Explanation`].

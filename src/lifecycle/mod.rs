@@ -128,7 +128,9 @@ pub struct Record {
     pub note: String,
 }
 
-/// `extend`: a deadline's new due date, where the procedure allows.
+/// `extend`: a deadline's new due date, where the procedure allows. The discretion is the
+/// procedure's named role's (City and Hackney's panel extension is the Head of Safeguarding's);
+/// `recorded_by` says who entered it.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Extend {
@@ -136,8 +138,25 @@ pub struct Extend {
     pub deadline: String,
     /// The new due date.
     pub to: NaiveDate,
-    /// Who agreed it.
-    pub agreed_by: String,
+    /// Who records it (a job title or the signed-in person; `agreed_by` is the older name).
+    #[serde(alias = "agreed_by")]
+    pub recorded_by: String,
+    /// Why.
+    pub reason: String,
+    /// Why it is agreed only after the due date has passed: required then, refused before.
+    #[serde(default)]
+    pub retrospective: Option<String>,
+}
+
+/// `not-applicable` and its undoing: one deadline of one complaint does not apply (or applies
+/// again).
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Applicability {
+    /// The deadline's id.
+    pub deadline: String,
+    /// Who decides.
+    pub recorded_by: String,
     /// Why.
     pub reason: String,
 }
@@ -148,8 +167,9 @@ pub struct Extend {
 pub struct AcceptLate {
     /// The window's id.
     pub deadline: String,
-    /// Who accepted it.
-    pub accepted_by: String,
+    /// Who records it (`accepted_by` is the older name).
+    #[serde(alias = "accepted_by")]
+    pub recorded_by: String,
     /// Why.
     pub reason: String,
 }
@@ -264,6 +284,10 @@ pub struct Lifecycle {
     /// Swapped by [`Lifecycle::set_addressing`] on reload.
     addressing: Arc<RwLock<Option<Arc<crate::reminder::Addressing>>>>,
     planned: Option<Arc<tokio::sync::Notify>>,
+    /// The calendar and time zone of questions that name no procedure ("what is due within 5
+    /// working days" across all of them): `calendar.default_region` and `calendar.time_zone`.
+    region: crate::calendar::Division,
+    time_zone: chrono_tz::Tz,
 }
 
 impl Lifecycle {
@@ -283,7 +307,27 @@ impl Lifecycle {
             amber_within,
             addressing: Arc::default(),
             planned: None,
+            region: crate::calendar::Division::EnglandAndWales,
+            time_zone: chrono_tz::Europe::London,
         }
+    }
+
+    /// Answers questions that name no procedure on `region`'s calendar in `time_zone` (the
+    /// configured `calendar.default_region` and `calendar.time_zone`; England and Wales and
+    /// Europe/London without this). A question about one procedure uses that procedure's own.
+    pub fn with_defaults(
+        mut self,
+        region: crate::calendar::Division,
+        time_zone: chrono_tz::Tz,
+    ) -> Self {
+        self.region = region;
+        self.time_zone = time_zone;
+        self
+    }
+
+    /// Today in the configured time zone.
+    pub fn today_default(&self) -> NaiveDate {
+        self.clock.today(self.time_zone)
     }
 
     /// Plans notifications with every change, addressed as `addressing` says, and wakes
@@ -544,6 +588,7 @@ impl Lifecycle {
             entries.extend(more);
         }
         let rows = as_rows(&entries, now);
+        check_walk(None, &replay(p, &row, &rows), &rows)?;
         let state = self.evaluate(p, &row, &rows, today)?;
         let audit = vec![NewAudit {
             actor: cmd.recorded_by.clone(),
@@ -642,7 +687,7 @@ impl Lifecycle {
         let calendars = self.calendars();
         self.change(reference, move |p, row, r, today| {
             check_writable(row, r)?;
-            check_text("agreed_by", &cmd.agreed_by, 100)?;
+            check_text("recorded_by", &cmd.recorded_by, 100)?;
             check_text("reason", &cmd.reason, MAX_NOTE)?;
             let def = discretionary(p, &cmd.deadline, DiscretionKind::Extension)?;
             if def.kind != Kind::Obligation {
@@ -669,6 +714,32 @@ impl Lifecycle {
                     ),
                 ));
             }
+            let note = match (&cmd.retrospective, today > current.due) {
+                (None, true) => {
+                    return Err(invalid(
+                        "retrospective",
+                        format!(
+                            "'{}' was due on {}, before today ({today}): an extension agreed after the due date needs a retrospective reason (--retrospective, or \"retrospective\" in the API)",
+                            def.id, current.due
+                        ),
+                    ))
+                }
+                (Some(_), false) => {
+                    return Err(invalid(
+                        "retrospective",
+                        format!(
+                            "'{}' is not yet past its due date {}: this extension is not retrospective",
+                            def.id, current.due
+                        ),
+                    ))
+                }
+                (Some(why), true) => {
+                    check_text("retrospective", why, MAX_NOTE)?;
+                    format!("{} (retrospective: {why})", cmd.reason)
+                }
+                (None, false) => cmd.reason.clone(),
+            };
+            let holder = p.discretion_holder(DiscretionKind::Extension, &def.id);
             Ok(recorded(
                 entry(
                     kind::EXTENSION,
@@ -676,13 +747,13 @@ impl Lifecycle {
                     today,
                     Some(cmd.to),
                     None,
-                    &cmd.agreed_by,
-                    &cmd.reason,
+                    &cmd.recorded_by,
+                    &note,
                 ),
                 "extend",
                 format!(
-                    "{} extended from {} to {}: {}",
-                    def.id, current.due, cmd.to, cmd.reason
+                    "{} extended from {} to {} at the discretion of the {holder}: {note}",
+                    def.id, current.due, cmd.to
                 ),
             ))
         })
@@ -697,9 +768,10 @@ impl Lifecycle {
     ) -> Result<ComplaintView, LifecycleError> {
         self.change(reference, move |p, row, r, today| {
             check_writable(row, r)?;
-            check_text("accepted_by", &cmd.accepted_by, 100)?;
+            check_text("recorded_by", &cmd.recorded_by, 100)?;
             check_text("reason", &cmd.reason, MAX_NOTE)?;
             let def = discretionary(p, &cmd.deadline, DiscretionKind::LateAcceptance)?;
+            let holder = p.discretion_holder(DiscretionKind::LateAcceptance, &def.id);
             Ok(recorded(
                 entry(
                     kind::LATE_ACCEPTANCE,
@@ -707,11 +779,94 @@ impl Lifecycle {
                     today,
                     None,
                     None,
-                    &cmd.accepted_by,
+                    &cmd.recorded_by,
                     &cmd.reason,
                 ),
                 "accept-late",
-                format!("{} accepted out of time: {}", def.id, cmd.reason),
+                format!(
+                    "{} accepted out of time at the discretion of the {holder}: {}",
+                    def.id, cmd.reason
+                ),
+            ))
+        })
+        .await
+    }
+
+    /// Marks one deadline not applicable to this complaint (a duty whose circumstances do not
+    /// arise here): it leaves every list, report and alert, and shows as not applicable. Undone
+    /// by [`Lifecycle::mark_applicable`].
+    pub async fn mark_not_applicable(
+        &self,
+        reference: &str,
+        cmd: Applicability,
+    ) -> Result<ComplaintView, LifecycleError> {
+        self.applicability(reference, cmd, true).await
+    }
+
+    /// Undoes [`Lifecycle::mark_not_applicable`]: the deadline counts again.
+    pub async fn mark_applicable(
+        &self,
+        reference: &str,
+        cmd: Applicability,
+    ) -> Result<ComplaintView, LifecycleError> {
+        self.applicability(reference, cmd, false).await
+    }
+
+    async fn applicability(
+        &self,
+        reference: &str,
+        cmd: Applicability,
+        not_applicable: bool,
+    ) -> Result<ComplaintView, LifecycleError> {
+        self.change(reference, move |p, row, r, today| {
+            check_writable(row, r)?;
+            check_text("recorded_by", &cmd.recorded_by, 100)?;
+            check_text("reason", &cmd.reason, MAX_NOTE)?;
+            let def = p.deadline(&cmd.deadline).ok_or_else(|| {
+                invalid(
+                    "deadline",
+                    format!(
+                        "procedure '{}' has no deadline '{}': use one of {}",
+                        p.id,
+                        cmd.deadline,
+                        ids(p.deadlines.iter().map(|d| &d.id))
+                    ),
+                )
+            })?;
+            let marked = r.facts.not_applicable.contains_key(&def.id);
+            if marked == not_applicable {
+                return Err(LifecycleError::Conflict(format!(
+                    "deadline '{}' of complaint '{}' is {} marked not applicable",
+                    def.id,
+                    row.reference,
+                    if marked { "already" } else { "not" }
+                )));
+            }
+            let (kind, action, detail) = if not_applicable {
+                (
+                    kind::NOT_APPLICABLE,
+                    "not-applicable",
+                    format!("{} marked not applicable: {}", def.id, cmd.reason),
+                )
+            } else {
+                (
+                    kind::APPLICABLE,
+                    "applicable",
+                    format!("{} applies again: {}", def.id, cmd.reason),
+                )
+            };
+            Ok(recorded(
+                entry(
+                    kind,
+                    &def.id,
+                    today,
+                    None,
+                    None,
+                    &cmd.recorded_by,
+                    &cmd.reason,
+                ),
+                action,
+                detail,
             ))
         })
         .await
@@ -848,6 +1003,7 @@ impl Lifecycle {
                 let (new_entries, mut audit) = rule(p, row, &before, today)?;
                 let mut all = entries.to_vec();
                 all.extend(as_rows(&new_entries, now));
+                check_walk(Some(&before), &replay(p, row, &all), &all)?;
                 let (state, deadlines, notifications) = this.evaluate(p, row, &all, today)?;
                 let moved = moves(stored, &deadlines);
                 if !moved.is_empty() {
@@ -884,29 +1040,30 @@ impl Lifecycle {
         let deadlines = plan
             .deadlines
             .iter()
-            .map(|d| {
-                let met_on = d.met_on;
-                DeadlineRow {
-                    deadline: d.id.clone(),
-                    kind: match d.kind {
-                        Kind::Obligation => "obligation".into(),
-                        Kind::Window => "window".into(),
-                    },
-                    stage: d.stage.clone(),
-                    owner_role: d.owner_role.clone(),
-                    from_date: d.from_date,
-                    due_date: d.due,
-                    due_at: d.due_instant,
-                    met_on,
-                    state: match (met_on, live) {
-                        (Some(_), _) => "met".into(),
-                        (None, true) => "pending".into(),
-                        (None, false) => "cancelled".into(),
-                    },
-                }
+            .map(|d| DeadlineRow {
+                deadline: d.id.clone(),
+                kind: match d.kind {
+                    Kind::Obligation => "obligation".into(),
+                    Kind::Window => "window".into(),
+                },
+                stage: d.stage.clone(),
+                owner_role: d.owner_role.clone(),
+                from_date: d.from_date,
+                due_date: d.due,
+                due_at: d.due_instant,
+                met_on: d.met_on,
+                state: d.state().into(),
             })
             .collect();
         let _ = today;
+        // Only what is still pending calls for reminders and alerts: a deadline marked not
+        // applicable, or one the complaint's closing made unneeded, plans nothing.
+        let pending: Vec<Derived> = plan
+            .deadlines
+            .iter()
+            .filter(|d| d.state() == "pending")
+            .cloned()
+            .collect();
         // The notifications the complaint now calls for: none once it is closed or referred (the
         // planned ones are cancelled), and none planned at all without addressing configured.
         let addressing = self.addressing();
@@ -918,27 +1075,21 @@ impl Lifecycle {
             }
             let calendars = self.calendars();
             let calendar = calendars.get(p.region);
-            a.plan_at(
-                &p.id,
-                &plan.deadlines,
-                calendar,
-                p.time_zone,
-                self.clock.now(),
-            )
-            .iter()
-            .flat_map(|n| {
-                a.destinations(&p.id, n)
-                    .into_iter()
-                    .map(move |dest| NewNotification {
-                        deadline: n.deadline.clone(),
-                        kind: n.kind.key(),
-                        occurrence: n.occurrence.clone(),
-                        destination: dest,
-                        role: n.role.clone(),
-                        planned_at: n.at,
-                    })
-            })
-            .collect()
+            a.plan_at(&p.id, &pending, calendar, p.time_zone, self.clock.now())
+                .iter()
+                .flat_map(|n| {
+                    a.destinations(&p.id, n)
+                        .into_iter()
+                        .map(move |dest| NewNotification {
+                            deadline: n.deadline.clone(),
+                            kind: n.kind.key(),
+                            occurrence: n.occurrence.clone(),
+                            destination: dest,
+                            role: n.role.clone(),
+                            planned_at: n.at,
+                        })
+                })
+                .collect()
         });
         Ok((
             ComplaintState {
@@ -1000,10 +1151,7 @@ impl Lifecycle {
             .as_deref()
             .map(|id| self.procedure(id).map(|p| (p.region, p.time_zone)))
             .transpose()?
-            .unwrap_or((
-                crate::calendar::Division::EnglandAndWales,
-                chrono_tz::Europe::London,
-            ));
+            .unwrap_or((self.region, self.time_zone));
         let today = self.clock.today(region.1);
         let due_by = match q.due_within {
             Some(n) => Some(
@@ -1050,15 +1198,15 @@ impl Lifecycle {
     }
 
     /// Every pending deadline due within `working_days` working days of today, or overdue,
-    /// earliest first, on the default calendar.
+    /// earliest first, on the configured default calendar and time zone.
     pub async fn due_and_overdue(
         &self,
         working_days: u32,
     ) -> Result<Vec<PendingRow>, LifecycleError> {
-        let today = self.clock.today(chrono_tz::Europe::London);
+        let today = self.today_default();
         let by = self
             .calendars()
-            .get(crate::calendar::Division::EnglandAndWales)
+            .get(self.region)
             .add_working_days(
                 today,
                 working_days,
@@ -1146,11 +1294,9 @@ impl Lifecycle {
     /// nobody acting, where the procedure says its closing proposes closure. Staff then confirm
     /// (close) or record what happened. Returns the references proposed.
     pub async fn propose_closures(&self) -> Result<Vec<String>, LifecycleError> {
-        let yesterday = self
-            .clock
-            .today(chrono_tz::Europe::London)
-            .pred_opt()
-            .unwrap_or_default();
+        // A first cut by the default time zone's yesterday; each complaint is then judged on
+        // its own procedure's today.
+        let yesterday = self.today_default().pred_opt().unwrap_or_default();
         let mut refs: Vec<String> = self
             .store
             .pending_due_by(yesterday)
@@ -1266,24 +1412,18 @@ fn event_rule(
             row.reference
         ))
     })?;
-    if !stage.events.iter().any(|e| e == &cmd.name) {
-        let message = if p.events.contains_key(&cmd.name) {
-            format!(
-                "event '{}' cannot be recorded in {} ('{}'): use one of {}",
-                cmd.name,
-                stage.id,
-                stage.name,
-                ids(stage.events.iter())
-            )
-        } else {
+    // Whether the complaint's stage on the event's date takes it is the stage machine's to say
+    // (check_walk), the same check as the planner's.
+    if !p.events.contains_key(&cmd.name) {
+        return Err(invalid(
+            "name",
             format!(
                 "procedure '{}' has no event '{}': this stage records {}",
                 p.id,
                 cmd.name,
                 ids(stage.events.iter())
-            )
-        };
-        return Err(invalid("name", message));
+            ),
+        ));
     }
     check_date("date", cmd.date, row.conference_date, today)?;
     check_text("recorded_by", &cmd.recorded_by, 100)?;
@@ -1301,6 +1441,76 @@ fn event_rule(
         "event",
         format!("{} on {}", cmd.name, cmd.date),
     ))
+}
+
+/// Refuses a change that leaves an event where the stage machine does not take it, or that
+/// reorders the stage transitions already made (a correction moving a stage-moving event past a
+/// later one): the same stage machine as the planner's, so a command is refused exactly when
+/// `timescales plan` would refuse the same events.
+fn check_walk(
+    before: Option<&Replayed>,
+    after: &Replayed,
+    rows: &[EntryRow],
+) -> Result<(), LifecycleError> {
+    let was_refused = |id: i64| before.is_some_and(|b| b.refused.iter().any(|(x, _)| *x == id));
+    if let Some((id, refusal)) = after.refused.iter().find(|(id, _)| !was_refused(*id)) {
+        let describe = |id: i64| {
+            rows.iter()
+                .find(|e| e.id == id)
+                .map(|e| {
+                    format!(
+                        "{} on {}",
+                        e.name,
+                        after.dates.get(&id).copied().unwrap_or(e.effective_date)
+                    )
+                })
+                .unwrap_or_default()
+        };
+        let is_new = before
+            .is_none_or(|b| !b.dates.contains_key(id) && !b.transitions.contains(id))
+            && *id
+                > rows
+                    .iter()
+                    .map(|e| e.id)
+                    .filter(|x| *x < i64::MAX / 2)
+                    .max()
+                    .unwrap_or(0);
+        let message = if is_new {
+            refusal.message.clone()
+        } else {
+            format!(
+                "this change would leave entry {id} ({}) out of order: {}",
+                describe(*id),
+                refusal.message
+            )
+        };
+        return Err(invalid(if is_new { "name" } else { "date" }, message));
+    }
+    if let Some(b) = before {
+        let kept: Vec<i64> = after
+            .transitions
+            .iter()
+            .copied()
+            .filter(|id| b.transitions.contains(id))
+            .collect();
+        let was: Vec<i64> = b
+            .transitions
+            .iter()
+            .copied()
+            .filter(|id| kept.contains(id))
+            .collect();
+        if kept != was {
+            return Err(invalid(
+                "date",
+                format!(
+                    "this change would reorder the complaint's stage transitions (entries {} would be taken as {}): correct the later entry first, or record the events in the order they happened",
+                    ids(was.iter().map(i64::to_string)),
+                    ids(kept.iter().map(i64::to_string))
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// What a log adds up to for the store: the complaint's state, its deadlines, and the

@@ -5,8 +5,10 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 
-use crate::complaint::{Extension, Facts, LateAcceptance};
-use crate::procedure::{Procedure, CLOSED};
+use crate::complaint::{
+    walk, Extension, Facts, LateAcceptance, NotApplicable, StageRefusal, Step, StepKind,
+};
+use crate::procedure::Procedure;
 use crate::store::{ComplaintRow, EntryRow};
 
 /// Entry kinds in the log.
@@ -29,6 +31,11 @@ pub mod kind {
     pub const PROPOSED_CLOSURE: &str = "proposed-closure";
     /// Opened and at once referred elsewhere (out of scope, or a referred track).
     pub const REFERRED: &str = "referred";
+    /// Staff marked a deadline not applicable to this complaint (`name` the deadline, `note`
+    /// why).
+    pub const NOT_APPLICABLE: &str = "not-applicable";
+    /// Staff undid a not-applicable mark (`name` the deadline).
+    pub const APPLICABLE: &str = "applicable";
 }
 
 /// Complaint statuses.
@@ -60,9 +67,17 @@ pub struct Replayed {
     pub referred_to: Option<String>,
     /// Each event entry's effective date after corrections, by entry id.
     pub dates: BTreeMap<i64, NaiveDate>,
+    /// The entries (by id) that moved the stage or closed the complaint, in the order the stage
+    /// machine took them.
+    pub transitions: Vec<i64>,
+    /// Event entries the stage machine does not take where their date puts them, with why.
+    /// Commands refuse to add one; an older log that has one keeps it, passed over.
+    pub refused: Vec<(i64, StageRefusal)>,
 }
 
-/// Replays `entries` (in id order) for `complaint` under `procedure`.
+/// Replays `entries` (in id order) for `complaint` under `procedure`: the corrections applied,
+/// the facts gathered, and the stage found by the one stage machine ([`walk`]), the same the
+/// planner uses.
 pub fn replay(procedure: &Procedure, complaint: &ComplaintRow, entries: &[EntryRow]) -> Replayed {
     let mut dates: BTreeMap<i64, NaiveDate> =
         entries.iter().map(|e| (e.id, e.effective_date)).collect();
@@ -71,95 +86,122 @@ pub fn replay(procedure: &Procedure, complaint: &ComplaintRow, entries: &[EntryR
             dates.insert(target, date);
         }
     }
+    let tz = procedure.time_zone;
     let track = procedure.track(&complaint.track);
-    let mut r = Replayed {
-        facts: Facts {
-            track: Some(complaint.track.clone()),
-            ..Facts::default()
-        },
-        stage: track.and_then(|t| t.first_stage.clone()),
-        last_stage: None,
-        status: status::OPEN,
-        outcome: None,
-        referred_to: track.and_then(|t| t.referred_to.clone()),
-        dates: BTreeMap::new(),
+    let mut facts = Facts {
+        track: Some(complaint.track.clone()),
+        ..Facts::default()
     };
-    r.last_stage = r.stage.clone();
-    if r.referred_to.is_some() {
-        r.status = status::REFERRED;
-        r.stage = None;
-    }
+    // Step index -> entry id, for what the walk says about steps.
+    let mut step_entry: Vec<i64> = Vec::new();
+    let mut event_dates = BTreeMap::new();
+    // Proposed for closure until an event is recorded after the proposal.
+    let mut proposed = false;
     for e in entries {
         let date = dates[&e.id];
+        let known = e.recorded_at.with_timezone(&tz).date_naive();
+        let step = |what| Step { date, known, what };
         match e.kind.as_str() {
             kind::EVENT => {
-                r.facts.record(&e.name, date);
-                r.dates.insert(e.id, date);
-                if r.status == status::PROPOSED_FOR_CLOSURE {
-                    r.status = status::OPEN;
-                }
-                let next = r
-                    .stage
-                    .as_deref()
-                    .and_then(|s| procedure.stage(s))
-                    .and_then(|s| s.next.get(&e.name))
-                    .cloned();
-                match next.as_deref() {
-                    Some(CLOSED) => {
-                        r.stage = None;
-                        r.status = status::CLOSED;
-                    }
-                    Some(to) => {
-                        r.stage = Some(to.to_string());
-                        r.last_stage = r.stage.clone();
-                    }
-                    None => {}
-                }
+                facts.steps.push(step(StepKind::Event(e.name.clone())));
+                step_entry.push(e.id);
+                event_dates.insert(e.id, date);
+                proposed = false;
             }
             kind::OUTCOME => {
-                r.facts.outcomes.insert(e.name.clone());
-                r.outcome = Some(e.name.clone());
+                facts.outcomes.insert(e.name.clone());
+                facts.steps.push(step(StepKind::Outcome(e.name.clone())));
+                step_entry.push(e.id);
+            }
+            kind::CLOSE => {
+                facts.steps.push(step(StepKind::Close));
+                step_entry.push(e.id);
+            }
+            kind::REOPEN => {
+                facts.steps.push(step(StepKind::Reopen));
+                step_entry.push(e.id);
+                proposed = false;
+            }
+            kind::REFERRED => {
+                facts.steps.push(step(StepKind::Refer(e.note.clone())));
+                step_entry.push(e.id);
             }
             kind::EXTENSION => {
                 if let Some(to) = e.new_date {
                     let ext = Extension {
                         to,
-                        who: e.recorded_by.clone(),
+                        who: String::new(),
+                        recorded_by: e.recorded_by.clone(),
                         why: e.note.clone(),
                     };
-                    r.facts.extensions.insert(e.name.clone(), ext);
+                    facts.extensions.insert(e.name.clone(), ext);
                 }
             }
             kind::LATE_ACCEPTANCE => {
                 let late = LateAcceptance {
-                    who: e.recorded_by.clone(),
+                    who: String::new(),
+                    recorded_by: e.recorded_by.clone(),
                     why: e.note.clone(),
                 };
-                r.facts.late_accepted.insert(e.name.clone(), late);
+                facts.late_accepted.insert(e.name.clone(), late);
             }
-            kind::CLOSE => {
-                r.stage = None;
-                r.status = status::CLOSED;
+            kind::NOT_APPLICABLE => {
+                let n = NotApplicable {
+                    recorded_by: e.recorded_by.clone(),
+                    why: e.note.clone(),
+                    on: date,
+                };
+                facts.not_applicable.insert(e.name.clone(), n);
             }
-            kind::REOPEN => {
-                let to = r
-                    .outcome
-                    .as_ref()
-                    .and_then(|o| procedure.outcomes.get(o))
-                    .and_then(|o| o.reopens.clone())
-                    .or_else(|| r.last_stage.clone());
-                r.stage = to;
-                r.last_stage = r.stage.clone();
-                r.status = status::OPEN;
+            kind::APPLICABLE => {
+                facts.not_applicable.remove(&e.name);
             }
-            kind::PROPOSED_CLOSURE => r.status = status::PROPOSED_FOR_CLOSURE,
-            kind::REFERRED => {
-                r.stage = None;
-                r.status = status::REFERRED;
-                r.referred_to = Some(e.note.clone());
-            }
+            kind::PROPOSED_CLOSURE => proposed = true,
             _ => {}
         }
     }
-    r
+    let first = track.and_then(|t| t.first_stage.as_deref());
+    let walked = walk(procedure, first, &facts.steps);
+    // A refused event (an older log's) is passed over by the stage machine; its date still
+    // counts for the deadlines it meets.
+    for s in &facts.steps {
+        if let StepKind::Event(name) = &s.what {
+            let dates = facts.events.entry(name.clone()).or_default();
+            dates.push(s.date);
+            dates.sort();
+        }
+    }
+    let mut index = 0usize;
+    facts.steps.retain(|_| {
+        index += 1;
+        !walked.refused.iter().any(|(i, _)| *i == index - 1)
+    });
+    let referred_to = walked
+        .referred_to
+        .clone()
+        .or_else(|| track.and_then(|t| t.referred_to.clone()));
+    let status = if referred_to.is_some() {
+        status::REFERRED
+    } else if walked.closed_on.is_some() || (walked.stage.is_none() && first.is_some()) {
+        status::CLOSED
+    } else if proposed {
+        status::PROPOSED_FOR_CLOSURE
+    } else {
+        status::OPEN
+    };
+    Replayed {
+        facts,
+        stage: walked.stage.clone(),
+        last_stage: walked.last_stage.clone(),
+        status,
+        outcome: walked.outcome.clone(),
+        referred_to,
+        dates: event_dates,
+        transitions: walked.transitions.iter().map(|&i| step_entry[i]).collect(),
+        refused: walked
+            .refused
+            .into_iter()
+            .map(|(i, r)| (step_entry[i], r))
+            .collect(),
+    }
 }

@@ -65,7 +65,7 @@ pub async fn send_digests(
 ) -> Result<usize, LifecycleError> {
     let _ = link_template;
     let now = lifecycle.clock().now();
-    let today = lifecycle.clock().today(chrono_tz::Europe::London);
+    let today = lifecycle.today_default();
     let pending = lifecycle.due_and_overdue(within).await?;
     // Recipient -> procedure -> stage -> lines.
     let mut by_recipient: BTreeMap<String, BTreeMap<String, BTreeMap<String, Vec<String>>>> =
@@ -149,7 +149,7 @@ pub async fn holiday_data_alert(
     admin: &[String],
 ) -> Result<bool, LifecycleError> {
     let now = lifecycle.clock().now();
-    let today = lifecycle.clock().today(chrono_tz::Europe::London);
+    let today = lifecycle.today_default();
     let horizon = today
         .checked_add_months(chrono::Months::new(6))
         .unwrap_or(today);

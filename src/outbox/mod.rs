@@ -28,7 +28,6 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::{watch, Notify};
 
 use crate::channel::{Channels, DeliveryError, Message, Severity};
-use crate::complaint::Status;
 use crate::lifecycle::{status, Lifecycle};
 use crate::store::{NotificationRow, StoreError};
 
@@ -330,21 +329,8 @@ impl Worker {
         }
         let procedures = self.lifecycle.procedures();
         let procedure = procedures.get(&complaint.procedure);
-        let status_text = match &d.status {
-            Some(Status::Open {
-                working_days_left: 0,
-            }) => "due today".to_string(),
-            Some(Status::Open { working_days_left }) => {
-                format!("{working_days_left} working days left")
-            }
-            Some(Status::Overdue {
-                working_days_overdue,
-            }) => format!("overdue by {working_days_overdue} working days"),
-            Some(Status::Closed { .. }) => {
-                "the complainant's window closed with no action".to_string()
-            }
-            Some(Status::Met { .. }) | None => String::new(),
-        };
+        // The one wording of a status (complaint::Status::verdict), as `show` and the API say it.
+        let status_text = d.verdict.clone().unwrap_or_default();
         let headline = match row.kind.as_str() {
             "breach" => format!(
                 "{}: {} was due {} and is not done",

@@ -197,8 +197,10 @@ pub struct DeadlineDef {
     pub from: String,
     /// The event that meets it.
     pub met_by: Option<String>,
-    /// Only when this outcome has been recorded (Kent: a review conference).
-    pub after_outcome: Option<String>,
+    /// When it applies at all: only once this event or outcome has been recorded (Kent's attempt
+    /// at immediate resolution, only where a concern was expressed; its review conference, only
+    /// when the panel recommends one). `None`: whenever its anchor and stage are reached.
+    pub applies_when: Option<Condition>,
     /// For a window: what its closing does.
     pub on_expiry: OnExpiry,
     /// The document's words.
@@ -207,6 +209,32 @@ pub struct DeadlineDef {
     pub interpretation: Option<String>,
     /// True for a local target an authority added, not in the published document.
     pub local: bool,
+}
+
+/// What a conditional deadline waits for, besides its anchor and stage.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Condition {
+    /// An event has been recorded (at any date).
+    Event(String),
+    /// An outcome has been recorded.
+    Outcome(String),
+    /// The opposite: the deadline applies unless this event was recorded on or before the day
+    /// it counts from (Kent's minutes, "if not already available"). A later record does not
+    /// undo a duty that had already begun.
+    UnlessEvent(String),
+}
+
+impl std::fmt::Display for Condition {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Condition::Event(e) => write!(f, "event {e} is recorded"),
+            Condition::Outcome(o) => write!(f, "outcome {o} is recorded"),
+            Condition::UnlessEvent(e) => {
+                write!(f, "event {e} is not recorded by the day it counts from")
+            }
+        }
+    }
 }
 
 /// A discretion the document allows.
@@ -294,6 +322,14 @@ impl Procedure {
         self.discretion_for(kind, id)
             .map(|_| def)
             .ok_or(Refusal::NotAllowed)
+    }
+
+    /// The name the authority uses for the role holding `kind` of discretion on `deadline`
+    /// (empty when there is none): who decides an extension, whoever records it.
+    pub fn discretion_holder(&self, kind: DiscretionKind, deadline: &str) -> String {
+        self.discretion_for(kind, deadline)
+            .map(|d| self.role_name(&d.who).to_string())
+            .unwrap_or_default()
     }
 
     /// Whether the document allows `kind` of discretion on `deadline`, and who decides.

@@ -172,8 +172,11 @@ pub struct RawDeadline {
     pub from: Spanned<String>,
     #[serde(default)]
     pub met_by: Option<Spanned<String>>,
+    /// The older spelling of `applies_when = { outcome = "..." }`, still read.
     #[serde(default)]
     pub after_outcome: Option<Spanned<String>>,
+    #[serde(default)]
+    pub applies_when: Option<Spanned<RawCondition>>,
     #[serde(default)]
     pub on_expiry: Option<OnExpiry>,
     pub source: Quotes,
@@ -182,6 +185,19 @@ pub struct RawDeadline {
     /// Set for a local target added by an override file: the file it came from.
     #[serde(skip)]
     pub origin: Option<Arc<SourceFile>>,
+}
+
+/// `applies_when = { event = "..." }`, `{ outcome = "..." }` or `{ unless_event = "..." }`:
+/// exactly one of the three.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCondition {
+    #[serde(default)]
+    pub event: Option<Spanned<String>>,
+    #[serde(default)]
+    pub outcome: Option<Spanned<String>>,
+    #[serde(default)]
+    pub unless_event: Option<Spanned<String>>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize)]

@@ -6,10 +6,10 @@ use std::sync::Arc;
 
 use toml::Spanned;
 
-use super::schema::{RawDeadline, RawOverride, RawProcedure, SourceFile};
+use super::schema::{RawCondition, RawDeadline, RawOverride, RawProcedure, SourceFile};
 use super::{
-    Complainant, ComplainantRole, DeadlineDef, Discretion, DiscretionKind, Kind, OnExpiry,
-    OutOfScope, Outcome, Procedure, ProcedureError, Stage, Track, CLOSED, CONFERENCE,
+    Complainant, ComplainantRole, Condition, DeadlineDef, Discretion, DiscretionKind, Kind,
+    OnExpiry, OutOfScope, Outcome, Procedure, ProcedureError, Stage, Track, CLOSED, CONFERENCE,
 };
 use crate::calendar::Division;
 use crate::deadline::Rule;
@@ -513,6 +513,34 @@ pub(super) fn validate(
         }
         if let Some(o) = &d.after_outcome {
             check_outcome(&mut e, file, o, &format!("deadline '{did}' after_outcome"));
+            if d.applies_when.is_some() {
+                e.at(
+                    file,
+                    o.span(),
+                    format!("deadline '{did}' has both after_outcome and applies_when"),
+                    "keep applies_when = { outcome = \"...\" } only",
+                );
+            }
+        }
+        if let Some(c) = &d.applies_when {
+            let raw = c.get_ref();
+            match (&raw.event, &raw.outcome, &raw.unless_event) {
+                (Some(ev), None, None) | (None, None, Some(ev)) => {
+                    let field = if raw.event.is_some() { "event" } else { "unless_event" };
+                    if check_event(&mut e, file, ev, &format!("deadline '{did}' applies_when {field}")) && stage_ok {
+                        let name = ev.get_ref();
+                        let possible = opening.contains(name)
+                            || stages_recording(name).iter().any(|t| reaches.get(*t).is_some_and(|r| r.contains(stage)) || reaches.get(stage).is_some_and(|r| r.contains(*t)));
+                        if !possible {
+                            e.at(file, ev.span(), format!("deadline '{did}' in stage '{stage}' applies when '{name}' is {}recorded, which no stage on the way to or after it records", if raw.event.is_some() { "" } else { "not " }), format!("'{name}' is recorded in {}", one_of(stages_recording(name))));
+                        }
+                    }
+                }
+                (None, Some(o), None) => {
+                    check_outcome(&mut e, file, o, &format!("deadline '{did}' applies_when outcome"));
+                }
+                _ => e.at(file, c.span(), format!("deadline '{did}' applies_when needs exactly one of event, outcome or unless_event"), "write applies_when = { event = \"...\" }, { outcome = \"...\" } or { unless_event = \"...\" }"),
+            }
         }
         if d.kind == Kind::Obligation && d.on_expiry.is_some() {
             e.at(
@@ -611,7 +639,32 @@ fn def_from_raw(d: &RawDeadline, count: i64) -> DeadlineDef {
         },
         from: d.from.get_ref().clone(),
         met_by: d.met_by.as_ref().map(|m| m.get_ref().clone()),
-        after_outcome: d.after_outcome.as_ref().map(|m| m.get_ref().clone()),
+        applies_when: match (
+            &d.after_outcome,
+            d.applies_when.as_ref().map(|c| c.get_ref()),
+        ) {
+            (
+                _,
+                Some(RawCondition {
+                    event: Some(ev), ..
+                }),
+            ) => Some(Condition::Event(ev.get_ref().clone())),
+            (
+                _,
+                Some(RawCondition {
+                    unless_event: Some(ev),
+                    ..
+                }),
+            ) => Some(Condition::UnlessEvent(ev.get_ref().clone())),
+            (
+                _,
+                Some(RawCondition {
+                    outcome: Some(o), ..
+                }),
+            )
+            | (Some(o), None) => Some(Condition::Outcome(o.get_ref().clone())),
+            _ => None,
+        },
         on_expiry: d.on_expiry.unwrap_or(OnExpiry::ProposeClosure),
         source: d.source.to_vec(),
         interpretation: d.interpretation.clone(),

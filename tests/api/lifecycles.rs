@@ -69,7 +69,7 @@ async fn every_procedure_runs_through_the_api() {
         let v = app.ok("/api/v1/complaints/CH-1/events", ev("step-2-requested", "2027-01-27")).await;
         assert_eq!(due(&v, "panel-meeting"), "2027-02-17");
         let v = app
-            .ok("/api/v1/complaints/CH-1/extensions", json!({"deadline": "panel-meeting", "to": "2027-03-31", "agreed_by": "Head of Safeguarding", "reason": "special circumstances"}))
+            .ok("/api/v1/complaints/CH-1/extensions", json!({"deadline": "panel-meeting", "to": "2027-03-31", "agreed_by": "Head of Safeguarding", "reason": "special circumstances", "retrospective": "agreed at the time, entered late"}))
             .await;
         assert_eq!(due(&v, "panel-meeting"), "2027-03-31");
         let v = app.ok("/api/v1/complaints/CH-1/events", ev("panel-met", "2027-03-25")).await;

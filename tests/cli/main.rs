@@ -737,7 +737,9 @@ fn plan_json_for_kent_with_a_late_representation_and_a_redirected_complaint() {
         "--json",
     ]));
     assert_eq!(v["track"], "representation");
-    let rep = &v["deadlines"][1];
+    // No concern was expressed at the conference: the attempt at immediate resolution does not
+    // apply, and the representation window comes first.
+    let rep = &v["deadlines"][0];
     assert_eq!(rep["id"], "representation");
     assert_eq!(rep["kind"], "window");
     assert_eq!(rep["status"]["state"], "met");
@@ -819,7 +821,7 @@ fn plan_text_shows_due_dates_derivation_and_status() {
         "{out}"
     );
     assert!(
-        out.contains("  status:  missed: overdue by 3 working days"),
+        out.contains("  status:  overdue by 3 working days"),
         "{out}"
     );
     assert!(
@@ -1043,9 +1045,7 @@ fn complaints_are_recorded_shown_listed_and_audited_from_the_command_line() {
     let o = complaint_run(&s, now, &["complaint", "show", "CP-1001"]);
     let out = stdout(&o);
     assert!(
-        out.contains(
-            "RED   acknowledge            due 2026-12-30  missed: overdue by 3 working days"
-        ),
+        out.contains("RED   acknowledge            due 2026-12-30  overdue by 3 working days"),
         "{out}"
     );
     assert!(
@@ -1082,7 +1082,10 @@ fn complaints_are_recorded_shown_listed_and_audited_from_the_command_line() {
             "2027-01-04",
         ],
     );
-    assert_bad_input(&o, "event 'panel-held' cannot be recorded in stage-1");
+    assert_bad_input(
+        &o,
+        "event 'panel-held' on 2027-01-04 cannot be recorded in stage-1",
+    );
     let o = complaint_run(
         &s,
         now,

@@ -157,7 +157,7 @@ async fn reminders_alerts_and_escalations_reach_email_and_chat_on_time() {
         assert_eq!(mail.len(), 1);
         let m = &mail[0];
         assert!(
-            m.contains("Subject: CP-1: acknowledge due 2026-12-30 (2 working days left)"),
+            m.contains("Subject: CP-1: acknowledge due 2026-12-30 (open: 2 working days left)"),
             "{m}"
         );
         assert!(m.contains("To: chairs@council.example"), "{m}");

@@ -99,7 +99,8 @@ fn durham_main_path_through_all_three_stages() {
         status(&p, "acknowledge"),
         &Status::Met {
             on: d("2026-12-21"),
-            working_days_late: 0
+            working_days_late: 0,
+            late: false,
         }
     );
     // Offered Wed 6 Jan, one working day after Tue 5 Jan.
@@ -107,14 +108,16 @@ fn durham_main_path_through_all_three_stages() {
         status(&p, "offer-appointment"),
         &Status::Met {
             on: d("2027-01-06"),
-            working_days_late: 1
+            working_days_late: 1,
+            late: true,
         }
     );
     assert_eq!(
         status(&p, "request-stage-3"),
         &Status::Met {
             on: d("2027-03-30"),
-            working_days_late: 0
+            working_days_late: 0,
+            late: false,
         }
     );
     // As of Fri 23 Apr: Mon 26 and Tue 27 remain.
@@ -146,7 +149,8 @@ fn durham_panel_that_meets_again_restarts_its_letter_and_closed_windows() {
         status(&p, "panel-meeting"),
         &Status::Met {
             on: d("2027-04-20"),
-            working_days_late: 0
+            working_days_late: 0,
+            late: false,
         }
     );
 
@@ -242,21 +246,24 @@ fn bedford_main_path_rolls_the_panel_back_over_easter() {
         status(&p, "stage-1-complete"),
         &Status::Met {
             on: d("2027-02-12"),
-            working_days_late: 14
+            working_days_late: 14,
+            late: true,
         }
     );
     assert_eq!(
         status(&p, "convene-panel"),
         &Status::Met {
             on: d("2027-03-24"),
-            working_days_late: 0
+            working_days_late: 0,
+            late: false,
         }
     );
     assert_eq!(
         status(&p, "panel-decision-letter"),
         &Status::Met {
             on: d("2027-03-25"),
-            working_days_late: 0
+            working_days_late: 0,
+            late: false,
         }
     );
 }
@@ -339,6 +346,7 @@ fn city_and_hackney_panel_extended_in_special_circumstances_over_easter() {
         Extension {
             to: d("2027-03-31"),
             who: "Head of Safeguarding".into(),
+            recorded_by: "team manager".into(),
             why: "panel member unavailable".into(),
         },
     );
@@ -354,7 +362,8 @@ fn city_and_hackney_panel_extended_in_special_circumstances_over_easter() {
         panel.status,
         Some(Status::Met {
             on: d("2027-03-25"),
-            working_days_late: 0
+            working_days_late: 0,
+            late: false,
         })
     );
     // Thu 25 Mar + 5: Good Friday and Easter Monday skipped; 30, 31, 1, 2 Apr, 5 Apr.
@@ -369,6 +378,7 @@ fn city_and_hackney_panel_extended_in_special_circumstances_over_easter() {
         Extension {
             to: d("2027-01-31"),
             who: "Group Manager".into(),
+            recorded_by: "team manager".into(),
             why: "busy".into(),
         },
     );
@@ -390,6 +400,7 @@ fn city_and_hackney_panel_extended_in_special_circumstances_over_easter() {
 fn kent_representation_through_all_four_stages_and_the_review_conference() {
     let mut f = facts(&[
         ("conference", "2026-12-09"),
+        ("concern-expressed", "2026-12-09"),
         ("resolution-attempted", "2026-12-10"),
         ("representation-received", "2026-12-22"),
         ("minutes-sent", "2026-12-23"),
@@ -462,11 +473,9 @@ fn kent_representation_window_closing_proposes_closure_and_later_stages_wait_the
         }
     );
     // The Stage 1 meeting counts from the conference but belongs to Stage 1, which no
-    // representation has opened: it is not shown.
-    assert_eq!(
-        dues(&p).keys().collect::<Vec<_>>(),
-        ["immediate-resolution", "representation"]
-    );
+    // representation has opened: it is not shown. Nor is the attempt at immediate resolution: no
+    // concern was expressed at the conference.
+    assert_eq!(dues(&p).keys().collect::<Vec<_>>(), ["representation"]);
 
     // A matter the Assistant Area Director did not refer never reaches the Review Panel.
     let f = facts(&[
@@ -490,6 +499,7 @@ fn kent_late_representation_accepted_and_an_agency_complaint_redirected() {
         "representation".into(),
         LateAcceptance {
             who: "Conference Chair".into(),
+            recorded_by: "team manager".into(),
             why: "exceptional circumstances".into(),
         },
     );
@@ -504,7 +514,8 @@ fn kent_late_representation_accepted_and_an_agency_complaint_redirected() {
         rep.status,
         Some(Status::Met {
             on: d("2027-01-05"),
-            working_days_late: 6
+            working_days_late: 6,
+            late: true,
         })
     );
     assert!(rep.late_acceptance.is_some());
@@ -598,6 +609,7 @@ fn impossible_facts_are_refused_with_the_bad_value_named() {
         "raise-concerns".into(),
         LateAcceptance {
             who: "Chair".into(),
+            recorded_by: "team manager".into(),
             why: "x".into(),
         },
     );

@@ -104,7 +104,7 @@ async fn refused_commands_name_the_problem_and_write_nothing() {
         l.open(open("CP-2001", "durham", "2026-12-11")).await.unwrap();
         let before = counts(&l, "CP-2001").await;
         let err = l.record_event("CP-2001", rec("panel-held", "2027-01-04")).await.unwrap_err();
-        assert_eq!(err.to_string(), "event 'panel-held' cannot be recorded in stage-1 ('Stage one: informal stage'): use one of concerns-received, concerns-acknowledged, appointment-offered, appointment-held, stage-1-letter-sent, resolved, withdrawn, stage-2-requested");
+        assert_eq!(err.to_string(), "event 'panel-held' on 2027-01-04 cannot be recorded in stage-1 ('Stage one: informal stage'), the complaint's stage on that date: it needs stage-3 ('Stage three: the complaint resolution and appeal panel'); stage-1 records concerns-received, concerns-acknowledged, appointment-offered, appointment-held, stage-1-letter-sent, resolved, withdrawn, stage-2-requested");
         let err = l.record_event("CP-2001", rec("concerns-received", "2026-12-10")).await.unwrap_err();
         assert_eq!(err.to_string(), "date 2026-12-10 is before the conference on 2026-12-11");
         let err = l.record_event("CP-2001", rec("concerns-received", "2027-01-06")).await.unwrap_err();
@@ -120,7 +120,7 @@ async fn refused_commands_name_the_problem_and_write_nothing() {
         let mut named = open("Jane Smith", "durham", "2026-12-11");
         named.reference = "Jane Smith".into();
         assert!(l.open(named).await.unwrap_err().to_string().contains("never a name"));
-        let err = l.extend("CP-2001", Extend { deadline: "raise-concerns".into(), to: d("2027-02-01"), agreed_by: "x".into(), reason: "y".into() }).await.unwrap_err();
+        let err = l.extend("CP-2001", Extend { deadline: "raise-concerns".into(), to: d("2027-02-01"), recorded_by: "x".into(), reason: "y".into(), retrospective: None }).await.unwrap_err();
         assert_eq!(err.to_string(), "procedure 'durham' allows no extension of 'raise-concerns'");
         assert_eq!(counts(&l, "CP-2001").await, before);
         assert!(l.show("CP-2002").await.is_err());
@@ -148,7 +148,8 @@ async fn extension_late_acceptance_correction_close_and_reopen() {
                 Extend {
                     deadline: "panel-meeting".into(),
                     to: d("2027-03-31"),
-                    agreed_by: "Head of Safeguarding".into(),
+                    recorded_by: "Head of Safeguarding".into(),
+                    retrospective: Some("agreed in February, entered late".into()),
                     reason: "panel member unavailable".into(),
                 },
             )
@@ -174,7 +175,7 @@ async fn extension_late_acceptance_correction_close_and_reopen() {
                 "KT-1",
                 AcceptLate {
                     deadline: "representation".into(),
-                    accepted_by: "Conference Chair".into(),
+                    recorded_by: "Conference Chair".into(),
                     reason: "exceptional circumstances".into(),
                 },
             )
@@ -332,6 +333,10 @@ async fn lists_filter_by_overdue_due_soon_procedure_stage_and_owner() {
         let mut k = open("A-3", "kent", "2026-12-09");
         k.track = Some("representation".into());
         l.open(k).await.unwrap();
+        // A concern raised at the conference: the attempt at immediate resolution applies.
+        l.record_event("A-3", rec("concern-expressed", "2026-12-09"))
+            .await
+            .unwrap();
         let refs = |items: Vec<timescales::lifecycle::ListItem>| {
             items
                 .into_iter()
@@ -540,8 +545,9 @@ async fn an_import_opens_complaints_with_their_history_all_or_nothing() {
         bad.push(item("IM-3", vec![rec("panel-held", "2026-12-20")]));
         let err = l.import(&bad).await.unwrap_err();
         assert!(
-            err.to_string()
-                .starts_with("IM-3: event 'panel-held' cannot be recorded in stage-1"),
+            err.to_string().starts_with(
+                "IM-3: event 'panel-held' on 2026-12-20 cannot be recorded in stage-1"
+            ),
             "{err}"
         );
         assert!(l.list(&ListQuery::default()).await.unwrap().is_empty());
