@@ -289,10 +289,11 @@ impl Worker {
         let same_due = due_now
             .as_deref()
             .is_some_and(|d| row.occurrence.starts_with(d));
-        let met = deadline.is_some_and(|d| d.derived.met_on.is_some());
-        if !live || !same_due || met {
+        // Met, marked not applicable, or no longer needed: nothing more to say about it.
+        let settled = deadline.is_some_and(|d| d.derived.state() != "pending");
+        if !live || !same_due || settled {
             store
-                .mark_cancelled(row.id, "no longer applies: met, moved or closed")
+                .mark_cancelled(row.id, "no longer applies: met, not applicable, moved or closed")
                 .await?;
             report.cancelled += 1;
             return Ok(());
