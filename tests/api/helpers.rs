@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 use reqwest::{Client, Response, StatusCode};
-use serde_json::Value;
+use serde_json::{json, Value};
 use timescales::api::{router, ApiState, Token};
 use timescales::calendar::Calendars;
 use timescales::clock::FixedClock;
@@ -80,35 +80,55 @@ impl App {
         v
     }
 
+    /// POSTs and expects a refusal, returning its status and error.
+    pub async fn refused(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        error(self.post(path, body).await).await
+    }
+
+    /// GETs `path` and reads its JSON.
+    pub async fn read(&self, path: &str) -> Value {
+        self.get(path).await.json().await.unwrap()
+    }
+
     /// The complaint and its audit, to show a refused request changed nothing.
     pub async fn snapshot(&self, reference: &str) -> (Value, Value) {
-        let c: Value = self
-            .get(&format!("/api/v1/complaints/{reference}"))
-            .await
-            .json()
-            .await
-            .unwrap();
-        let a: Value = self
-            .get(&format!("/api/v1/complaints/{reference}/audit"))
-            .await
-            .json()
-            .await
-            .unwrap();
+        let c = self.read(&format!("/api/v1/complaints/{reference}")).await;
+        let a = self
+            .read(&format!("/api/v1/complaints/{reference}/audit"))
+            .await;
         (c, a)
     }
 }
 
-/// The due date of deadline `id` in a complaint's JSON.
-pub fn due(v: &Value, id: &str) -> String {
+/// A parent's complaint about a conference on `conference`, on `track` where given, as the Team
+/// Manager opens it.
+pub fn open(reference: &str, procedure: &str, conference: &str, track: Option<&str>) -> Value {
+    let mut v = json!({"reference": reference, "procedure": procedure, "complainant_role": "parent",
+                       "conference_date": conference, "recorded_by": "Team Manager"});
+    if let Some(t) = track {
+        v["track"] = json!(t);
+    }
+    v
+}
+
+/// An event on `date`, as the chair records it.
+pub fn ev(name: &str, date: &str) -> Value {
+    json!({"name": name, "date": date, "recorded_by": "Conference Chair"})
+}
+
+/// Deadline `id` in a complaint's JSON.
+pub fn deadline<'a>(v: &'a Value, id: &str) -> &'a Value {
     v["deadlines"]
         .as_array()
         .unwrap()
         .iter()
         .find(|d| d["id"] == id)
-        .unwrap_or_else(|| panic!("no deadline {id} in {v}"))["due"]
-        .as_str()
-        .unwrap()
-        .to_string()
+        .unwrap_or_else(|| panic!("no deadline {id} in {v}"))
+}
+
+/// The due date of deadline `id` in a complaint's JSON.
+pub fn due(v: &Value, id: &str) -> String {
+    deadline(v, id)["due"].as_str().unwrap().to_string()
 }
 
 pub async fn error(r: Response) -> (StatusCode, Value) {

@@ -4,25 +4,7 @@
 use serde_json::json;
 
 use crate::backends::on_both;
-use crate::helpers::{due, App};
-
-fn open(
-    reference: &str,
-    procedure: &str,
-    conference: &str,
-    track: Option<&str>,
-) -> serde_json::Value {
-    let mut v = json!({"reference": reference, "procedure": procedure, "complainant_role": "parent",
-                       "conference_date": conference, "recorded_by": "Team Manager"});
-    if let Some(t) = track {
-        v["track"] = json!(t);
-    }
-    v
-}
-
-fn ev(name: &str, date: &str) -> serde_json::Value {
-    json!({"name": name, "date": date, "recorded_by": "Conference Chair"})
-}
+use crate::helpers::{due, ev, open, App};
 
 #[tokio::test]
 async fn every_procedure_runs_through_the_api() {

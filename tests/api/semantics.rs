@@ -5,33 +5,15 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 use crate::backends::on_both;
-use crate::helpers::{error, App};
+use crate::helpers::{deadline, ev, open, App};
 
-fn open(reference: &str, procedure: &str, conference: &str) -> Value {
-    json!({"reference": reference, "procedure": procedure, "complainant_role": "parent",
-           "conference_date": conference, "recorded_by": "Team Manager"})
-}
-
-fn ev(name: &str, date: &str) -> Value {
-    json!({"name": name, "date": date, "recorded_by": "Conference Chair"})
-}
-
-fn deadline<'a>(v: &'a Value, id: &str) -> &'a Value {
-    v["deadlines"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|d| d["id"] == id)
-        .unwrap_or_else(|| panic!("no deadline {id} in {v}"))
+/// The body of a not-applicable mark, or of its undoing, by the Team Manager.
+fn mark(deadline: &str, reason: &str) -> Value {
+    json!({"deadline": deadline, "recorded_by": "Team Manager", "reason": reason})
 }
 
 async fn overdue_references(app: &App) -> Vec<String> {
-    let v: Value = app
-        .get("/api/v1/complaints?overdue=true")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let v = app.read("/api/v1/complaints?overdue=true").await;
     v.as_array()
         .unwrap()
         .iter()
@@ -43,39 +25,54 @@ async fn overdue_references(app: &App) -> Vec<String> {
 async fn a_deadline_is_marked_not_applicable_and_applicable_again() {
     on_both("api not applicable", |store| async move {
         let app = App::spawn(store, "2027-01-05").await;
-        app.ok("/api/v1/complaints", open("N-1", "durham", "2026-12-11"))
-            .await;
+        app.ok(
+            "/api/v1/complaints",
+            open("N-1", "durham", "2026-12-11", None),
+        )
+        .await;
         let v = app
-            .ok("/api/v1/complaints/N-1/events", ev("concerns-received", "2026-12-23"))
+            .ok(
+                "/api/v1/complaints/N-1/events",
+                ev("concerns-received", "2026-12-23"),
+            )
             .await;
         // Wed 23 Dec + 3: 24, 29, 30 Dec. On Tue 5 Jan: 31 Dec, 4, 5 Jan = 3 overdue.
-        assert_eq!(deadline(&v, "acknowledge")["status"]["working_days_overdue"], 3);
+        assert_eq!(
+            deadline(&v, "acknowledge")["status"]["working_days_overdue"],
+            3
+        );
         assert_eq!(overdue_references(&app).await, ["N-1"]);
 
         let reason = "acknowledged in person at the conference";
-        let body = json!({"deadline": "acknowledge", "recorded_by": "Team Manager", "reason": reason});
-        let v = app
-            .ok("/api/v1/complaints/N-1/not-applicable", body.clone())
-            .await;
+        let not_applicable = "/api/v1/complaints/N-1/not-applicable";
+        let body = mark("acknowledge", reason);
+        let v = app.ok(not_applicable, body.clone()).await;
         let ack = deadline(&v, "acknowledge");
-        assert_eq!(ack["status"], json!({"state": "not-applicable", "why": reason}));
+        assert_eq!(
+            ack["status"],
+            json!({"state": "not-applicable", "why": reason})
+        );
         assert_eq!(ack["verdict"], format!("not applicable: {reason}"));
         // The API adds the token's name to whoever records it.
-        assert_eq!(ack["not_applicable"]["recorded_by"], "Team Manager (via case-system)");
+        assert_eq!(
+            ack["not_applicable"]["recorded_by"],
+            "Team Manager (via case-system)"
+        );
         assert_eq!(ack["not_applicable"]["on"], "2027-01-05");
         assert_eq!(ack["rag"], "none");
         assert!(overdue_references(&app).await.is_empty());
-        let audit: Value = app.get("/api/v1/complaints/N-1/audit").await.json().await.unwrap();
+        let audit = app.read("/api/v1/complaints/N-1/audit").await;
         let last = audit.as_array().unwrap().last().unwrap();
         assert_eq!(last["action"], "not-applicable");
+        let detail = last["detail"].as_str().unwrap();
         assert!(
-            last["detail"].as_str().unwrap().starts_with(&format!("acknowledge marked not applicable: {reason}")),
+            detail.starts_with(&format!("acknowledge marked not applicable: {reason}")),
             "{last}"
         );
 
         // Twice: a conflict, and nothing changes.
         let before = app.snapshot("N-1").await;
-        let (status, err) = error(app.post("/api/v1/complaints/N-1/not-applicable", body.clone()).await).await;
+        let (status, err) = app.refused(not_applicable, body).await;
         assert_eq!(status, StatusCode::CONFLICT, "{err}");
         assert_eq!(err["code"], "conflict");
         assert_eq!(
@@ -84,35 +81,25 @@ async fn a_deadline_is_marked_not_applicable_and_applicable_again() {
         );
         assert_eq!(app.snapshot("N-1").await, before);
         // An unknown deadline names the field.
-        let (status, err) = error(
-            app.post(
-                "/api/v1/complaints/N-1/not-applicable",
-                json!({"deadline": "acknowledgement", "recorded_by": "Team Manager", "reason": "x"}),
-            )
-            .await,
-        )
-        .await;
-        assert_eq!((status, err["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("deadline")));
+        let unknown = mark("acknowledgement", "x");
+        let (status, err) = app.refused(not_applicable, unknown).await;
+        assert_eq!(
+            (status, err["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("deadline"))
+        );
         assert_eq!(app.snapshot("N-1").await, before);
 
-        let v = app
-            .ok(
-                "/api/v1/complaints/N-1/applicable",
-                json!({"deadline": "acknowledge", "recorded_by": "Team Manager", "reason": "the letter was never sent"}),
-            )
-            .await;
+        let applicable = "/api/v1/complaints/N-1/applicable";
+        let undo = mark("acknowledge", "the letter was never sent");
+        let v = app.ok(applicable, undo).await;
         let ack = deadline(&v, "acknowledge");
-        assert_eq!(ack["status"], json!({"state": "overdue", "working_days_overdue": 3}));
+        assert_eq!(
+            ack["status"],
+            json!({"state": "overdue", "working_days_overdue": 3})
+        );
         assert_eq!(ack["rag"], "red");
         assert_eq!(overdue_references(&app).await, ["N-1"]);
-        let (status, _) = error(
-            app.post(
-                "/api/v1/complaints/N-1/applicable",
-                json!({"deadline": "acknowledge", "recorded_by": "Team Manager", "reason": "again"}),
-            )
-            .await,
-        )
-        .await;
+        let (status, _) = app.refused(applicable, mark("acknowledge", "again")).await;
         assert_eq!(status, StatusCode::CONFLICT);
     })
     .await;
@@ -124,7 +111,7 @@ async fn an_extension_names_the_discretions_holder_and_still_takes_agreed_by() {
         // Wed 10 Feb 2027: the panel meeting is due Wed 17 Feb (Step 2 requested Wed 27 Jan, +
         // 15 working days: 28, 29 (2), 1-5 Feb (7), 8-12 (12), 15, 16, 17 (15)).
         let app = App::spawn(store, "2027-02-10").await;
-        app.ok("/api/v1/complaints", open("CH-1", "city-and-hackney", "2026-12-01"))
+        app.ok("/api/v1/complaints", open("CH-1", "city-and-hackney", "2026-12-01", None))
             .await;
         for (e, on) in [
             ("complaint-received", "2026-12-22"),
@@ -135,15 +122,13 @@ async fn an_extension_names_the_discretions_holder_and_still_takes_agreed_by() {
         }
         let before = app.snapshot("CH-1").await;
         // Not yet past due: a retrospective reason is refused, naming the field.
-        let (status, err) = error(
-            app.post(
+        let (status, err) = app
+            .refused(
                 "/api/v1/complaints/CH-1/extensions",
                 json!({"deadline": "panel-meeting", "to": "2027-03-31", "recorded_by": "Team Manager",
                        "reason": "panel member unavailable", "retrospective": "agreed late"}),
             )
-            .await,
-        )
-        .await;
+            .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
         assert_eq!(err["field"], "retrospective");
         assert_eq!(app.snapshot("CH-1").await, before);
@@ -162,7 +147,7 @@ async fn an_extension_names_the_discretions_holder_and_still_takes_agreed_by() {
         // city-and-hackney.toml: [[discretion]] who = "head-of-safeguarding", so named in [roles].
         assert_eq!(panel["extension"]["who"], "Head of Safeguarding");
         assert_eq!(panel["extension"]["recorded_by"], "Team Manager (via case-system)");
-        let audit: Value = app.get("/api/v1/complaints/CH-1/audit").await.json().await.unwrap();
+        let audit = app.read("/api/v1/complaints/CH-1/audit").await;
         let last = audit.as_array().unwrap().last().unwrap();
         assert_eq!(last["action"], "extend");
         assert!(

@@ -991,47 +991,51 @@ fn complaint_run(s: &Sandbox, now: &str, args: &[&str]) -> Output {
     child.wait_with_output().unwrap()
 }
 
-#[test]
-fn complaints_are_recorded_shown_listed_and_audited_from_the_command_line() {
-    let s = Sandbox::new();
-    let now = "2027-01-05";
-    let o = complaint_run(
-        &s,
+/// `complaint open`: a parent's Durham complaint about the conference on `conference`, opened by
+/// the Team Manager.
+fn open_durham(s: &Sandbox, now: &str, reference: &str, conference: &str) -> Output {
+    complaint_run(
+        s,
         now,
         &[
             "complaint",
             "open",
-            "CP-1001",
+            reference,
             "--procedure",
             "durham",
             "--complainant",
             "parent",
             "--conference",
-            "2026-12-11",
+            conference,
             "--by",
             "Team Manager",
         ],
-    );
+    )
+}
+
+/// `complaint event REFERENCE EVENT`, then `flags`.
+fn complaint_event(s: &Sandbox, now: &str, reference: &str, event: &str, flags: &[&str]) -> Output {
+    let args = [&["complaint", "event", reference, event][..], flags].concat();
+    complaint_run(s, now, &args)
+}
+
+#[test]
+fn complaints_are_recorded_shown_listed_and_audited_from_the_command_line() {
+    let s = Sandbox::new();
+    let now = "2027-01-05";
+    let o = open_durham(&s, now, "CP-1001", "2026-12-11");
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(
         stdout(&o).starts_with("CP-1001 · durham (conference) · stage-1 · open"),
         "{}",
         stdout(&o)
     );
-    let o = complaint_run(
+    let o = complaint_event(
         &s,
         now,
-        &[
-            "complaint",
-            "event",
-            "CP-1001",
-            "concerns-received",
-            "--date",
-            "2026-12-23",
-            "--by",
-            "Conference Chair",
-            "--json",
-        ],
+        "CP-1001",
+        "concerns-received",
+        &["--date", "2026-12-23", "--by", "Conference Chair", "--json"],
     );
     let v = json(&o);
     assert_eq!(v["reference"], "CP-1001");
@@ -1072,52 +1076,22 @@ fn complaints_are_recorded_shown_listed_and_audited_from_the_command_line() {
     assert_eq!(v.as_array().unwrap().len(), 2);
     assert_eq!(v[1]["actor"], "Conference Chair");
     // Refusals: exit 2, one line, nothing written.
-    let o = complaint_run(
-        &s,
-        now,
-        &[
-            "complaint",
-            "event",
-            "CP-1001",
-            "panel-held",
-            "--date",
-            "2027-01-04",
-        ],
-    );
+    let o = complaint_event(&s, now, "CP-1001", "panel-held", &["--date", "2027-01-04"]);
     assert_bad_input(
         &o,
         "event 'panel-held' on 2027-01-04 cannot be recorded in stage-1",
     );
-    let o = complaint_run(
+    let o = complaint_event(
         &s,
         now,
-        &[
-            "complaint",
-            "event",
-            "CP-1001",
-            "appointment-held",
-            "--date",
-            "2027-01-06",
-        ],
+        "CP-1001",
+        "appointment-held",
+        &["--date", "2027-01-06"],
     );
     assert_bad_input(&o, "date 2027-01-06 is in the future (today is 2027-01-05)");
     let o = complaint_run(&s, now, &["complaint", "show", "CP-9"]);
     assert_bad_input(&o, "no complaint has reference 'CP-9'");
-    let o = complaint_run(
-        &s,
-        now,
-        &[
-            "complaint",
-            "open",
-            "CP-1001",
-            "--procedure",
-            "durham",
-            "--complainant",
-            "parent",
-            "--conference",
-            "2026-12-11",
-        ],
-    );
+    let o = open_durham(&s, now, "CP-1001", "2026-12-11");
     assert_bad_input(&o, "a complaint with reference 'CP-1001' already exists");
     let o = complaint_run(&s, now, &["complaint", "audit", "CP-1001", "--json"]);
     assert_eq!(json(&o).as_array().unwrap().len(), 2);

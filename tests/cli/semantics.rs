@@ -8,7 +8,9 @@
 
 use serde_json::Value;
 
-use super::{assert_bad_input, complaint_run, json, stderr, stdout, Sandbox};
+use super::{
+    assert_bad_input, complaint_event, complaint_run, json, open_durham, stderr, stdout, Sandbox,
+};
 
 /// The deadline `id` in a plan's or a complaint's JSON, if there.
 fn find<'a>(v: &'a Value, id: &str) -> Option<&'a Value> {
@@ -23,23 +25,41 @@ fn deadline<'a>(v: &'a Value, id: &str) -> &'a Value {
     find(v, id).unwrap_or_else(|| panic!("no deadline {id} in {v}"))
 }
 
+/// `plan --procedure PROCEDURE` with an `--event` for each of `events` (`name=date`).
+fn plan_args<'a>(procedure: &'a str, events: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec!["plan", "--procedure", procedure];
+    for e in events {
+        args.extend(["--event", e]);
+    }
+    args
+}
+
+/// `deadline` for 3 calendar days from `from`, rolled backward.
+fn three_days_back_from(from: &str) -> Vec<&str> {
+    vec![
+        "deadline",
+        "--from",
+        from,
+        "--calendar-days",
+        "3",
+        "--roll",
+        "backward",
+    ]
+}
+
 // 1. Conditional duties.
 
 #[test]
 fn plan_shows_kents_immediate_resolution_only_where_a_concern_was_expressed() {
     let s = Sandbox::new();
-    let mut args = vec![
-        "plan",
-        "--procedure",
+    let mut args = plan_args(
         "kent",
-        "--event",
-        "conference=2026-12-11",
-        "--event",
-        "representation-received=2026-12-18",
-        "--as-of",
-        "2027-01-05",
-        "--json",
-    ];
+        &[
+            "conference=2026-12-11",
+            "representation-received=2026-12-18",
+        ],
+    );
+    args.extend(["--as-of", "2027-01-05", "--json"]);
     let v = json(&s.run(&args));
     assert!(
         find(&v, "immediate-resolution").is_none(),
@@ -62,15 +82,7 @@ fn plan_shows_kents_immediate_resolution_only_where_a_concern_was_expressed() {
 #[test]
 fn deadline_rolls_forward_when_rolling_back_would_reach_the_trigger() {
     let s = Sandbox::new();
-    let args = [
-        "deadline",
-        "--from",
-        "2027-03-25",
-        "--calendar-days",
-        "3",
-        "--roll",
-        "backward",
-    ];
+    let args = three_days_back_from("2027-03-25");
     // Thu 25 Mar + 3 = Sun 28; back over Sat 27 and Good Friday 26 would reach Thu 25, so
     // forward over Easter Monday 29 to Tue 30 Mar.
     let o = s.run(&args);
@@ -92,16 +104,7 @@ fn deadline_rolls_forward_when_rolling_back_would_reach_the_trigger() {
     assert_eq!(v["due_instant"], "2027-03-30T23:00:00Z");
 
     // Wed 23 Dec 2026 + 3 = Sat 26; back over Christmas Day to Thu 24, after the trigger.
-    let o = s.run(&[
-        "deadline",
-        "--from",
-        "2026-12-23",
-        "--calendar-days",
-        "3",
-        "--roll",
-        "backward",
-        "--explain",
-    ]);
+    let o = s.run(&[&three_days_back_from("2026-12-23")[..], &["--explain"]].concat());
     let out = stdout(&o);
     assert!(out.starts_with("2026-12-24\n"), "{out}");
     assert!(
@@ -115,26 +118,18 @@ fn deadline_rolls_forward_when_rolling_back_would_reach_the_trigger() {
 #[test]
 fn plan_and_complaint_show_give_one_verdict_for_the_saturday_after_the_due_date() {
     let s = Sandbox::new();
-    let plan = |extra: &[&str], as_of: &str| {
-        let mut args = vec![
-            "plan",
-            "--procedure",
-            "durham",
-            "--event",
-            "conference=2027-01-08",
-            "--event",
-            "concerns-received=2027-01-12",
-            "--as-of",
-            as_of,
-            "--json",
-        ];
-        args.extend(extra);
-        json(&s.run(&args))
+    let received = plan_args(
+        "durham",
+        &["conference=2027-01-08", "concerns-received=2027-01-12"],
+    );
+    // The acknowledgement in the plan's JSON as of `as_of`, with `extra` events.
+    let planned_ack = |extra: &[&str], as_of: &str| {
+        let args = [&received[..], &["--as-of", as_of, "--json"], extra].concat();
+        deadline(&json(&s.run(&args)), "acknowledge").clone()
     };
     // Tue 12 Jan + 3 working days: 13, 14, 15: due Fri 15 Jan. Sat 16: after it, no working day
     // since.
-    let v = plan(&[], "2027-01-16");
-    let ack = deadline(&v, "acknowledge");
+    let ack = planned_ack(&[], "2027-01-16");
     assert_eq!(ack["due"], "2027-01-15");
     assert_eq!(ack["status"]["state"], "overdue");
     assert_eq!(ack["status"]["working_days_overdue"], 0);
@@ -144,11 +139,10 @@ fn plan_and_complaint_show_give_one_verdict_for_the_saturday_after_the_due_date(
     );
     let planned_overdue = ack["verdict"].clone();
 
-    let v = plan(
+    let ack = planned_ack(
         &["--event", "concerns-acknowledged=2027-01-16"],
         "2027-01-16",
     );
-    let ack = deadline(&v, "acknowledge");
     assert_eq!(ack["status"]["state"], "met");
     assert_eq!(ack["status"]["late"], true);
     assert_eq!(ack["status"]["working_days_late"], 0);
@@ -159,26 +153,15 @@ fn plan_and_complaint_show_give_one_verdict_for_the_saturday_after_the_due_date(
     let planned_met = ack["verdict"].clone();
 
     // Mon 18 Jan: one working day (18) after Fri 15.
-    let v = plan(
+    let ack = planned_ack(
         &["--event", "concerns-acknowledged=2027-01-18"],
         "2027-01-18",
     );
-    let ack = deadline(&v, "acknowledge");
     assert_eq!(ack["status"]["working_days_late"], 1);
     assert_eq!(ack["verdict"], "met on 2027-01-18, 1 working day late");
 
     // The text shows the same words.
-    let o = s.run(&[
-        "plan",
-        "--procedure",
-        "durham",
-        "--event",
-        "conference=2027-01-08",
-        "--event",
-        "concerns-received=2027-01-12",
-        "--as-of",
-        "2027-01-16",
-    ]);
+    let o = s.run(&[&received[..], &["--as-of", "2027-01-16"]].concat());
     assert!(
         stdout(&o).contains("  status:  overdue (on a non-working day after the due date)"),
         "{}",
@@ -186,38 +169,11 @@ fn plan_and_complaint_show_give_one_verdict_for_the_saturday_after_the_due_date(
     );
 
     // The same facts on a stored complaint: recorded as they happened, shown on Sat 16 Jan.
-    let o = complaint_run(
-        &s,
-        "2027-01-12",
-        &[
-            "complaint",
-            "open",
-            "V-1",
-            "--procedure",
-            "durham",
-            "--complainant",
-            "parent",
-            "--conference",
-            "2027-01-08",
-            "--by",
-            "Team Manager",
-        ],
-    );
+    let o = open_durham(&s, "2027-01-12", "V-1", "2027-01-08");
     assert!(o.status.success(), "{}", stderr(&o));
-    let o = complaint_run(
-        &s,
-        "2027-01-12",
-        &[
-            "complaint",
-            "event",
-            "V-1",
-            "concerns-received",
-            "--date",
-            "2027-01-12",
-            "--by",
-            "Conference Chair",
-        ],
-    );
+    let chair = ["--by", "Conference Chair"];
+    let on_12_jan = [&["--date", "2027-01-12"][..], &chair].concat();
+    let o = complaint_event(&s, "2027-01-12", "V-1", "concerns-received", &on_12_jan);
     assert!(o.status.success(), "{}", stderr(&o));
     let v = json(&complaint_run(
         &s,
@@ -235,18 +191,7 @@ fn plan_and_complaint_show_give_one_verdict_for_the_saturday_after_the_due_date(
         "{}",
         stdout(&o)
     );
-    let o = complaint_run(
-        &s,
-        "2027-01-16",
-        &[
-            "complaint",
-            "event",
-            "V-1",
-            "concerns-acknowledged",
-            "--by",
-            "Conference Chair",
-        ],
-    );
+    let o = complaint_event(&s, "2027-01-16", "V-1", "concerns-acknowledged", &chair);
     assert!(o.status.success(), "{}", stderr(&o));
     let v = json(&complaint_run(
         &s,
@@ -264,44 +209,20 @@ fn plan_and_complaint_show_give_one_verdict_for_the_saturday_after_the_due_date(
 fn plan_and_complaint_event_refuse_an_event_of_a_stage_not_reached_alike() {
     let s = Sandbox::new();
     let expected = "event 'stage-3-requested' on 2026-12-20 cannot be recorded in stage-1 ('Stage one: informal stage'), the complaint's stage on that date: it needs stage-2 ('Stage two: the Complaint Resolution meeting'); stage-1 records concerns-received, concerns-acknowledged, appointment-offered, appointment-held, stage-1-letter-sent, resolved, withdrawn, stage-2-requested";
-    let planned = s.run(&[
-        "plan",
-        "--procedure",
+    let planned = s.run(&plan_args(
         "durham",
-        "--event",
-        "conference=2026-12-11",
-        "--event",
-        "stage-3-requested=2026-12-20",
-    ]);
+        &["conference=2026-12-11", "stage-3-requested=2026-12-20"],
+    ));
     assert_bad_input(&planned, expected);
 
-    let o = complaint_run(
-        &s,
-        "2027-01-05",
-        &[
-            "complaint",
-            "open",
-            "S-1",
-            "--procedure",
-            "durham",
-            "--complainant",
-            "parent",
-            "--conference",
-            "2026-12-11",
-        ],
-    );
+    let o = open_durham(&s, "2027-01-05", "S-1", "2026-12-11");
     assert!(o.status.success(), "{}", stderr(&o));
-    let recorded = complaint_run(
+    let recorded = complaint_event(
         &s,
         "2027-01-05",
-        &[
-            "complaint",
-            "event",
-            "S-1",
-            "stage-3-requested",
-            "--date",
-            "2026-12-20",
-        ],
+        "S-1",
+        "stage-3-requested",
+        &["--date", "2026-12-20"],
     );
     assert_bad_input(&recorded, expected);
     assert_eq!(stderr(&recorded), stderr(&planned));
@@ -321,41 +242,26 @@ fn a_deadline_is_marked_not_applicable_and_back_from_the_command_line() {
     let s = Sandbox::new();
     let now = "2027-01-05";
     let run = |args: &[&str]| complaint_run(&s, now, args);
-    let o = run(&[
-        "complaint",
-        "open",
-        "N-1",
-        "--procedure",
-        "durham",
-        "--complainant",
-        "parent",
-        "--conference",
-        "2026-12-11",
-        "--by",
-        "Team Manager",
-    ]);
+    let o = open_durham(&s, now, "N-1", "2026-12-11");
     assert!(o.status.success(), "{}", stderr(&o));
-    let o = run(&[
-        "complaint",
-        "event",
-        "N-1",
-        "concerns-received",
-        "--date",
-        "2026-12-23",
-        "--by",
-        "Conference Chair",
-    ]);
+    let on_23_dec = ["--date", "2026-12-23", "--by", "Conference Chair"];
+    let o = complaint_event(&s, now, "N-1", "concerns-received", &on_23_dec);
     assert!(o.status.success(), "{}", stderr(&o));
     // acknowledge, due Wed 30 Dec (24, 29, 30), is overdue on Tue 5 Jan.
     let o = run(&["complaint", "list", "--overdue"]);
     assert!(stdout(&o).contains("N-1"), "{}", stdout(&o));
 
     let reason = "acknowledged in person at the conference";
-    let v = json(&run(&[
-        "complaint",
-        "not-applicable",
-        "N-1",
-        "acknowledge",
+    // `complaint not-applicable N-1 acknowledge`, then `flags`.
+    let mark = |flags: &[&str]| {
+        let args = [
+            &["complaint", "not-applicable", "N-1", "acknowledge"][..],
+            flags,
+        ]
+        .concat();
+        run(&args)
+    };
+    let v = json(&mark(&[
         "--reason",
         reason,
         "--by",
@@ -391,24 +297,13 @@ fn a_deadline_is_marked_not_applicable_and_back_from_the_command_line() {
         "{last}"
     );
     // Twice is refused, and writes nothing.
-    let o = run(&[
-        "complaint",
-        "not-applicable",
-        "N-1",
-        "acknowledge",
-        "--reason",
-        reason,
-    ]);
+    let o = mark(&["--reason", reason]);
     assert_bad_input(
         &o,
         "deadline 'acknowledge' of complaint 'N-1' is already marked not applicable",
     );
 
-    let v = json(&run(&[
-        "complaint",
-        "not-applicable",
-        "N-1",
-        "acknowledge",
+    let v = json(&mark(&[
         "--undo",
         "--reason",
         "the letter was never sent",

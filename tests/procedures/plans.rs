@@ -8,14 +8,14 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use timescales::calendar::Calendars;
-use timescales::complaint::{derive, Extension, Facts, LateAcceptance, Plan, Status};
+use timescales::complaint::{derive, Extension, Facts, FactsError, LateAcceptance, Plan, Status};
 use timescales::procedure::{OnExpiry, Procedures};
 
-fn d(s: &str) -> NaiveDate {
+pub(crate) fn d(s: &str) -> NaiveDate {
     s.parse().unwrap()
 }
 
-fn facts(events: &[(&str, &str)]) -> Facts {
+pub(crate) fn facts(events: &[(&str, &str)]) -> Facts {
     let mut f = Facts::default();
     for (e, date) in events {
         f.record(e, d(date));
@@ -23,7 +23,12 @@ fn facts(events: &[(&str, &str)]) -> Facts {
     f
 }
 
-fn plan(procedure: &str, facts: &Facts, as_of: Option<&str>) -> Plan {
+/// The shipped `procedure`'s plan for `facts` on the England and Wales calendar, or its refusal.
+pub(crate) fn try_plan(
+    procedure: &str,
+    facts: &Facts,
+    as_of: Option<&str>,
+) -> Result<Plan, FactsError> {
     let set = Procedures::load(None).unwrap();
     derive(
         set.get(procedure).unwrap(),
@@ -31,7 +36,10 @@ fn plan(procedure: &str, facts: &Facts, as_of: Option<&str>) -> Plan {
         &Calendars::embedded(),
         as_of.map(d),
     )
-    .unwrap()
+}
+
+pub(crate) fn plan(procedure: &str, facts: &Facts, as_of: Option<&str>) -> Plan {
+    try_plan(procedure, facts, as_of).unwrap()
 }
 
 /// Deadline id -> due date.

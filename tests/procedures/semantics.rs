@@ -7,40 +7,11 @@
 //! Fri 1 Jan 2027, Good Friday 26 Mar 2027, Easter Monday 29 Mar 2027, and Mon 27 and Tue 28 Dec
 //! 2027 (Christmas and Boxing Day substitutes).
 
-use std::path::PathBuf;
-
 use chrono::NaiveDate;
-use timescales::calendar::Calendars;
-use timescales::complaint::{
-    derive, Derived, Extension, Facts, FactsError, LateAcceptance, Plan, Status,
-};
-use timescales::procedure::{ProcedureError, Procedures};
+use timescales::complaint::{Derived, Extension, Facts, FactsError, LateAcceptance, Plan, Status};
 
-fn d(s: &str) -> NaiveDate {
-    s.parse().unwrap()
-}
-
-fn facts(events: &[(&str, &str)]) -> Facts {
-    let mut f = Facts::default();
-    for (e, date) in events {
-        f.record(e, d(date));
-    }
-    f
-}
-
-fn try_plan(procedure: &str, facts: &Facts, as_of: Option<&str>) -> Result<Plan, FactsError> {
-    let set = Procedures::load(None).unwrap();
-    derive(
-        set.get(procedure).unwrap(),
-        facts,
-        &Calendars::embedded(),
-        as_of.map(d),
-    )
-}
-
-fn plan(procedure: &str, facts: &Facts, as_of: Option<&str>) -> Plan {
-    try_plan(procedure, facts, as_of).unwrap()
-}
+use crate::plans::{d, facts, plan, try_plan};
+use crate::validation::{check, located, VALID};
 
 fn ids(p: &Plan) -> Vec<&str> {
     p.deadlines.iter().map(|x| x.id.as_str()).collect()
@@ -59,6 +30,27 @@ fn status<'a>(p: &'a Plan, id: &str) -> &'a Status {
 
 fn verdict<'a>(p: &'a Plan, id: &str) -> &'a str {
     get(p, id).verdict.as_deref().unwrap()
+}
+
+/// Met on `on`, after the due date.
+fn met_late(on: &str, working_days_late: i64) -> Status {
+    Status::Met {
+        on: d(on),
+        working_days_late,
+        late: true,
+    }
+}
+
+/// Durham: the conference Fri 11 Dec 2026, concerns received Wed 23 Dec, then `more`.
+fn durham_received_23_dec(more: &[(&str, &str)]) -> Facts {
+    let mut f = facts(&[
+        ("conference", "2026-12-11"),
+        ("concerns-received", "2026-12-23"),
+    ]);
+    for (e, on) in more {
+        f.record(e, d(on));
+    }
+    f
 }
 
 // 1. Conditional duties.
@@ -200,92 +192,36 @@ fn kent_review_conference_applies_only_once_recommended() {
     );
 }
 
-/// A small valid procedure with one deadline; each test adds one line to it.
-const SAMPLE: &str = r#"id = "test-procedure"
-name = "Test"
-authority = "Test Partnership"
-region = "england-and-wales"
-time_zone = "Europe/London"
-opening_events = ["conference"]
-
-[eligibility]
-complainants = [{ role = "parent", as_written = "parents" }]
-
-[roles]
-chair = "Chair"
-
-[events]
-conference = "Conference held"
-received = "Complaint received"
-acknowledged = "Acknowledged"
-escalated = "Escalated"
-panel-met = "Panel met"
-
-[outcomes]
-upheld = { label = "Upheld" }
-
-[[tracks]]
-id = "main"
-name = "Main"
-first_stage = "one"
-
-[[stages]]
-id = "one"
-name = "Stage one"
-owner = "chair"
-events = ["received", "acknowledged", "escalated"]
-outcomes = ["upheld"]
-next = { escalated = "two" }
-
-[[stages]]
-id = "two"
-name = "Stage two"
-owner = "chair"
-events = ["panel-met"]
-
-[[deadlines]]
-id = "acknowledge"
-stage = "one"
-what = "Acknowledge"
-kind = "obligation"
-owner = "chair"
-count = 3
-unit = "working-days"
-from = "received"
-met_by = "acknowledged"
-source = "within 3 working days"
-"#;
+/// Validation's small valid procedure with an outcome, `upheld`, that Stage one records, so
+/// that a condition can name it; each test adds one line to its deadline.
+fn sample() -> String {
+    VALID
+        .replacen(
+            "[[tracks]]\n",
+            "[outcomes]\nupheld = { label = \"Upheld\" }\n\n[[tracks]]\n",
+            1,
+        )
+        .replacen(
+            "next = { escalated = \"two\" }\n",
+            "outcomes = [\"upheld\"]\nnext = { escalated = \"two\" }\n",
+            1,
+        )
+}
 
 /// The errors of the sample with `line` added after the deadline's `met_by`, located as
 /// `test.toml:LINE:COLUMN: message`, each with its help.
 fn errors_with(line: &str) -> Vec<(String, String)> {
-    let text = SAMPLE.replacen(
+    let sample = sample();
+    let text = sample.replacen(
         "met_by = \"acknowledged\"\n",
         &format!("met_by = \"acknowledged\"\n{line}\n"),
         1,
     );
-    assert_ne!(text, SAMPLE);
-    let dir = tempfile::tempdir().unwrap();
-    let path: PathBuf = dir.path().join("test.toml");
-    std::fs::write(&path, text).unwrap();
-    let errs: Vec<ProcedureError> = match Procedures::check_files(std::slice::from_ref(&path)) {
-        Ok(_) => Vec::new(),
-        Err(errs) => errs,
-    };
-    errs.into_iter()
-        .map(|e| {
-            (
-                format!(
-                    "{}:{}:{}: {}",
-                    e.file.replace(&path.display().to_string(), "test.toml"),
-                    e.line,
-                    e.column,
-                    e.message
-                ),
-                e.help,
-            )
-        })
-        .collect()
+    assert_ne!(text, sample);
+    match check(&text) {
+        Ok(()) => Vec::new(),
+        Err(errs) => errs.iter().map(located).collect(),
+    }
 }
 
 #[test]
@@ -397,28 +333,14 @@ fn overdue_on_the_saturday_after_the_due_date() {
 #[test]
 fn met_on_the_saturday_after_the_due_date_is_late() {
     let p = durham_acknowledge(&[("concerns-acknowledged", "2027-01-16")], "2027-01-16");
-    assert_eq!(
-        status(&p, "acknowledge"),
-        &Status::Met {
-            on: d("2027-01-16"),
-            working_days_late: 0,
-            late: true,
-        }
-    );
+    assert_eq!(status(&p, "acknowledge"), &met_late("2027-01-16", 0));
     assert_eq!(
         verdict(&p, "acknowledge"),
         "met on 2027-01-16, late (on a non-working day after the due date)"
     );
     // Met on Mon 18 Jan: one working day (18) after Fri 15.
     let p = durham_acknowledge(&[("concerns-acknowledged", "2027-01-18")], "2027-01-18");
-    assert_eq!(
-        status(&p, "acknowledge"),
-        &Status::Met {
-            on: d("2027-01-18"),
-            working_days_late: 1,
-            late: true,
-        }
-    );
+    assert_eq!(status(&p, "acknowledge"), &met_late("2027-01-18", 1));
     assert_eq!(
         verdict(&p, "acknowledge"),
         "met on 2027-01-18, 1 working day late"
@@ -457,9 +379,7 @@ fn the_planner_refuses_an_event_of_a_stage_not_reached() {
 
 #[test]
 fn an_earlier_stage_obligation_met_after_the_stage_moved_on_is_met_late() {
-    let f = facts(&[
-        ("conference", "2026-12-11"),
-        ("concerns-received", "2026-12-23"),
+    let f = durham_received_23_dec(&[
         ("stage-2-requested", "2027-01-05"),
         ("concerns-acknowledged", "2027-01-07"),
     ]);
@@ -467,22 +387,13 @@ fn an_earlier_stage_obligation_met_after_the_stage_moved_on_is_met_late() {
     assert_eq!(p.stage.as_deref(), Some("stage-2"));
     // Wed 23 Dec + 3: 24, 29, 30 Dec. Met Thu 7 Jan: 31 Dec (1), 4, 5, 6, 7 Jan (5) late.
     assert_eq!(get(&p, "acknowledge").due, d("2026-12-30"));
-    assert_eq!(
-        status(&p, "acknowledge"),
-        &Status::Met {
-            on: d("2027-01-07"),
-            working_days_late: 5,
-            late: true,
-        }
-    );
+    assert_eq!(status(&p, "acknowledge"), &met_late("2027-01-07", 5));
     assert_eq!(
         verdict(&p, "acknowledge"),
         "met on 2027-01-07, 5 working days late"
     );
     // An event that meets no obligation of Stage 1 is not taken once Stage 2 is reached.
-    let f = facts(&[
-        ("conference", "2026-12-11"),
-        ("concerns-received", "2026-12-23"),
+    let f = durham_received_23_dec(&[
         ("stage-2-requested", "2027-01-05"),
         ("appointment-held", "2027-01-07"),
     ]);
@@ -497,11 +408,7 @@ fn an_earlier_stage_obligation_met_after_the_stage_moved_on_is_met_late() {
 
 #[test]
 fn a_withdrawn_complaint_leaves_overdue_duties_unmet_and_later_ones_not_needed() {
-    let f = facts(&[
-        ("conference", "2026-12-11"),
-        ("concerns-received", "2026-12-23"),
-        ("withdrawn", "2027-01-05"),
-    ]);
+    let f = durham_received_23_dec(&[("withdrawn", "2027-01-05")]);
     for as_of in ["2027-01-05", "2027-02-15"] {
         let p = plan("durham", &f, Some(as_of));
         assert_eq!(p.stage, None);
@@ -591,11 +498,7 @@ fn a_late_representation_starts_the_stage_1_meeting_past_due() {
 fn the_planner_takes_facts_to_be_known_on_their_dates() {
     // The planner cannot know when facts were entered: Durham concerns received Wed 23 Dec are
     // acknowledged by Wed 30 Dec, and that did not start past due.
-    let f = facts(&[
-        ("conference", "2026-12-11"),
-        ("concerns-received", "2026-12-23"),
-    ]);
-    let p = plan("durham", &f, Some("2027-02-01"));
+    let p = plan("durham", &durham_received_23_dec(&[]), Some("2027-02-01"));
     let ack = get(&p, "acknowledge");
     assert_eq!(ack.due, d("2026-12-30"));
     assert!(!ack.started_past_due);
@@ -651,7 +554,7 @@ mod planner_and_log_agree {
     use chrono::{Duration, NaiveDate, NaiveTime, TimeZone, Utc};
     use proptest::prelude::*;
     use timescales::calendar::Calendars;
-    use timescales::complaint::{derive, Facts, NotApplicable};
+    use timescales::complaint::{derive, Facts, NotApplicable, Plan, Status};
     use timescales::lifecycle::{kind, replay};
     use timescales::procedure::Procedures;
     use timescales::store::{ComplaintRow, EntryRow};
@@ -806,6 +709,27 @@ mod planner_and_log_agree {
         }
     }
 
+    /// The same events as facts for the planner and as a log recorded as they happened.
+    fn facts_and_log<S: AsRef<str>>(evs: &[(S, NaiveDate)]) -> (Facts, Vec<EntryRow>) {
+        let mut planned = Facts::default();
+        let mut log = Vec::new();
+        for (i, (name, date)) in evs.iter().enumerate() {
+            planned.record(name.as_ref(), *date);
+            log.push(entry(i as i64 + 1, kind::EVENT, name.as_ref(), *date, ""));
+        }
+        (planned, log)
+    }
+
+    /// Each deadline's id, due date, status and verdict.
+    type Summary = Vec<(String, NaiveDate, Option<Status>, Option<String>)>;
+
+    fn summary(p: &Plan) -> Summary {
+        p.deadlines
+            .iter()
+            .map(|x| (x.id.clone(), x.due, x.status.clone(), x.verdict.clone()))
+            .collect()
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(64))]
 
@@ -816,12 +740,7 @@ mod planner_and_log_agree {
             let last = evs.iter().map(|(_, d)| *d).max().unwrap();
             let as_of = last + Duration::days(h.as_of.into());
 
-            let mut planned = Facts::default();
-            let mut log = Vec::new();
-            for (i, (name, date)) in evs.iter().enumerate() {
-                planned.record(name, *date);
-                log.push(entry(i as i64 + 1, kind::EVENT, name, *date, ""));
-            }
+            let (mut planned, mut log) = facts_and_log(&evs);
             if let Some(i) = h.not_applicable {
                 let id = durham.deadlines[i % durham.deadlines.len()].id.clone();
                 planned.not_applicable.insert(id.clone(), NotApplicable {
@@ -844,12 +763,6 @@ mod planner_and_log_agree {
                 }
             };
             prop_assert_eq!(&plan.stage, &replayed.stage);
-            let summary = |p: &timescales::complaint::Plan| {
-                p.deadlines
-                    .iter()
-                    .map(|x| (x.id.clone(), x.due, x.status.clone(), x.verdict.clone()))
-                    .collect::<Vec<_>>()
-            };
             prop_assert_eq!(summary(&plan), summary(&stored), "{:?} as of {}", evs, as_of);
         }
 
@@ -869,12 +782,7 @@ mod planner_and_log_agree {
             let mut evs = vec![("conference".to_string(), conference)];
             evs.extend(picks.iter().map(|(i, g)| (names[*i].clone(), conference + Duration::days((*g).into()))));
             let as_of = evs.iter().map(|(_, d)| *d).max().unwrap() + Duration::days(after.into());
-            let mut planned = Facts::default();
-            let mut log = Vec::new();
-            for (i, (name, date)) in evs.iter().enumerate() {
-                planned.record(name, *date);
-                log.push(entry(i as i64 + 1, kind::EVENT, name, *date, ""));
-            }
+            let (planned, log) = facts_and_log(&evs);
             let plan = derive(durham, &planned, calendars(), Some(as_of));
             let replayed = replay(durham, &row(conference), &log);
             match plan {
@@ -885,12 +793,6 @@ mod planner_and_log_agree {
                 Ok(plan) => {
                     prop_assert!(replayed.refused.is_empty(), "{:?}: the log passed over {:?}", evs, replayed.refused);
                     let stored = derive(durham, &replayed.facts, calendars(), Some(as_of)).unwrap();
-                    let summary = |p: &timescales::complaint::Plan| {
-                        p.deadlines
-                            .iter()
-                            .map(|x| (x.id.clone(), x.due, x.status.clone(), x.verdict.clone()))
-                            .collect::<Vec<_>>()
-                    };
                     prop_assert_eq!(&plan.stage, &replayed.stage);
                     prop_assert_eq!(summary(&plan), summary(&stored), "{:?} as of {}", evs, as_of);
                 }

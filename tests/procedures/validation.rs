@@ -32,7 +32,7 @@ fn the_five_shipped_procedures_are_valid() {
 }
 
 /// A small valid procedure; each test breaks one line of it.
-const VALID: &str = r#"id = "test-procedure"
+pub(crate) const VALID: &str = r#"id = "test-procedure"
 name = "Test"
 authority = "Test Partnership"
 region = "england-and-wales"
@@ -83,7 +83,8 @@ met_by = "acknowledged"
 source = "within 3 working days"
 "#;
 
-fn check(text: &str) -> Result<(), Vec<ProcedureError>> {
+/// Checks `text` as a procedure file named `test.toml`: its errors, if any, name that file.
+pub(crate) fn check(text: &str) -> Result<(), Vec<ProcedureError>> {
     let dir = tempfile::tempdir().unwrap();
     let path: PathBuf = dir.path().join("test.toml");
     std::fs::write(&path, text).unwrap();
@@ -103,7 +104,11 @@ fn check(text: &str) -> Result<(), Vec<ProcedureError>> {
 fn error(text: &str) -> (String, String) {
     let errs = check(text).expect_err("should be refused");
     assert_eq!(errs.len(), 1, "{errs:#?}");
-    let e = &errs[0];
+    located(&errs[0])
+}
+
+/// An error as `file:line:column: message`, and its help.
+pub(crate) fn located(e: &ProcedureError) -> (String, String) {
     (
         format!("{}:{}:{}: {}", e.file, e.line, e.column, e.message),
         e.help.clone(),

@@ -1,39 +1,14 @@
-use std::sync::Arc;
-
-use chrono::{NaiveDate, TimeZone, Utc};
+use chrono::{TimeZone, Utc};
 use timescales::calendar::{Calendars, ClosureSpec};
-use timescales::clock::FixedClock;
 use timescales::lifecycle::{
     AcceptLate, ComplaintView, Correct, Decision, Extend, Lifecycle, LifecycleError, ListQuery,
     Rag, Record,
 };
 use timescales::procedure::Procedures;
-use timescales::store::Store;
 
 use crate::backends::on_both;
-
-fn d(s: &str) -> NaiveDate {
-    s.parse().unwrap()
-}
-
-/// A lifecycle over `store` whose clock reads noon UTC on `today`.
-fn service(store: &Store, today: &str) -> (Lifecycle, Arc<FixedClock>) {
-    service_with(store, today, Calendars::embedded())
-}
-
-fn service_with(store: &Store, today: &str, calendars: Calendars) -> (Lifecycle, Arc<FixedClock>) {
-    let clock = Arc::new(FixedClock::at_noon(d(today)));
-    let l = Lifecycle::new(
-        store.clone(),
-        Arc::new(Procedures::load(None).unwrap()),
-        Arc::new(calendars),
-        clock.clone(),
-        2,
-    );
-    (l, clock)
-}
-
 use crate::fixtures::{open, rec};
+use crate::helpers::{d, rag, service, service_with};
 
 fn due(v: &ComplaintView, id: &str) -> String {
     v.deadlines
@@ -41,10 +16,6 @@ fn due(v: &ComplaintView, id: &str) -> String {
         .find(|x| x.derived.id == id)
         .map(|x| x.derived.due.to_string())
         .unwrap_or_else(|| panic!("no {id}"))
-}
-
-fn rag(v: &ComplaintView, id: &str) -> Rag {
-    v.deadlines.iter().find(|x| x.derived.id == id).unwrap().rag
 }
 
 /// Rows in the log and the audit, to show a refused command wrote nothing.
@@ -473,6 +444,7 @@ async fn a_new_bank_holiday_moves_open_deadlines_with_an_audit_line() {
         let (l2, _) = service_with(
             &store,
             "2027-01-05",
+            Procedures::load(None).unwrap(),
             Calendars::load(None, &[closure]).unwrap(),
         );
         assert_eq!(l2.recompute_if_changed().await.unwrap(), 1);

@@ -4,5 +4,6 @@
 mod backends;
 #[path = "../support/fixtures.rs"]
 mod fixtures;
+mod helpers;
 mod lifecycle;
 mod semantics;

@@ -7,12 +7,8 @@
 //! The holidays on the way: Fri 25 Dec 2026, Mon 28 Dec 2026 (Boxing Day substitute),
 //! Fri 1 Jan 2027; in Scotland also Mon 4 Jan 2027 (the 2 January substitute).
 
-use std::sync::Arc;
-
-use chrono::{NaiveDate, TimeZone, Utc};
 use timescales::calendar::{Calendars, Division};
-use timescales::clock::FixedClock;
-use timescales::complaint::{derive, Derived, Facts, Status};
+use timescales::complaint::{derive, Derived, Facts, FactsError, Plan, Status};
 use timescales::lifecycle::{
     Applicability, ComplaintView, Correct, Decision, Extend, Lifecycle, LifecycleError, ListQuery,
     Rag,
@@ -22,36 +18,7 @@ use timescales::store::{Snapshot, Store};
 
 use crate::backends::on_both;
 use crate::fixtures::{open, rec};
-
-fn d(s: &str) -> NaiveDate {
-    s.parse().unwrap()
-}
-
-/// A lifecycle over `store` with the shipped procedures, its clock at noon UTC on `today`.
-fn service(store: &Store, today: &str) -> (Lifecycle, Arc<FixedClock>) {
-    service_with(store, today, Procedures::load(None).unwrap())
-}
-
-fn service_with(
-    store: &Store,
-    today: &str,
-    procedures: Procedures,
-) -> (Lifecycle, Arc<FixedClock>) {
-    let clock = Arc::new(FixedClock::at_noon(d(today)));
-    let l = Lifecycle::new(
-        store.clone(),
-        Arc::new(procedures),
-        Arc::new(Calendars::embedded()),
-        clock.clone(),
-        2,
-    );
-    (l, clock)
-}
-
-fn set_today(clock: &FixedClock, today: &str) {
-    let t = d(today);
-    clock.set(Utc.from_utc_datetime(&t.and_hms_opt(12, 0, 0).unwrap()));
-}
+use crate::helpers::{d, rag, service, service_with, set_today};
 
 fn deadline<'a>(v: &'a ComplaintView, id: &str) -> &'a Derived {
     &v.deadlines
@@ -87,8 +54,105 @@ async fn snapshot(l: &Lifecycle, reference: &str) -> (Snapshot, usize) {
     )
 }
 
-fn references(items: Vec<timescales::lifecycle::ListItem>) -> Vec<String> {
-    items.into_iter().map(|i| i.complaint.reference).collect()
+/// Opens `reference` under `procedure` for a conference on `conference` and records `events` in
+/// order: the complaint as the last of them left it.
+async fn open_with(
+    l: &Lifecycle,
+    reference: &str,
+    procedure: &str,
+    conference: &str,
+    events: &[(&str, &str)],
+) -> ComplaintView {
+    let mut v = l
+        .open(open(reference, procedure, conference))
+        .await
+        .unwrap();
+    for (e, on) in events {
+        v = l.record_event(reference, rec(e, on)).await.unwrap();
+    }
+    v
+}
+
+/// A Durham complaint whose concerns were received on `received`.
+async fn durham_received(
+    l: &Lifecycle,
+    reference: &str,
+    conference: &str,
+    received: &str,
+) -> ComplaintView {
+    open_with(
+        l,
+        reference,
+        "durham",
+        conference,
+        &[("concerns-received", received)],
+    )
+    .await
+}
+
+/// A Bedford complaint whose panel met on `panel_met`, after `events`, without enough
+/// information to decide.
+async fn bedford_panel_short_of_information(
+    l: &Lifecycle,
+    reference: &str,
+    events: &[(&str, &str)],
+    panel_met: &str,
+) {
+    open_with(l, reference, "bedford-central-beds", "2026-11-27", events).await;
+    l.record_event(reference, rec("panel-met", panel_met))
+        .await
+        .unwrap();
+    l.record_outcome(reference, rec("insufficient-information", panel_met))
+        .await
+        .unwrap();
+}
+
+/// The id of the log entry `name`.
+fn entry(v: &ComplaintView, name: &str) -> i64 {
+    v.timeline.iter().find(|e| e.name == name).unwrap().id
+}
+
+/// The Team Manager moves log entry `entry` to `date`.
+fn misread(entry: i64, date: &str) -> Correct {
+    Correct {
+        entry,
+        date: d(date),
+        recorded_by: "Team Manager".into(),
+        reason: "date misread".into(),
+    }
+}
+
+fn decide(why: &str) -> Decision {
+    Decision {
+        recorded_by: "Team Manager".into(),
+        reason: why.into(),
+    }
+}
+
+/// Runs `command` on complaint `reference` (not yet started: a future does nothing until it is
+/// awaited), checks it is refused as invalid and writes nothing, and gives the field and message.
+async fn refused<T: std::fmt::Debug>(
+    l: &Lifecycle,
+    reference: &str,
+    command: impl std::future::Future<Output = Result<T, LifecycleError>>,
+) -> (&'static str, String) {
+    let before = snapshot(l, reference).await;
+    let err = command.await.unwrap_err();
+    assert_eq!(snapshot(l, reference).await, before);
+    let LifecycleError::Invalid { field, message } = err else {
+        panic!("{err:?}")
+    };
+    (field, message)
+}
+
+/// The references a list gives.
+async fn listed(l: &Lifecycle, query: &ListQuery) -> Vec<String> {
+    l.list(query)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|i| i.complaint.reference)
+        .collect()
 }
 
 fn overdue_only() -> ListQuery {
@@ -106,6 +170,26 @@ fn applicability(reason: &str) -> Applicability {
     }
 }
 
+/// What the planner alone makes of Durham `events` as of `as_of`: it cannot know when they were
+/// entered.
+fn durham_plan(events: &[(&str, &str)], as_of: Option<&str>) -> Result<Plan, FactsError> {
+    let mut f = Facts::default();
+    for (e, on) in events {
+        f.record(e, d(on));
+    }
+    let set = Procedures::load(None).unwrap();
+    derive(
+        set.get("durham").unwrap(),
+        &f,
+        &Calendars::embedded(),
+        as_of.map(d),
+    )
+}
+
+fn planned<'a>(p: &'a Plan, id: &str) -> &'a Derived {
+    p.deadlines.iter().find(|x| x.id == id).unwrap()
+}
+
 // 3. One date, one verdict.
 
 #[tokio::test]
@@ -113,10 +197,7 @@ async fn a_stored_complaint_gives_the_planners_verdict_on_a_saturday() {
     on_both("one verdict", |store| async move {
         // Conference Fri 8 Jan 2027; concerns received, and recorded, Tue 12 Jan.
         let (l, clock) = service(&store, "2027-01-12");
-        l.open(open("V-1", "durham", "2027-01-08")).await.unwrap();
-        l.record_event("V-1", rec("concerns-received", "2027-01-12"))
-            .await
-            .unwrap();
+        durham_received(&l, "V-1", "2027-01-08", "2027-01-12").await;
         // Sat 16 Jan, nothing sent: acknowledge was due Fri 15 (12 + 3: 13, 14, 15).
         set_today(&clock, "2027-01-16");
         let v = l.show("V-1").await.unwrap();
@@ -132,31 +213,18 @@ async fn a_stored_complaint_gives_the_planners_verdict_on_a_saturday() {
             verdict(&v, "acknowledge"),
             "overdue (on a non-working day after the due date)"
         );
-        assert_eq!(
-            v.deadlines
-                .iter()
-                .find(|x| x.derived.id == "acknowledge")
-                .unwrap()
-                .rag,
-            Rag::Red
-        );
+        assert_eq!(rag(&v, "acknowledge"), Rag::Red);
 
         // The planner, given the same dates, says the same.
-        let mut f = Facts::default();
-        f.record("conference", d("2027-01-08"));
-        f.record("concerns-received", d("2027-01-12"));
-        let set = Procedures::load(None).unwrap();
-        let cals = Calendars::embedded();
-        let planned = derive(set.get("durham").unwrap(), &f, &cals, Some(d("2027-01-16"))).unwrap();
-        let planned_ack = planned
-            .deadlines
-            .iter()
-            .find(|x| x.id == "acknowledge")
-            .unwrap();
-        assert_eq!(
-            planned_ack.verdict.as_deref(),
-            Some(verdict(&v, "acknowledge").as_str())
-        );
+        let mut events = vec![
+            ("conference", "2027-01-08"),
+            ("concerns-received", "2027-01-12"),
+        ];
+        let planned_verdict = |events: &[(&str, &str)]| {
+            let p = durham_plan(events, Some("2027-01-16")).unwrap();
+            planned(&p, "acknowledge").verdict.clone()
+        };
+        assert_eq!(planned_verdict(&events), Some(verdict(&v, "acknowledge")));
 
         // Acknowledged on the Saturday itself: met, late, 0 working days.
         let v = l
@@ -175,25 +243,13 @@ async fn a_stored_complaint_gives_the_planners_verdict_on_a_saturday() {
             verdict(&v, "acknowledge"),
             "met on 2027-01-16, late (on a non-working day after the due date)"
         );
-        f.record("concerns-acknowledged", d("2027-01-16"));
-        let planned = derive(set.get("durham").unwrap(), &f, &cals, Some(d("2027-01-16"))).unwrap();
-        let planned_ack = planned
-            .deadlines
-            .iter()
-            .find(|x| x.id == "acknowledge")
-            .unwrap();
-        assert_eq!(
-            planned_ack.verdict.as_deref(),
-            Some(verdict(&v, "acknowledge").as_str())
-        );
+        events.push(("concerns-acknowledged", "2027-01-16"));
+        assert_eq!(planned_verdict(&events), Some(verdict(&v, "acknowledge")));
         assert_eq!(stored_state(&store, "V-1", "acknowledge").await, "met");
 
         // Another complaint acknowledged on Mon 18 Jan: one working day (18) late.
         set_today(&clock, "2027-01-12");
-        l.open(open("V-2", "durham", "2027-01-08")).await.unwrap();
-        l.record_event("V-2", rec("concerns-received", "2027-01-12"))
-            .await
-            .unwrap();
+        durham_received(&l, "V-2", "2027-01-08", "2027-01-12").await;
         set_today(&clock, "2027-01-18");
         let v = l
             .record_event("V-2", rec("concerns-acknowledged", "2027-01-18"))
@@ -207,11 +263,7 @@ async fn a_stored_complaint_gives_the_planners_verdict_on_a_saturday() {
         // The same dates entered only on Sat 16 Jan: the duty was already past due when it
         // became known, and the verdict says so (the planner cannot know this).
         set_today(&clock, "2027-01-16");
-        l.open(open("V-3", "durham", "2027-01-08")).await.unwrap();
-        let v = l
-            .record_event("V-3", rec("concerns-received", "2027-01-12"))
-            .await
-            .unwrap();
+        let v = durham_received(&l, "V-3", "2027-01-08", "2027-01-12").await;
         assert!(deadline(&v, "acknowledge").started_past_due);
         assert_eq!(
             verdict(&v, "acknowledge"),
@@ -228,26 +280,21 @@ async fn an_event_of_a_stage_not_reached_is_refused_in_the_planners_words() {
     on_both("stage refusal", |store| async move {
         let (l, _) = service(&store, "2027-01-05");
         l.open(open("S-1", "durham", "2026-12-11")).await.unwrap();
-        let before = snapshot(&l, "S-1").await;
-        let err = l
-            .record_event("S-1", rec("stage-3-requested", "2026-12-20"))
-            .await
-            .unwrap_err();
-        let LifecycleError::Invalid { field, message } = &err else {
-            panic!("{err:?}")
-        };
-        assert_eq!(*field, "name");
+        let refusal = l.record_event("S-1", rec("stage-3-requested", "2026-12-20"));
+        let (field, message) = refused(&l, "S-1", refusal).await;
+        assert_eq!(field, "name");
         // The planner's refusal of the same events.
-        let mut f = Facts::default();
-        f.record("conference", d("2026-12-11"));
-        f.record("stage-3-requested", d("2026-12-20"));
-        let set = Procedures::load(None).unwrap();
-        let planned = derive(set.get("durham").unwrap(), &f, &Calendars::embedded(), None)
-            .unwrap_err()
-            .to_string();
-        assert_eq!(message, &planned);
+        let planned = durham_plan(
+            &[
+                ("conference", "2026-12-11"),
+                ("stage-3-requested", "2026-12-20"),
+            ],
+            None,
+        )
+        .unwrap_err()
+        .to_string();
+        assert_eq!(message, planned);
         assert_eq!(message, "event 'stage-3-requested' on 2026-12-20 cannot be recorded in stage-1 ('Stage one: informal stage'), the complaint's stage on that date: it needs stage-2 ('Stage two: the Complaint Resolution meeting'); stage-1 records concerns-received, concerns-acknowledged, appointment-offered, appointment-held, stage-1-letter-sent, resolved, withdrawn, stage-2-requested");
-        assert_eq!(snapshot(&l, "S-1").await, before);
     })
     .await;
 }
@@ -258,59 +305,33 @@ async fn an_event_of_a_stage_not_reached_is_refused_in_the_planners_words() {
 async fn a_correction_that_would_reorder_the_stages_is_refused_and_writes_nothing() {
     on_both("reorder", |store| async move {
         let (l, _) = service(&store, "2027-01-20");
-        l.open(open("R-1", "durham", "2026-12-11")).await.unwrap();
-        l.record_event("R-1", rec("concerns-received", "2026-12-14"))
-            .await
-            .unwrap();
-        l.record_event("R-1", rec("stage-2-requested", "2027-01-04"))
-            .await
-            .unwrap();
-        let v = l
-            .record_event("R-1", rec("stage-3-requested", "2027-01-11"))
-            .await
-            .unwrap();
+        let events = [
+            ("concerns-received", "2026-12-14"),
+            ("stage-2-requested", "2027-01-04"),
+            ("stage-3-requested", "2027-01-11"),
+        ];
+        let v = open_with(&l, "R-1", "durham", "2026-12-11", &events).await;
         assert_eq!(v.complaint.stage.as_deref(), Some("stage-3"));
-        let entry_of = |name: &str| v.timeline.iter().find(|e| e.name == name).unwrap().id;
-        let (stage_2, stage_3) = (entry_of("stage-2-requested"), entry_of("stage-3-requested"));
-        let before = snapshot(&l, "R-1").await;
+        let (stage_2, stage_3) = (
+            entry(&v, "stage-2-requested"),
+            entry(&v, "stage-3-requested"),
+        );
 
         // Stage 2 requested on Tue 12 Jan would put the Stage 3 request (Mon 11 Jan) in Stage 1.
-        let err = l
-            .correct(
-                "R-1",
-                Correct {
-                    entry: stage_2,
-                    date: d("2027-01-12"),
-                    recorded_by: "Team Manager".into(),
-                    reason: "date misread".into(),
-                },
-            )
-            .await
-            .unwrap_err();
-        let LifecycleError::Invalid { field, message } = &err else {
-            panic!("{err:?}")
-        };
-        assert_eq!(*field, "date");
+        let refusal = l.correct("R-1", misread(stage_2, "2027-01-12"));
+        let (field, message) = refused(&l, "R-1", refusal).await;
+        assert_eq!(field, "date");
         assert!(
             message.starts_with(&format!(
                 "this change would leave entry {stage_3} (stage-3-requested on 2027-01-11) out of order: event 'stage-3-requested' on 2027-01-11 cannot be recorded in stage-1"
             )),
             "{message}"
         );
-        assert_eq!(snapshot(&l, "R-1").await, before);
 
         // A correction that keeps the order is taken: Stage 2 requested Tue 5 Jan; the
         // resolution meeting is due 28 days later, Tue 2 Feb (a working day).
         let v = l
-            .correct(
-                "R-1",
-                Correct {
-                    entry: stage_2,
-                    date: d("2027-01-05"),
-                    recorded_by: "Team Manager".into(),
-                    reason: "date misread".into(),
-                },
-            )
+            .correct("R-1", misread(stage_2, "2027-01-05"))
             .await
             .unwrap();
         assert_eq!(v.complaint.stage.as_deref(), Some("stage-3"));
@@ -325,24 +346,12 @@ async fn a_correction_that_would_swap_a_withdrawal_and_a_reopening_is_refused() 
         // Bedford: the panel meets Mon 22 Mar 2027 without enough information; staff close the
         // complaint on Wed 24 Mar, reopen it on Mon 12 Apr, and the family withdraws Tue 20 Apr.
         let (l, clock) = service(&store, "2027-03-24");
-        l.open(open("RB-1", "bedford-central-beds", "2026-11-27"))
-            .await
-            .unwrap();
-        for (e, on) in [
+        let events = [
             ("complaint-received", "2026-12-23"),
             ("stage-1-outcome-sent", "2027-02-12"),
             ("stage-2-requested", "2027-02-26"),
-            ("panel-met", "2027-03-22"),
-        ] {
-            l.record_event("RB-1", rec(e, on)).await.unwrap();
-        }
-        l.record_outcome("RB-1", rec("insufficient-information", "2027-03-22"))
-            .await
-            .unwrap();
-        let decide = |why: &str| Decision {
-            recorded_by: "Team Manager".into(),
-            reason: why.into(),
-        };
+        ];
+        bedford_panel_short_of_information(&l, "RB-1", &events, "2027-03-22").await;
         l.close("RB-1", decide("awaiting a panel date"))
             .await
             .unwrap();
@@ -354,36 +363,16 @@ async fn a_correction_that_would_swap_a_withdrawal_and_a_reopening_is_refused() 
             .await
             .unwrap();
         assert_eq!(v.complaint.status, "closed");
-        let withdrawn = v
-            .timeline
-            .iter()
-            .find(|e| e.name == "withdrawn")
-            .unwrap()
-            .id;
-        let before = snapshot(&l, "RB-1").await;
+        let withdrawn = entry(&v, "withdrawn");
         // Withdrawn on Tue 23 Mar would close the complaint before staff closed it, and the
         // reopening would then come after the withdrawal instead of before it.
-        let err = l
-            .correct(
-                "RB-1",
-                Correct {
-                    entry: withdrawn,
-                    date: d("2027-03-23"),
-                    recorded_by: "Team Manager".into(),
-                    reason: "date misread".into(),
-                },
-            )
-            .await
-            .unwrap_err();
-        let LifecycleError::Invalid { field, message } = &err else {
-            panic!("{err:?}")
-        };
-        assert_eq!(*field, "date");
+        let refusal = l.correct("RB-1", misread(withdrawn, "2027-03-23"));
+        let (field, message) = refused(&l, "RB-1", refusal).await;
+        assert_eq!(field, "date");
         assert!(
             message.starts_with("this change would reorder the complaint's stage transitions"),
             "{message}"
         );
-        assert_eq!(snapshot(&l, "RB-1").await, before);
     })
     .await;
 }
@@ -394,10 +383,7 @@ async fn a_correction_that_would_swap_a_withdrawal_and_a_reopening_is_refused() 
 async fn an_earlier_stages_duty_is_recorded_after_the_stage_moved_on() {
     on_both("earlier duty", |store| async move {
         let (l, clock) = service(&store, "2026-12-23");
-        l.open(open("E-1", "durham", "2026-12-11")).await.unwrap();
-        l.record_event("E-1", rec("concerns-received", "2026-12-23"))
-            .await
-            .unwrap();
+        durham_received(&l, "E-1", "2026-12-11", "2026-12-23").await;
         set_today(&clock, "2027-01-05");
         let v = l
             .record_event("E-1", rec("stage-2-requested", "2027-01-05"))
@@ -432,7 +418,7 @@ async fn an_earlier_stages_duty_is_recorded_after_the_stage_moved_on() {
             "met on 2027-01-07, 5 working days late"
         );
         assert_eq!(stored_state(&store, "E-1", "acknowledge").await, "met");
-        assert!(references(l.list(&overdue_only()).await.unwrap()).is_empty());
+        assert!(listed(&l, &overdue_only()).await.is_empty());
         // An event of Stage 1 that meets no obligation is still refused.
         let err = l
             .record_event("E-1", rec("appointment-held", "2027-01-07"))
@@ -454,12 +440,9 @@ async fn an_earlier_stages_duty_is_recorded_after_the_stage_moved_on() {
 async fn a_withdrawn_complaints_deadlines_are_unmet_or_not_needed_and_stay_so() {
     on_both("closed", |store| async move {
         let (l, clock) = service(&store, "2026-12-23");
-        l.open(open("C-1", "durham", "2026-12-11")).await.unwrap();
-        l.record_event("C-1", rec("concerns-received", "2026-12-23"))
-            .await
-            .unwrap();
+        durham_received(&l, "C-1", "2026-12-11", "2026-12-23").await;
         set_today(&clock, "2027-01-05");
-        assert_eq!(references(l.list(&overdue_only()).await.unwrap()), ["C-1"]);
+        assert_eq!(listed(&l, &overdue_only()).await, ["C-1"]);
         let v = l
             .record_event("C-1", rec("withdrawn", "2027-01-05"))
             .await
@@ -510,8 +493,8 @@ async fn a_withdrawn_complaints_deadlines_are_unmet_or_not_needed_and_stay_so() 
                 overdue: true,
                 ..Default::default()
             };
-            assert!(references(l.list(&all_overdue).await.unwrap()).is_empty());
-            assert!(references(l.list(&overdue_only()).await.unwrap()).is_empty());
+            assert!(listed(&l, &all_overdue).await.is_empty());
+            assert!(listed(&l, &overdue_only()).await.is_empty());
             assert!(l.due_and_overdue(10).await.unwrap().is_empty());
         }
     })
@@ -522,25 +505,13 @@ async fn a_withdrawn_complaints_deadlines_are_unmet_or_not_needed_and_stay_so() 
 async fn reopening_brings_back_what_still_applies() {
     on_both("reopen", |store| async move {
         let (l, clock) = service(&store, "2027-03-24");
-        l.open(open("B-1", "bedford-central-beds", "2026-11-27"))
-            .await
-            .unwrap();
-        for (e, on) in [
+        let events = [
             ("complaint-received", "2026-12-23"),
             ("complaint-acknowledged", "2026-12-24"),
             ("stage-1-outcome-sent", "2027-02-12"),
             ("stage-2-requested", "2027-02-26"),
-            ("panel-met", "2027-03-24"),
-        ] {
-            l.record_event("B-1", rec(e, on)).await.unwrap();
-        }
-        l.record_outcome("B-1", rec("insufficient-information", "2027-03-24"))
-            .await
-            .unwrap();
-        let decide = |why: &str| Decision {
-            recorded_by: "Team Manager".into(),
-            reason: why.into(),
-        };
+        ];
+        bedford_panel_short_of_information(&l, "B-1", &events, "2027-03-24").await;
         let v = l
             .close("B-1", decide("awaiting a further panel date"))
             .await
@@ -600,11 +571,7 @@ async fn a_complaint_entered_after_the_fact_starts_past_due() {
     on_both("started past due", |store| async move {
         // Mon 1 Feb 2027: a complaint from December is entered.
         let (l, _) = service(&store, "2027-02-01");
-        l.open(open("P-1", "durham", "2026-12-11")).await.unwrap();
-        let v = l
-            .record_event("P-1", rec("concerns-received", "2026-12-23"))
-            .await
-            .unwrap();
+        let v = durham_received(&l, "P-1", "2026-12-11", "2026-12-23").await;
         let ack = deadline(&v, "acknowledge");
         // Wed 23 Dec + 3: 24, 29, 30 Dec.
         assert_eq!(ack.due, d("2026-12-30"));
@@ -617,22 +584,15 @@ async fn a_complaint_entered_after_the_fact_starts_past_due() {
         // The window the family met in time did not start past due.
         assert!(!deadline(&v, "raise-concerns").started_past_due);
         // The planner, with the same dates, cannot know when they were entered.
-        let mut f = Facts::default();
-        f.record("conference", d("2026-12-11"));
-        f.record("concerns-received", d("2026-12-23"));
-        let set = Procedures::load(None).unwrap();
-        let planned = derive(
-            set.get("durham").unwrap(),
-            &f,
-            &Calendars::embedded(),
-            Some(d("2027-02-01")),
+        let p = durham_plan(
+            &[
+                ("conference", "2026-12-11"),
+                ("concerns-received", "2026-12-23"),
+            ],
+            Some("2027-02-01"),
         )
         .unwrap();
-        let planned_ack = planned
-            .deadlines
-            .iter()
-            .find(|x| x.id == "acknowledge")
-            .unwrap();
+        let planned_ack = planned(&p, "acknowledge");
         assert!(!planned_ack.started_past_due);
         assert_eq!(
             planned_ack.verdict.as_deref(),
@@ -647,16 +607,12 @@ async fn a_complaint_entered_after_the_fact_starts_past_due() {
 /// A City and Hackney complaint whose panel meeting is due Wed 17 Feb 2027: Step 2 requested Wed
 /// 27 Jan, + 15 working days: 28, 29 (2), 1-5 Feb (7), 8-12 (12), 15, 16, 17 (15).
 async fn city_and_hackney_at_step_2(l: &Lifecycle, reference: &str) {
-    l.open(open(reference, "city-and-hackney", "2026-12-01"))
-        .await
-        .unwrap();
-    for (e, on) in [
+    let events = [
         ("complaint-received", "2026-12-22"),
         ("feedback-sent", "2027-01-21"),
         ("step-2-requested", "2027-01-27"),
-    ] {
-        l.record_event(reference, rec(e, on)).await.unwrap();
-    }
+    ];
+    open_with(l, reference, "city-and-hackney", "2026-12-01", &events).await;
 }
 
 fn extend(retrospective: Option<&str>) -> Extend {
@@ -677,17 +633,10 @@ async fn an_extension_names_the_discretions_holder_and_needs_a_retrospective_rea
         let (l, clock) = service(&store, "2027-02-10");
         city_and_hackney_at_step_2(&l, "X-1").await;
         city_and_hackney_at_step_2(&l, "X-2").await;
-        let before = snapshot(&l, "X-1").await;
-        let err = l
-            .extend("X-1", extend(Some("agreed late")))
-            .await
-            .unwrap_err();
-        let LifecycleError::Invalid { field, message } = &err else {
-            panic!("{err:?}")
-        };
-        assert_eq!(*field, "retrospective");
+        let refusal = l.extend("X-1", extend(Some("agreed late")));
+        let (field, message) = refused(&l, "X-1", refusal).await;
+        assert_eq!(field, "retrospective");
         assert_eq!(message, "'panel-meeting' is not yet past its due date 2027-02-17: this extension is not retrospective");
-        assert_eq!(snapshot(&l, "X-1").await, before);
 
         let v = l.extend("X-1", extend(None)).await.unwrap();
         let panel = deadline(&v, "panel-meeting");
@@ -707,17 +656,12 @@ async fn an_extension_names_the_discretions_holder_and_needs_a_retrospective_rea
 
         // Thu 18 Feb: the day after the due date.
         set_today(&clock, "2027-02-18");
-        let before = snapshot(&l, "X-2").await;
-        let err = l.extend("X-2", extend(None)).await.unwrap_err();
-        let LifecycleError::Invalid { field, message } = &err else {
-            panic!("{err:?}")
-        };
-        assert_eq!(*field, "retrospective");
+        let (field, message) = refused(&l, "X-2", l.extend("X-2", extend(None))).await;
+        assert_eq!(field, "retrospective");
         assert!(
             message.starts_with("'panel-meeting' was due on 2027-02-17, before today (2027-02-18): an extension agreed after the due date needs a retrospective reason"),
             "{message}"
         );
-        assert_eq!(snapshot(&l, "X-2").await, before);
         let v = l
             .extend("X-2", extend(Some("agreed by phone on 15 February")))
             .await
@@ -745,13 +689,10 @@ async fn an_extension_names_the_discretions_holder_and_needs_a_retrospective_rea
 async fn a_deadline_marked_not_applicable_leaves_every_list_until_undone() {
     on_both("not applicable", |store| async move {
         let (l, _) = service(&store, "2027-01-05");
-        l.open(open("N-1", "durham", "2026-12-11")).await.unwrap();
-        l.record_event("N-1", rec("concerns-received", "2026-12-23"))
-            .await
-            .unwrap();
+        durham_received(&l, "N-1", "2026-12-11", "2026-12-23").await;
         // acknowledge, due Wed 30 Dec, is overdue on Tue 5 Jan; due within 2 working days means
         // by Thu 7 Jan (6, 7), which offer-appointment (Mon 11 Jan) is not.
-        assert_eq!(references(l.list(&overdue_only()).await.unwrap()), ["N-1"]);
+        assert_eq!(listed(&l, &overdue_only()).await, ["N-1"]);
         let due_soon = |rows: Vec<timescales::store::PendingRow>| {
             rows.into_iter().map(|r| r.deadline).collect::<Vec<_>>()
         };
@@ -779,19 +720,12 @@ async fn a_deadline_marked_not_applicable_leaves_every_list_until_undone() {
             format!("not applicable: {reason}")
         );
         assert_eq!(ack.not_applicable.as_ref().unwrap().on, d("2027-01-05"));
-        assert_eq!(
-            v.deadlines
-                .iter()
-                .find(|x| x.derived.id == "acknowledge")
-                .unwrap()
-                .rag,
-            Rag::None
-        );
+        assert_eq!(rag(&v, "acknowledge"), Rag::None);
         assert_eq!(
             stored_state(&store, "N-1", "acknowledge").await,
             "not-applicable"
         );
-        assert!(references(l.list(&overdue_only()).await.unwrap()).is_empty());
+        assert!(listed(&l, &overdue_only()).await.is_empty());
         assert!(due_soon(l.due_and_overdue(2).await.unwrap()).is_empty());
         let audit = l.audit("N-1").await.unwrap();
         let last = audit.last().unwrap();
@@ -828,7 +762,7 @@ async fn a_deadline_marked_not_applicable_leaves_every_list_until_undone() {
             })
         );
         assert_eq!(stored_state(&store, "N-1", "acknowledge").await, "pending");
-        assert_eq!(references(l.list(&overdue_only()).await.unwrap()), ["N-1"]);
+        assert_eq!(listed(&l, &overdue_only()).await, ["N-1"]);
         assert_eq!(
             due_soon(l.due_and_overdue(2).await.unwrap()),
             ["acknowledge"]
@@ -876,15 +810,10 @@ fn scottish_procedures() -> (tempfile::TempDir, Procedures) {
 async fn a_scottish_configuration_lists_what_is_due_on_the_scottish_calendar() {
     on_both("scotland", |store| async move {
         let (_dir, set) = scottish_procedures();
-        let (l, clock) = service_with(&store, "2026-12-29", set);
+        let (l, clock) = service_with(&store, "2026-12-29", set, Calendars::embedded());
         let l = l.with_defaults(Division::Scotland, chrono_tz::Europe::London);
-        l.open(open("SC-1", "durham-scotland", "2026-12-18"))
-            .await
-            .unwrap();
-        let v = l
-            .record_event("SC-1", rec("concerns-received", "2026-12-29"))
-            .await
-            .unwrap();
+        let received = [("concerns-received", "2026-12-29")];
+        let v = open_with(&l, "SC-1", "durham-scotland", "2026-12-18", &received).await;
         // Tue 29 Dec + 3 working days in Scotland: 30 (1), 31 (2); Fri 1 Jan and Mon 4 Jan (the
         // 2 January substitute) are holidays; Tue 5 Jan (3). England and Wales would say Mon 4.
         assert_eq!(deadline(&v, "acknowledge").due, d("2027-01-05"));
@@ -902,22 +831,22 @@ async fn a_scottish_configuration_lists_what_is_due_on_the_scottish_calendar() {
             due_within: Some(1),
             ..Default::default()
         };
-        assert_eq!(references(l.list(&within_1).await.unwrap()), ["SC-1"]);
+        assert_eq!(listed(&l, &within_1).await, ["SC-1"]);
         let scottish_only = ListQuery {
             due_within: Some(1),
             procedure: Some("durham-scotland".into()),
             ..Default::default()
         };
-        assert_eq!(references(l.list(&scottish_only).await.unwrap()), ["SC-1"]);
+        assert_eq!(listed(&l, &scottish_only).await, ["SC-1"]);
 
         // The same store read with England and Wales defaults: within 1 working day of Thu 31
         // Dec is Mon 4 Jan, before the deadline.
         let (_dir_again, set) = scottish_procedures();
-        let (ew, _) = service_with(&store, "2026-12-31", set);
+        let (ew, _) = service_with(&store, "2026-12-31", set, Calendars::embedded());
         assert!(ew.due_and_overdue(1).await.unwrap().is_empty());
-        assert!(references(ew.list(&within_1).await.unwrap()).is_empty());
+        assert!(listed(&ew, &within_1).await.is_empty());
         // Asked about the Scottish procedure by name, it uses that procedure's calendar.
-        assert_eq!(references(ew.list(&scottish_only).await.unwrap()), ["SC-1"]);
+        assert_eq!(listed(&ew, &scottish_only).await, ["SC-1"]);
     })
     .await;
 }
