@@ -293,7 +293,10 @@ impl Worker {
         let settled = deadline.is_some_and(|d| d.derived.state() != "pending");
         if !live || !same_due || settled {
             store
-                .mark_cancelled(row.id, "no longer applies: met, not applicable, moved or closed")
+                .mark_cancelled(
+                    row.id,
+                    "no longer applies: met, not applicable, moved or closed",
+                )
                 .await?;
             report.cancelled += 1;
             return Ok(());

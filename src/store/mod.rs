@@ -447,8 +447,30 @@ impl Store {
 
     async fn migrate(&self) -> Result<(), StoreError> {
         match self {
-            Store::Sqlite(pool) => sqlx::migrate!("./migrations/sqlite").run(pool).await?,
+            Store::Sqlite(pool) => {
+                sqlx::migrate!("./migrations/sqlite").run(pool).await?;
+                self.optimize().await?;
+            }
             Store::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await?,
+        }
+        Ok(())
+    }
+
+    /// Gives SQLite's query planner the statistics it needs, as its documentation recommends for
+    /// long-lived connections: `PRAGMA optimize` with a bounded analysis, run at start and from
+    /// the daily upkeep. Cheap when nothing changed much; without any statistics the planner
+    /// guesses, and once chose a full walk of planned notifications for a one-complaint update.
+    /// PostgreSQL's autovacuum keeps its own statistics.
+    pub async fn optimize(&self) -> Result<(), StoreError> {
+        if let Store::Sqlite(pool) = self {
+            // Both on one connection: analysis_limit is the connection's own setting.
+            let mut conn = pool.acquire().await?;
+            sqlx::query("PRAGMA analysis_limit = 1000")
+                .execute(&mut *conn)
+                .await?;
+            sqlx::query("PRAGMA optimize = 0x10002")
+                .execute(&mut *conn)
+                .await?;
         }
         Ok(())
     }
@@ -594,6 +616,11 @@ impl Store {
     /// How many complaints the store holds.
     pub async fn count(&self) -> Result<i64, StoreError> {
         dispatch!(self, count())
+    }
+
+    /// The references of the live complaints under one procedure.
+    pub async fn live_references_of(&self, procedure: &str) -> Result<Vec<String>, StoreError> {
+        dispatch!(self, live_references_of(procedure))
     }
 
     /// The procedures that open complaints (and those proposed for closure) follow.

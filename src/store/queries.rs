@@ -334,6 +334,16 @@ pub(super) async fn live_references(pool: &Pool<Db>) -> Result<Vec<String>, Stor
     .await?)
 }
 
+pub(super) async fn live_references_of(pool: &Pool<Db>, procedure: &str) -> Result<Vec<String>, StoreError> {
+    // complaints_status_procedure (status, procedure) answers this.
+    Ok(sqlx::query_scalar(
+        "SELECT reference FROM complaints WHERE status IN ('open', 'proposed-for-closure') AND procedure = $1 ORDER BY reference",
+    )
+    .bind(procedure)
+    .fetch_all(pool)
+    .await?)
+}
+
 pub(super) async fn live_procedures(pool: &Pool<Db>) -> Result<Vec<String>, StoreError> {
     Ok(sqlx::query_scalar(
         "SELECT DISTINCT procedure FROM complaints WHERE status IN ('open', 'proposed-for-closure') ORDER BY procedure",
