@@ -327,7 +327,9 @@ pub fn derive(
             .and_then(|m| facts.events.get(m))
             .and_then(|dates| dates.iter().find(|d| **d >= from_date).copied());
         let not_applicable = facts.not_applicable.get(&def.id).cloned();
-        let started_past_due = due < known_on && met_on.is_none_or(|m| m > due);
+        // Past due when it first applied or became known, and not already met by then (an
+        // action met late before the complaint was entered is history, not a fresh duty).
+        let started_past_due = due < known_on && met_on.is_none_or(|m| m >= known_on);
         let status = match as_of {
             Some(today) => Some(judge(
                 calendar,

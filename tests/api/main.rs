@@ -7,3 +7,4 @@ mod bad_input;
 mod helpers;
 mod lifecycles;
 mod openapi;
+mod semantics;

@@ -227,3 +227,31 @@ fn dates_and_results_outside_the_range_are_errors_not_panics() {
         "count -3 is negative: a timescale counts forward from its trigger"
     );
 }
+
+#[test]
+fn a_backward_roll_never_reaches_the_trigger_date() {
+    let back = |n| Rule::calendar_days(n).rolled(Roll::Backward);
+    // Thu 25 Mar 2027 + 3 = Sun 28; back over Sat 27 and Good Friday 26 would reach Thu 25, the
+    // trigger: forward instead over Easter Monday 29 to Tue 30 Mar.
+    assert_eq!(due(EW, "2027-03-25", back(3)), "2027-03-30");
+    // In Scotland Easter Monday is a working day: forward to Mon 29 Mar.
+    assert_eq!(due(SC, "2027-03-25", back(3)), "2027-03-29");
+    // Thu 24 Dec 2026 + 3 = Sun 27; back over Sat 26 and Christmas Day would reach Thu 24:
+    // forward over Mon 28 (Boxing Day substitute) to Tue 29 Dec.
+    assert_eq!(due(EW, "2026-12-24", back(3)), "2026-12-29");
+    // Fri 24 Dec 2027 + 3 = Mon 27 (Christmas Day substitute); back over Sun 26 and Sat 25 would
+    // reach Fri 24: forward over Tue 28 (Boxing Day substitute) to Wed 29 Dec 2027.
+    assert_eq!(due(EW, "2027-12-24", back(3)), "2027-12-29");
+    // Wed 23 Dec 2026 + 3 = Sat 26; back over Christmas Day to Thu 24, after the trigger: it
+    // stands.
+    assert_eq!(due(EW, "2026-12-23", back(3)), "2026-12-24");
+    // A forward roll is unchanged: Thu 25 Mar 2027 + 3 = Sun 28, forward to Tue 30 Mar.
+    assert_eq!(
+        due(
+            EW,
+            "2027-03-25",
+            Rule::calendar_days(3).rolled(Roll::Forward)
+        ),
+        "2027-03-30"
+    );
+}

@@ -3,4 +3,5 @@
 
 mod checklist;
 mod plans;
+mod semantics;
 mod validation;

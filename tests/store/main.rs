@@ -5,3 +5,4 @@ mod backends;
 #[path = "../support/fixtures.rs"]
 mod fixtures;
 mod lifecycle;
+mod semantics;
