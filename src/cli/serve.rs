@@ -68,6 +68,10 @@ async fn serve(ctx: &Context, args: ServeArgs) -> Result<(), CliError> {
             })
             .await
     });
+    // Statistics for SQLite's query planner before the first query that needs them.
+    if let Err(e) = lifecycle.store().optimize().await {
+        tracing::warn!(error = %e, "PRAGMA optimize failed");
+    }
     // Brings the live complaints whose procedure, holiday data or notification settings changed
     // up to date (nothing, when nothing did), telling systemd it is still at work, then
     // proposes closures: nothing is delivered before plans are current.
