@@ -4,8 +4,13 @@
 //! 2. The same 10,000 planned over ten seconds: how close to its planned instant each goes out.
 //! 3. An idle daemon (`timescales serve`, release build) with 10,000 open complaints: resident
 //!    memory, and CPU over a minute.
+//! 4. Start-up and reload as the open complaints grow (1,000, 10,000, 100,000 by default;
+//!    `TIMESCALES_STARTUP_SIZES=1000,10000` to choose): the first start on a database the
+//!    service has not derived (every complaint re-derived and planned), a restart that changed
+//!    nothing, and a SIGHUP that changed nothing; each to systemd's READY=1, with peak memory.
 //!
-//! Run: `cargo bench --bench daemon` (needs python3 with aiosmtpd: `pip install aiosmtpd`).
+//! Run: `cargo bench --bench daemon` (needs python3 with aiosmtpd: `pip install aiosmtpd`);
+//! `TIMESCALES_BENCH=startup` (or delivery, idle) runs one part.
 
 #[path = "../tests/support/fixtures.rs"]
 mod fixtures;
@@ -268,6 +273,175 @@ async fn idle() {
     let _ = child.wait();
 }
 
+/// Durham complaints opened a week ago with concerns received yesterday: every obligation of
+/// Stage 1 is still ahead, so each plans its reminders, breach alerts and escalations.
+fn fresh_durham(
+    n: usize,
+) -> Vec<(
+    timescales::lifecycle::OpenComplaint,
+    Vec<timescales::lifecycle::Record>,
+)> {
+    let today = Utc::now().date_naive();
+    let conference = (today - chrono::Days::new(7)).to_string();
+    let received = (today - chrono::Days::new(1)).to_string();
+    (0..n)
+        .map(|i| {
+            (
+                fixtures::open(&format!("SU-{i:06}"), "durham", &conference),
+                vec![fixtures::rec("concerns-received", &received)],
+            )
+        })
+        .collect()
+}
+
+/// The peak resident memory of a process so far, in MB.
+fn peak_mb(pid: u32) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse::<f64>().ok())
+        .unwrap_or(0.0)
+        / 1024.0
+}
+
+/// Starts `timescales serve` on `config`, listening for systemd's notifications on `socket`.
+fn serve(config: &std::path::Path, socket: &std::path::Path) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_timescales"))
+        .arg("--config")
+        .arg(config)
+        .arg("serve")
+        .env("NOTIFY_SOCKET", socket)
+        .env("TIMESCALES_LOG", "warn")
+        .env("MALLOC_ARENA_MAX", "1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+/// Waits for the next READY=1 on `socket`.
+fn ready(socket: &std::os::unix::net::UnixDatagram) {
+    let mut buf = [0u8; 512];
+    loop {
+        let n = socket.recv(&mut buf).expect("READY=1 from the service");
+        if buf[..n].starts_with(b"READY=1") {
+            return;
+        }
+    }
+}
+
+fn stop(child: &mut std::process::Child) {
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let _ = child.wait();
+}
+
+async fn startup() {
+    let sizes: Vec<usize> = std::env::var("TIMESCALES_STARTUP_SIZES")
+        .unwrap_or_else(|_| "1000,10000,100000".into())
+        .split(',')
+        .filter_map(|s| s.trim().parse().ok())
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut smtp = aiosmtpd(port, dir.path());
+    for n in sizes {
+        let case = dir.path().join(format!("n{n}"));
+        let state = case.join("state");
+        std::fs::create_dir_all(&state).unwrap();
+        let store = Store::connect(&format!(
+            "sqlite://{}",
+            state.join("timescales.db").display()
+        ))
+        .await
+        .unwrap();
+        let seeded = Instant::now();
+        let lifecycle = Lifecycle::new(
+            store.clone(),
+            Arc::new(Procedures::load(None).unwrap()),
+            Arc::new(Calendars::embedded()),
+            Arc::new(SystemClock),
+            2,
+        );
+        for chunk in fresh_durham(n).chunks(5_000) {
+            lifecycle.import(chunk).await.unwrap();
+        }
+        store.close().await;
+        let seeding = seeded.elapsed();
+        let config = case.join("timescales.toml");
+        std::fs::write(
+            &config,
+            format!(
+                "[store]\nstate_dir = {:?}\n[api]\nlisten = \"127.0.0.1:0\"\n\
+                 [notify.smtp]\nhost = \"127.0.0.1\"\nport = {port}\nsecurity = \"none\"\n\
+                 from = \"timescales <timescales@council.example>\"\n\
+                 [notify.roles.chair]\nemail = [\"chairs@council.example\"]\n\
+                 [notify.roles.manager]\nemail = [\"managers@council.example\"]\n",
+                state.display().to_string()
+            ),
+        )
+        .unwrap();
+        let socket_path = case.join("notify.sock");
+        let socket = std::os::unix::net::UnixDatagram::bind(&socket_path).unwrap();
+        socket
+            .set_read_timeout(Some(Duration::from_secs(1800)))
+            .unwrap();
+        // First start: nothing derived under this configuration yet.
+        let t = Instant::now();
+        let mut child = serve(&config, &socket_path);
+        ready(&socket);
+        let first = t.elapsed();
+        let first_peak = peak_mb(child.id());
+        stop(&mut child);
+        // A restart with nothing changed.
+        let t = Instant::now();
+        let mut child = serve(&config, &socket_path);
+        ready(&socket);
+        let restart = t.elapsed();
+        // A reload with nothing changed: SIGHUP until the READY=1 that ends it.
+        let t = Instant::now();
+        let _ = Command::new("kill")
+            .args(["-HUP", &child.id().to_string()])
+            .status();
+        ready(&socket);
+        let reload = t.elapsed();
+        let peak = peak_mb(child.id());
+        stop(&mut child);
+        let planned: i64 = {
+            let pool = sqlx::SqlitePool::connect(&format!(
+                "sqlite://{}",
+                state.join("timescales.db").display()
+            ))
+            .await
+            .unwrap();
+            let c =
+                sqlx::query_scalar("SELECT COUNT(*) FROM notifications WHERE state = 'planned'")
+                    .fetch_one(&pool)
+                    .await
+                    .unwrap();
+            pool.close().await;
+            c
+        };
+        println!(
+            "startup: {n} open complaints ({planned} notifications planned; seeded in {:.1} s): first start {:.2} s ({:.3} ms a complaint, peak {first_peak:.1} MB); restart {:.2} s; reload {:.2} s (peak {peak:.1} MB)",
+            seeding.as_secs_f64(),
+            first.as_secs_f64(),
+            first.as_secs_f64() * 1000.0 / n as f64,
+            restart.as_secs_f64(),
+            reload.as_secs_f64(),
+        );
+    }
+    let _ = smtp.kill();
+    let _ = smtp.wait();
+}
+
 fn main() {
     // `cargo bench` passes --bench; `cargo test --benches` would pass nothing useful: run only
     // when benchmarking.
@@ -287,6 +461,9 @@ fn main() {
         }
         if only.is_empty() || only == "idle" {
             idle().await;
+        }
+        if only.is_empty() || only == "startup" {
+            startup().await;
         }
     });
 }

@@ -176,6 +176,15 @@ impl Context {
     /// The complaint service over the configured store, with deadlines brought up to date with
     /// the procedures and holidays in force and closed windows proposed for closure.
     pub async fn lifecycle(&self) -> Result<crate::lifecycle::Lifecycle, CliError> {
+        let l = self.open_lifecycle().await?;
+        l.recompute_if_changed().await?;
+        l.propose_closures().await?;
+        Ok(l)
+    }
+
+    /// The complaint service over the configured store, as it is: the service brings it up to
+    /// date itself, after it starts answering.
+    pub async fn open_lifecycle(&self) -> Result<crate::lifecycle::Lifecycle, CliError> {
         let procedures = self.procedures()?;
         let calendars = self.calendars()?;
         let url = self.settings.store.url();
@@ -197,8 +206,9 @@ impl Context {
             self.settings.calendar.default_region,
             self.settings.calendar.time_zone,
         );
-        l.recompute_if_changed().await?;
-        l.propose_closures().await?;
+        // Every face plans notifications alike: a change made here is planned in its own
+        // transaction, for the running service's worker to deliver.
+        l.set_addressing(addressing(&self.settings.notify));
         Ok(l)
     }
 
@@ -420,6 +430,17 @@ fn print_json<T: serde::Serialize>(value: &T) -> Result<(), CliError> {
     let s = serde_json::to_string_pretty(value).map_err(|e| CliError::Failure(e.to_string()))?;
     println!("{s}");
     Ok(())
+}
+
+/// Whom notifications go to, when and under which policy: one reading of `[notify]` for the
+/// service and every command.
+pub(crate) fn addressing(notify: &crate::config::NotifySettings) -> crate::reminder::Addressing {
+    crate::reminder::Addressing {
+        policy: notify.policy.clone(),
+        overrides: notify.overrides.clone(),
+        window: notify.send_window,
+        roles: notify.roles.clone(),
+    }
 }
 
 #[cfg(test)]

@@ -43,14 +43,9 @@ async fn serve(ctx: &Context, args: ServeArgs) -> Result<(), CliError> {
     let mut signals = Signals::listen()?;
     let wake = Arc::new(tokio::sync::Notify::new());
     let lifecycle = ctx
-        .lifecycle()
+        .open_lifecycle()
         .await?
         .with_notifications(setup.addressing.clone(), wake.clone());
-    // Brings every live complaint's planned notifications up to date with the config.
-    lifecycle.rederive_all().await?;
-    // Start-up touched every live complaint; give back what that took before idling.
-    lifecycle.store().shrink_memory().await;
-    release_heap();
     let listen = args
         .listen
         .unwrap_or_else(|| ctx.settings.api.listen.clone());
@@ -60,12 +55,12 @@ async fn serve(ctx: &Context, args: ServeArgs) -> Result<(), CliError> {
     let addr = listener
         .local_addr()
         .map_err(|e| CliError::Failure(e.to_string()))?;
-    tracing::info!(%addr, store = lifecycle.store().backend(), "timescales is serving");
     let state = crate::api::ApiState::new(lifecycle.clone(), setup.tokens.clone());
     let (tokens, stats) = (state.tokens.clone(), state.stats.clone());
     let app = crate::api::router(state, ctx.settings.api.max_body_bytes);
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let mut server_stop = stop_rx.clone();
+    // The API answers from here on, while start-up brings stored deadlines up to date.
     let server = tokio::spawn(async move {
         axum::serve(listener, app)
             .with_graceful_shutdown(async move {
@@ -73,6 +68,23 @@ async fn serve(ctx: &Context, args: ServeArgs) -> Result<(), CliError> {
             })
             .await
     });
+    // Statistics for SQLite's query planner before the first query that needs them.
+    if let Err(e) = lifecycle.store().optimize().await {
+        tracing::warn!(error = %e, "PRAGMA optimize failed");
+    }
+    // Brings the live complaints whose procedure, holiday data or notification settings changed
+    // up to date (nothing, when nothing did), telling systemd it is still at work, then
+    // proposes closures: nothing is delivered before plans are current.
+    keeping_systemd_informed(
+        "re-deriving stored deadlines",
+        lifecycle.recompute_if_changed(),
+    )
+    .await?;
+    lifecycle.propose_closures().await?;
+    // Start-up may have touched every live complaint; give back what that took before idling.
+    lifecycle.store().shrink_memory().await;
+    release_heap();
+    tracing::info!(%addr, store = lifecycle.store().backend(), "timescales is serving");
     let crew_for = |setup: &Setup| {
         Crew {
             lifecycle: lifecycle.clone(),
@@ -108,7 +120,10 @@ async fn serve(ctx: &Context, args: ServeArgs) -> Result<(), CliError> {
                         // delivers anything: nothing goes to a recipient the reload removed.
                         // A stop meanwhile is obeyed at once (each complaint is its own
                         // transaction; the next start finishes the job).
-                        let work = lifecycle.rederive_all();
+                        let work = keeping_systemd_informed(
+                            "reloading: re-deriving stored deadlines",
+                            lifecycle.recompute_if_changed(),
+                        );
                         tokio::pin!(work);
                         let stop_now = loop {
                             tokio::select! {
@@ -185,16 +200,32 @@ impl Setup {
         Ok(Setup {
             // One set of channels (one SMTP pool, one HTTP client per webhook) for everything.
             channels: Arc::new(build_channels(&notify)?),
-            addressing: crate::reminder::Addressing {
-                policy: notify.policy.clone(),
-                overrides: notify.overrides.clone(),
-                window: notify.send_window,
-                roles: notify.roles.clone(),
-            },
+            addressing: super::addressing(&notify),
             tokens,
             digest,
             notify,
         })
+    }
+}
+
+/// Runs `work`, telling systemd every 10 seconds that start-up (or a reload) is still going
+/// (`EXTEND_TIMEOUT_USEC`, `STATUS`) and feeding the watchdog, so a long re-derivation after a
+/// procedure or holiday change is not mistaken for a hung start.
+async fn keeping_systemd_informed<F: std::future::Future>(what: &str, work: F) -> F::Output {
+    let started = std::time::Instant::now();
+    let mut tick = tokio::time::interval(Duration::from_secs(10));
+    tick.tick().await;
+    tokio::pin!(work);
+    loop {
+        tokio::select! {
+            out = &mut work => return out,
+            _ = tick.tick() => {
+                crate::systemd::notify(&format!(
+                    "EXTEND_TIMEOUT_USEC=30000000\nWATCHDOG=1\nSTATUS={what} ({} s)",
+                    started.elapsed().as_secs()
+                ));
+            }
+        }
     }
 }
 
@@ -488,6 +519,10 @@ async fn upkeep(
             ),
             Ok(_) => {}
             Err(e) => tracing::error!(error = %e, "proposing closures failed"),
+        }
+        // Fresh statistics for SQLite's planner as the tables grow (cheap when they have not).
+        if let Err(e) = lifecycle.store().optimize().await {
+            tracing::warn!(error = %e, "PRAGMA optimize failed");
         }
         // That touched every complaint with an overdue window: give the memory back before
         // idling for the hour.

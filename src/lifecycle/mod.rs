@@ -1173,21 +1173,23 @@ impl Lifecycle {
         };
         let rows = self.store.list(&filter).await?;
         let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-        let deadlines = self.store.deadlines_of(&ids).await?;
+        // Grouped by complaint once: linear in the deadlines, not complaints x deadlines.
+        let mut by_complaint: std::collections::HashMap<i64, Vec<DeadlineRow>> =
+            std::collections::HashMap::with_capacity(ids.len());
+        for (id, d) in self.store.deadlines_of(&ids).await? {
+            if d.state == "pending" {
+                by_complaint.entry(id).or_default().push(d);
+            }
+        }
         Ok(rows
             .into_iter()
             .map(|c| {
-                let mine = deadlines
-                    .iter()
-                    .filter(|(id, d)| *id == c.id && d.state == "pending");
-                let next_due = mine
-                    .clone()
-                    .map(|(_, d)| d)
-                    .min_by_key(|d| d.due_date)
-                    .cloned();
+                let mine = by_complaint.remove(&c.id).unwrap_or_default();
                 let overdue = mine
-                    .filter(|(_, d)| d.kind == "obligation" && d.due_date < today)
+                    .iter()
+                    .filter(|d| d.kind == "obligation" && d.due_date < today)
                     .count();
+                let next_due = mine.into_iter().min_by_key(|d| d.due_date);
                 ListItem {
                     complaint: c,
                     next_due,
@@ -1216,32 +1218,66 @@ impl Lifecycle {
         Ok(self.store.pending_due_by(by).await?)
     }
 
-    /// Re-derives every live complaint's deadlines when the procedures or the holiday data have
-    /// changed since they were derived (a newly announced bank holiday moves open deadlines),
-    /// writing each change to the audit log. Returns how many complaints had deadlines moved.
+    /// Re-derives the live complaints whose stored deadlines or planned notifications were
+    /// derived from something other than what is now in force: per procedure, a fingerprint of
+    /// the procedure and the holiday data (the deadlines) and of the notification settings (the
+    /// plans). A start or reload that changed nothing touches no complaint; a changed procedure
+    /// re-derives only its own. Each moved deadline is written to the audit log. Returns how
+    /// many complaints had deadlines moved.
     pub async fn recompute_if_changed(&self) -> Result<usize, LifecycleError> {
-        if self.store.meta("basis").await?.as_deref() == Some(self.basis().as_str()) {
-            return Ok(0);
-        }
-        self.rederive_all().await
-    }
-
-    /// Re-derives every live complaint's deadlines and planned notifications under the
-    /// procedures, holiday data and addressing in force (the service's start and each reload),
-    /// writing any deadline that moved to the audit log, and records what they were derived
-    /// from. Returns how many complaints had deadlines moved.
-    pub async fn rederive_all(&self) -> Result<usize, LifecycleError> {
-        let basis = self.basis();
+        let procedures = self.procedures();
+        let calendars = self.calendars().fingerprint();
+        let addressing = self.addressing().map(|a| format!("{a:?}"));
         let mut moved = 0;
-        for reference in self.store.live_references().await? {
-            moved += usize::from(self.rederive(&reference).await?);
-        }
-        self.store.set_meta("basis", &basis).await?;
-        if moved > 0 {
-            tracing::info!(
-                complaints = moved,
-                "procedures or holiday data changed: deadlines re-derived"
+        for id in self.store.live_procedures().await? {
+            // A complaint under a procedure no longer in force keeps what it has (a reload that
+            // would orphan one is refused before it gets here).
+            let Some(p) = procedures.get(&id) else {
+                continue;
+            };
+            let mut h = crate::folder::Fnv::default();
+            h.write(
+                serde_json::to_string(p.as_ref())
+                    .unwrap_or_default()
+                    .as_bytes(),
             );
+            h.write(&calendars.to_le_bytes());
+            let deadlines = format!("{:016x}", h.finish());
+            let plans = addressing.as_ref().map(|a| {
+                h.write(a.as_bytes());
+                format!("{:016x}", h.finish())
+            });
+            let deadlines_key = format!("deadlines:{id}");
+            let plans_key = format!("plans:{id}");
+            let stale_deadlines =
+                self.store.meta(&deadlines_key).await?.as_deref() != Some(deadlines.as_str());
+            let stale_plans = match &plans {
+                Some(f) => self.store.meta(&plans_key).await?.as_deref() != Some(f.as_str()),
+                None => false,
+            };
+            if !stale_deadlines && !stale_plans {
+                continue;
+            }
+            let references = self.store.live_references_of(&id).await?;
+            let mut n = 0;
+            for reference in &references {
+                n += usize::from(self.rederive(reference).await?);
+            }
+            self.store.set_meta(&deadlines_key, &deadlines).await?;
+            // Re-derived without notification settings, the plans may now be out of step:
+            // whoever next runs with them re-plans.
+            self.store
+                .set_meta(&plans_key, plans.as_deref().unwrap_or("re-plan"))
+                .await?;
+            if n > 0 {
+                tracing::info!(
+                    procedure = %id,
+                    complaints = n,
+                    "procedures or holiday data changed: deadlines re-derived"
+                );
+            }
+            tracing::debug!(procedure = %id, complaints = references.len(), "re-derived");
+            moved += n;
         }
         Ok(moved)
     }
@@ -1380,20 +1416,6 @@ impl Lifecycle {
             }
         }
         Ok(proposed)
-    }
-
-    /// A fingerprint of what deadlines are derived from: the procedures and the calendars.
-    pub fn basis(&self) -> String {
-        let mut h = crate::folder::Fnv::default();
-        for p in self.procedures().iter() {
-            h.write(
-                serde_json::to_string(p.as_ref())
-                    .unwrap_or_default()
-                    .as_bytes(),
-            );
-        }
-        h.write(&self.calendars().fingerprint().to_le_bytes());
-        format!("{:016x}", h.finish())
     }
 }
 

@@ -99,6 +99,12 @@ impl StepReport {
     }
 }
 
+/// How often an idle worker looks for work planned by another process.
+const POLL: Duration = Duration::from_secs(3);
+
+/// What one delivery task hands back: its counts and the reminders it left for a summary.
+type DeliveryResult = Result<(StepReport, BTreeMap<String, Vec<(i64, String)>>), StoreError>;
+
 /// The delivery worker.
 #[derive(Clone)]
 pub struct Worker {
@@ -109,11 +115,12 @@ pub struct Worker {
     link_template: Option<String>,
     admin: Vec<String>,
     wake: Arc<Notify>,
-    /// How many notifications one claim takes.
+    /// The most notifications one claim takes (at most `concurrency`).
     pub batch: i64,
     /// How long a claim holds a notification.
     pub lease: chrono::Duration,
-    /// How many deliveries run at once: also the most that can arrive twice after a crash.
+    /// How many deliveries run at once on each channel (the email server, each webhook); at
+    /// most that many per channel can arrive twice after a crash.
     pub concurrency: usize,
     /// How long a stop waits for the deliveries in flight before giving up on them (their leases
     /// are released, so the next start sends them).
@@ -153,56 +160,121 @@ impl Worker {
         }
     }
 
-    /// Delivers everything due now, in batches, and reports what it did.
+    /// Delivers everything due now and reports what it did.
+    ///
+    /// Deliveries run continuously, up to [`Worker::concurrency`] at once **per channel** (the
+    /// email server, each chat webhook): each finished delivery makes room for the next, and a
+    /// channel with every slot taken is left out of the next claim. So a webhook that hangs holds
+    /// up only its own messages, never the email behind them, and nothing waits on a batch.
     pub async fn step(&self) -> Result<StepReport, StoreError> {
         let mut report = StepReport::default();
         let mut missed: BTreeMap<String, Vec<(i64, String)>> = BTreeMap::new();
+        let per_channel = self.concurrency.max(1);
+        let mut busy: BTreeMap<String, usize> = BTreeMap::new();
+        let mut tasks: tokio::task::JoinSet<(String, DeliveryResult)> = tokio::task::JoinSet::new();
+        let mut done_claiming = false;
         loop {
             // Stopping: what is in flight finishes; nothing more is taken.
-            if self.stopping.as_ref().is_some_and(|s| *s.borrow()) {
-                break;
-            }
-            let now = self.lifecycle.clock().now();
-            let lease = now + self.lease;
-            let claimed = self
-                .lifecycle
-                .store()
-                // One group at a time, so the lease always covers the deliveries it guards.
-                .claim_due(
-                    now,
-                    lease,
-                    &self.id,
-                    self.batch.min(self.concurrency.max(1) as i64),
-                )
-                .await?;
-            if claimed.is_empty() {
-                break;
-            }
-            // Until nothing is due: handling an escalation may plan its up-to-date successor.
-            // Up to `concurrency` deliveries at a time: a slow server holds up only its own.
-            for chunk in claimed.chunks(self.concurrency.max(1)) {
-                let mut tasks = tokio::task::JoinSet::new();
-                for row in chunk.iter().cloned() {
+            let stopping = self.stopping.as_ref().is_some_and(|s| *s.borrow());
+            let mut claimed_any = false;
+            if !stopping && !done_claiming {
+                let full: Vec<String> = busy
+                    .iter()
+                    .filter(|(_, n)| **n >= per_channel)
+                    .map(|(c, _)| c.clone())
+                    .collect();
+                let now = self.lifecycle.clock().now();
+                let claimed = self
+                    .lifecycle
+                    .store()
+                    .claim_due(
+                        now,
+                        now + self.lease,
+                        &self.id,
+                        self.batch.clamp(1, per_channel as i64),
+                        &full,
+                    )
+                    .await?;
+                for row in claimed {
+                    let channel = channel_of(&row.destination);
+                    let slots = busy.entry(channel.clone()).or_default();
+                    if *slots >= per_channel {
+                        // More of one channel than it has room for: back to the queue.
+                        self.lifecycle
+                            .store()
+                            .release_claim(row.id, &self.id)
+                            .await?;
+                        continue;
+                    }
+                    *slots += 1;
+                    claimed_any = true;
                     let worker = self.clone();
                     tasks.spawn(async move {
                         let mut r = StepReport::default();
                         let mut m = BTreeMap::new();
-                        worker
-                            .handle(row, now, &mut r, &mut m)
-                            .await
-                            .map(|()| (r, m))
+                        let out = worker.handle(row, now, &mut r, &mut m).await;
+                        (channel, out.map(|()| (r, m)))
                     });
                 }
-                while let Some(done) = tasks.join_next().await {
-                    let (r, m) =
-                        done.map_err(|e| StoreError::Url(format!("delivery task: {e}")))??;
-                    report.add(&r);
-                    for (dest, lines) in m {
-                        missed.entry(dest).or_default().extend(lines);
-                    }
+                // Nothing more due (for the channels with room): finish what is in flight,
+                // taking up anything newly due as each delivery ends.
+                done_claiming = !claimed_any && busy.values().all(|n| *n < per_channel);
+            }
+            if tasks.is_empty() {
+                if claimed_any {
+                    continue;
                 }
+                break;
+            }
+            if claimed_any && busy.values().any(|n| *n < per_channel) {
+                // Room left: claim again before waiting.
+                continue;
+            }
+            // Wait for a delivery to end, or for new work (planned now, or coming due).
+            let mut quiet = false;
+            let finished = tokio::select! {
+                f = tasks.join_next() => f,
+                () = self.wake.notified() => { done_claiming = false; None }
+                () = tokio::time::sleep(Duration::from_secs(1)) => {
+                    done_claiming = false;
+                    quiet = true;
+                    None
+                }
+            };
+            // A second with nothing finishing (a hanging webhook): the summaries gathered so far
+            // go now rather than after it, one per recipient.
+            if quiet && !missed.is_empty() {
+                self.send_summaries(std::mem::take(&mut missed), &mut report)
+                    .await?;
+            }
+            if let Some(done) = finished {
+                let (channel, result) =
+                    done.map_err(|e| StoreError::Url(format!("delivery task: {e}")))?;
+                if let Some(n) = busy.get_mut(&channel) {
+                    *n = n.saturating_sub(1);
+                }
+                let (r, m) = result?;
+                report.add(&r);
+                for (dest, lines) in m {
+                    missed.entry(dest).or_default().extend(lines);
+                }
+                // A slot is free, and handling (an escalation) may have planned more.
+                done_claiming = false;
             }
         }
+        self.send_summaries(std::mem::take(&mut missed), &mut report)
+            .await?;
+        Ok(report)
+    }
+
+    /// One "missed while the service was down" summary per recipient, for the reminders whose
+    /// due day passed unsent; their rows stay planned (and leased) until it goes, so a failed
+    /// summary loses nothing.
+    async fn send_summaries(
+        &self,
+        missed: BTreeMap<String, Vec<(i64, String)>>,
+        report: &mut StepReport,
+    ) -> Result<(), StoreError> {
         for (destination, rows) in missed {
             let (ids, lines): (Vec<i64>, Vec<String>) = rows.into_iter().unzip();
             let now = self.lifecycle.clock().now();
@@ -249,7 +321,7 @@ impl Worker {
                 }
             }
         }
-        Ok(report)
+        Ok(())
     }
 
     async fn handle(
@@ -516,20 +588,35 @@ impl Worker {
                     self.release("after a failed step").await;
                 }
             }
-            let now = self.lifecycle.clock().now();
-            let wait = match self.lifecycle.store().next_notification_at().await {
-                Ok(Some(t)) if t > now => (t - now)
-                    .to_std()
-                    .unwrap_or(Duration::from_secs(1))
-                    .min(Duration::from_secs(3600)),
-                // Due but leased to another worker: look again shortly.
-                Ok(Some(_)) => Duration::from_secs(1),
-                Ok(None) => Duration::from_secs(3600),
-                Err(_) => Duration::from_secs(5),
-            };
+            // Sleep until something is due. Another process (a `timescales complaint` command,
+            // a second instance) may plan something sooner without waking us: the earliest
+            // planned instant is looked at again every POLL, an index seek that reads nothing
+            // else, so such a change goes out within seconds.
+            loop {
+                let now = self.lifecycle.clock().now();
+                let wait = match self.lifecycle.store().next_notification_at().await {
+                    Ok(Some(t)) if t > now => (t - now)
+                        .to_std()
+                        .unwrap_or(Duration::from_secs(1))
+                        .min(Duration::from_secs(3600)),
+                    // Due (perhaps leased to another worker): step again shortly.
+                    Ok(Some(_)) => break,
+                    Ok(None) => Duration::from_secs(3600),
+                    Err(_) => Duration::from_secs(5),
+                };
+                tokio::select! {
+                    _ = tokio::time::sleep(wait.min(POLL)) => {
+                        if wait <= POLL {
+                            break;
+                        }
+                    }
+                    _ = self.wake.notified() => break,
+                    _ = stop.wait_for(|s| *s) => return,
+                }
+            }
+            // Leased elsewhere or just due: not a busy loop.
             tokio::select! {
-                _ = tokio::time::sleep(wait) => {}
-                _ = self.wake.notified() => {}
+                _ = tokio::time::sleep(Duration::from_millis(200)) => {}
                 _ = stop.wait_for(|s| *s) => return,
             }
         }

@@ -275,9 +275,9 @@ pub enum Store {
 // serde_json costs a fraction of that (docs/benchmarks.md).
 mod sqlite {
     type Db = sqlx::Sqlite;
-    const CLAIM: &str = "UPDATE notifications SET claimed_until = $1, claimed_by = $2 WHERE id IN \
-        (SELECT id FROM notifications WHERE state = 'planned' AND next_attempt_at <= $3 \
-        AND (claimed_until IS NULL OR claimed_until < $3) ORDER BY next_attempt_at, id LIMIT $4) RETURNING *";
+    /// The claim's closing words: plain on SQLite, whose one writer at a time keeps two
+    /// workers apart.
+    const CLAIM_LOCK: &str = "";
     const PENDING_JSON: &str =
         "SELECT COALESCE(json_group_array(json_object('reference', c.reference, \
         'procedure', c.procedure, 'stage', c.stage, 'deadline', d.deadline, 'kind', d.kind, \
@@ -290,10 +290,7 @@ mod sqlite {
 mod postgres {
     type Db = sqlx::Postgres;
     // SKIP LOCKED: two daemons on one database never claim the same notification.
-    const CLAIM: &str = "UPDATE notifications SET claimed_until = $1, claimed_by = $2 WHERE id IN \
-        (SELECT id FROM notifications WHERE state = 'planned' AND next_attempt_at <= $3 \
-        AND (claimed_until IS NULL OR claimed_until < $3) ORDER BY next_attempt_at, id LIMIT $4 \
-        FOR UPDATE SKIP LOCKED) RETURNING *";
+    const CLAIM_LOCK: &str = " FOR UPDATE SKIP LOCKED";
     const PENDING_JSON: &str =
         "SELECT COALESCE(json_agg(json_build_object('reference', c.reference, \
         'procedure', c.procedure, 'stage', c.stage, 'deadline', d.deadline, 'kind', d.kind, \
@@ -453,6 +450,25 @@ impl Store {
         Ok(())
     }
 
+    /// Gives SQLite's query planner the statistics it needs, as its documentation recommends for
+    /// long-lived connections: `PRAGMA optimize` with a bounded analysis, run by the service at
+    /// start and from its hourly upkeep (never by a command that only reads). Cheap when nothing changed much; without any statistics the planner
+    /// guesses, and once chose a full walk of planned notifications for a one-complaint update.
+    /// PostgreSQL's autovacuum keeps its own statistics.
+    pub async fn optimize(&self) -> Result<(), StoreError> {
+        if let Store::Sqlite(pool) = self {
+            // Both on one connection: analysis_limit is the connection's own setting.
+            let mut conn = pool.acquire().await?;
+            sqlx::query("PRAGMA analysis_limit = 1000")
+                .execute(&mut *conn)
+                .await?;
+            sqlx::query("PRAGMA optimize = 0x10002")
+                .execute(&mut *conn)
+                .await?;
+        }
+        Ok(())
+    }
+
     /// Which backend, for messages.
     pub fn backend(&self) -> &'static str {
         match self {
@@ -519,15 +535,23 @@ impl Store {
 
     /// Claims up to `limit` notifications whose time has come, leasing them to `worker` until
     /// `lease_until`: no other worker takes them meanwhile; if this one dies, the lease runs out
-    /// and another (or this one restarted) takes them.
+    /// and another (or this one restarted) takes them. Notifications for the channels in
+    /// `busy` (`email`, `chat:NAME`: those with every delivery slot taken) are left for later,
+    /// so a slow channel's backlog is not leased while it waits.
     pub async fn claim_due(
         &self,
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
         worker: &str,
         limit: i64,
+        busy: &[String],
     ) -> Result<Vec<NotificationRow>, StoreError> {
-        dispatch!(self, claim_due(now, lease_until, worker, limit))
+        dispatch!(self, claim_due(now, lease_until, worker, limit, busy))
+    }
+
+    /// Gives back one lease `worker` holds (a claimed notification it will not deliver now).
+    pub async fn release_claim(&self, id: i64, worker: &str) -> Result<(), StoreError> {
+        dispatch!(self, release_claim(id, worker))
     }
 
     /// Gives back every lease `worker` holds on notifications it has not finished (a shutdown
@@ -594,6 +618,11 @@ impl Store {
     /// How many complaints the store holds.
     pub async fn count(&self) -> Result<i64, StoreError> {
         dispatch!(self, count())
+    }
+
+    /// The references of the live complaints under one procedure.
+    pub async fn live_references_of(&self, procedure: &str) -> Result<Vec<String>, StoreError> {
+        dispatch!(self, live_references_of(procedure))
     }
 
     /// The procedures that open complaints (and those proposed for closure) follow.

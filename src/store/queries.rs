@@ -334,6 +334,16 @@ pub(super) async fn live_references(pool: &Pool<Db>) -> Result<Vec<String>, Stor
     .await?)
 }
 
+pub(super) async fn live_references_of(pool: &Pool<Db>, procedure: &str) -> Result<Vec<String>, StoreError> {
+    // complaints_status_procedure (status, procedure) answers this.
+    Ok(sqlx::query_scalar(
+        "SELECT reference FROM complaints WHERE status IN ('open', 'proposed-for-closure') AND procedure = $1 ORDER BY reference",
+    )
+    .bind(procedure)
+    .fetch_all(pool)
+    .await?)
+}
+
 pub(super) async fn live_procedures(pool: &Pool<Db>) -> Result<Vec<String>, StoreError> {
     Ok(sqlx::query_scalar(
         "SELECT DISTINCT procedure FROM complaints WHERE status IN ('open', 'proposed-for-closure') ORDER BY procedure",
@@ -364,16 +374,44 @@ pub(super) async fn claim_due(
     lease_until: DateTime<Utc>,
     worker: &str,
     limit: i64,
+    busy: &[String],
 ) -> Result<Vec<NotificationRow>, StoreError> {
-    let mut rows: Vec<NotificationRow> = sqlx::query_as(CLAIM)
-        .bind(lease_until)
-        .bind(worker)
-        .bind(now)
-        .bind(limit)
-        .fetch_all(pool)
-        .await?;
+    let mut q: QueryBuilder<Db> = QueryBuilder::new("UPDATE notifications SET claimed_until = ");
+    q.push_bind(lease_until)
+        .push(", claimed_by = ")
+        .push_bind(worker.to_string())
+        .push(" WHERE id IN (SELECT id FROM notifications WHERE state = 'planned' AND next_attempt_at <= ")
+        .push_bind(now)
+        .push(" AND (claimed_until IS NULL OR claimed_until < ")
+        .push_bind(now)
+        .push(")");
+    // A busy channel's notifications wait where they are, unleased.
+    for channel in busy {
+        if channel == "email" {
+            q.push(" AND destination NOT LIKE 'email:%'");
+        } else {
+            q.push(" AND destination <> ").push_bind(channel.clone());
+        }
+    }
+    q.push(" ORDER BY next_attempt_at, id LIMIT ")
+        .push_bind(limit)
+        .push(CLAIM_LOCK)
+        .push(") RETURNING *");
+    let mut rows: Vec<NotificationRow> = q.build_query_as().fetch_all(pool).await?;
     rows.sort_by_key(|r| (r.next_attempt_at, r.id));
     Ok(rows)
+}
+
+pub(super) async fn release_claim(pool: &Pool<Db>, id: i64, worker: &str) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE notifications SET claimed_until = NULL, claimed_by = NULL \
+         WHERE id = $1 AND claimed_by = $2 AND state = 'planned'",
+    )
+    .bind(id)
+    .bind(worker)
+    .execute(pool)
+    .await?;
+    Ok(())
 }
 
 pub(super) async fn release_claims(pool: &Pool<Db>, worker: &str) -> Result<u64, StoreError> {

@@ -4,6 +4,9 @@
 
 #[path = "../support/fixtures.rs"]
 mod fixtures;
+#[path = "../delivery/smtp.rs"]
+#[allow(dead_code)]
+mod smtp;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -674,4 +677,96 @@ async fn a_reload_that_would_orphan_an_open_complaint_is_refused() {
         log.contains("open complaints follow procedures the new set lacks: durham-east"),
         "{log}"
     );
+}
+
+/// A complaint opened and moved on with `timescales complaint ...` while the service runs: the
+/// command plans the breach alerts in its own transaction, and the service's worker, which no
+/// one woke, finds them within seconds and sends them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_made_with_the_cli_is_delivered_by_the_running_service() {
+    let smtp = smtp::SmtpServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("timescales.toml"),
+        format!(
+            "[store]\nstate_dir = {:?}\n[api]\nlisten = \"127.0.0.1:0\"\n\
+             [notify.policy]\nremind_working_days_before = []\nremind_on_due_day = false\n\
+             escalate_after_working_days = 0\n\
+             [notify.roles.chair]\nemail = [\"chairs@council.example\"]\n\
+             [notify.smtp]\nhost = \"127.0.0.1\"\nport = {}\nsecurity = \"none\"\n\
+             from = \"timescales <timescales@council.example>\"\n",
+            dir.path().join("state").display().to_string(),
+            smtp.port
+        ),
+    )
+    .unwrap();
+    let socket_path = dir.path().join("notify.sock");
+    let socket = std::os::unix::net::UnixDatagram::bind(&socket_path).unwrap();
+    socket
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let mut service = Command::new(env!("CARGO_BIN_EXE_timescales"))
+        .arg("serve")
+        .env("TIMESCALES_CONFIG", dir.path().join("timescales.toml"))
+        .env("TIMESCALES_NOW", NOW)
+        .env("NOTIFY_SOCKET", &socket_path)
+        .env("TIMESCALES_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    next_ready(&socket);
+    let cli = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_timescales"))
+            .args(args)
+            .env("TIMESCALES_CONFIG", dir.path().join("timescales.toml"))
+            .env("TIMESCALES_NOW", NOW)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    cli(&[
+        "complaint",
+        "open",
+        "CLI-1",
+        "--procedure",
+        "durham",
+        "--complainant",
+        "parent",
+        "--conference",
+        "2026-12-11",
+    ]);
+    // Concerns received Mon 14 Dec: the acknowledgement was due Thu 17 Dec (15, 16, 17), the
+    // offer of an appointment Wed 30 Dec (15-18, 21-24, 29, 30): both overdue on Tue 5 Jan.
+    cli(&[
+        "complaint",
+        "event",
+        "CLI-1",
+        "concerns-received",
+        "--date",
+        "2026-12-14",
+    ]);
+    let started = Instant::now();
+    let mut mail = Vec::new();
+    while started.elapsed() < Duration::from_secs(10) {
+        mail = smtp.messages();
+        if mail.len() >= 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    terminate(&service);
+    let _ = service.wait();
+    assert_eq!(
+        mail.len(),
+        2,
+        "both breach alerts arrive within 10 s: {mail:?}"
+    );
+    assert!(mail
+        .iter()
+        .all(|m| m.contains("CLI-1") && m.contains("To: chairs@council.example")));
 }

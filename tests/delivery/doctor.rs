@@ -219,6 +219,15 @@ chat = ["team"]
             .unwrap();
     }
     store.close().await;
+    // sqlx finishes closing SQLite connections on their own threads: the last one checkpoints
+    // and removes the write-ahead log a moment after close() returns.
+    let wal = dir.path().join("state/timescales.db-wal");
+    for _ in 0..100 {
+        if !wal.exists() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     let before: Vec<_> = std::fs::read_dir(dir.path().join("state"))
         .unwrap()
         .map(|e| e.unwrap().file_name())

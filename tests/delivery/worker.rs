@@ -791,3 +791,132 @@ async fn the_operator_hears_once_a_day_when_official_holiday_data_runs_out_withi
     })
     .await;
 }
+
+/// One chat webhook hangs for a minute: the email behind it still goes at once. Deliveries run
+/// per channel, so the hanging webhook holds only its own slots; every email arrives while every
+/// chat post is still waiting for its answer.
+#[tokio::test]
+async fn a_hanging_webhook_delays_only_its_own_messages() {
+    on_both("hanging", |store| async move {
+        let smtp = SmtpServer::start();
+        let chat =
+            receiving(ResponseTemplate::new(200).set_delay(std::time::Duration::from_secs(60)))
+                .await;
+        let clock = Arc::new(FixedClock::new(at(2027, 1, 11, 10, 0)));
+        let mut roles = std::collections::BTreeMap::new();
+        for role in ["chair", "manager"] {
+            roles.insert(
+                role.to_string(),
+                RoleTargets {
+                    email: vec![format!("{role}s@council.example")],
+                    chat: vec!["team".into()],
+                },
+            );
+        }
+        let wake = Arc::new(tokio::sync::Notify::new());
+        let lifecycle = Lifecycle::new(
+            store.clone(),
+            Arc::new(Procedures::load(None).unwrap()),
+            Arc::new(Calendars::embedded()),
+            clock.clone(),
+            2,
+        )
+        .with_notifications(
+            Addressing {
+                roles,
+                ..Addressing::default()
+            },
+            wake.clone(),
+        );
+        // 20 Durham complaints whose two Stage 1 obligations are long overdue: each sends breach
+        // alerts and an escalation, by email and to the team's chat.
+        lifecycle
+            .import(&crate::fixtures::overdue_durham(20))
+            .await
+            .unwrap();
+        let email = Email::new(&SmtpSettings {
+            host: "127.0.0.1".into(),
+            port: Some(smtp.port),
+            security: SmtpSecurity::None,
+            username: None,
+            password: None,
+            from: "timescales <timescales@council.example>".into(),
+            timeout_seconds: 5,
+        })
+        .unwrap();
+        let team = Webhook::new(&ChatSettings {
+            name: "team".into(),
+            kind: ChatKind::Teams,
+            url: SecretString::from(format!("{}/team", chat.uri())),
+            secret: None,
+            timeout_seconds: 90,
+        })
+        .unwrap();
+        let mut worker = Worker::new(
+            lifecycle.clone(),
+            Arc::new(Channels::new(Some(email), vec![team])),
+            RetryPolicy::default(),
+            "hanging-worker".into(),
+            None,
+            vec![],
+            wake,
+        );
+        worker.lease = chrono::Duration::seconds(300);
+        worker.grace = std::time::Duration::from_millis(200);
+        let now = at(2027, 1, 11, 10, 0);
+        // How many of the due notifications for a channel are in `state`.
+        let count = |destination: &'static str, state: &'static str| {
+            let store = store.clone();
+            async move {
+                let sql = "SELECT COUNT(*) FROM notifications WHERE destination LIKE $1 \
+                           AND state = $2 AND next_attempt_at <= $3";
+                match &store {
+                    Store::Sqlite(p) => sqlx::query_scalar::<_, i64>(sql)
+                        .bind(destination)
+                        .bind(state)
+                        .bind(now)
+                        .fetch_one(p)
+                        .await
+                        .unwrap(),
+                    Store::Postgres(p) => sqlx::query_scalar::<_, i64>(sql)
+                        .bind(destination)
+                        .bind(state)
+                        .bind(now)
+                        .fetch_one(p)
+                        .await
+                        .unwrap(),
+                }
+            }
+        };
+        let emails_due = count("email:%", "planned").await;
+        assert!(emails_due >= 60, "{emails_due} emails due");
+        assert!(count("chat:%", "planned").await >= 40);
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let run = tokio::spawn(worker.run(stop_rx));
+        // Bounded: every due email is dealt with long before the first chat post is answered.
+        for _ in 0..300 {
+            if count("email:%", "planned").await == 0 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert_eq!(
+            count("email:%", "planned").await,
+            0,
+            "email waited on the webhook"
+        );
+        let sent = count("email:%", "sent").await;
+        assert!(sent > 0);
+        assert!(smtp.messages().len() as i64 >= sent);
+        // The chat posts were made, and none has been answered yet.
+        assert!(!chat
+            .received_requests()
+            .await
+            .unwrap_or_default()
+            .is_empty());
+        assert_eq!(count("chat:%", "sent").await, 0);
+        let _ = stop_tx.send(true);
+        run.await.unwrap();
+    })
+    .await;
+}
