@@ -26,7 +26,7 @@ use timescales::calendar::Calendars;
 use timescales::channel::{
     Channels, ChatKind, ChatSettings, Email, SmtpSecurity, SmtpSettings, Webhook,
 };
-use timescales::clock::SystemClock;
+use timescales::clock::{FixedClock, SystemClock};
 use timescales::lifecycle::Lifecycle;
 use timescales::outbox::{RetryPolicy, Worker};
 use timescales::procedure::Procedures;
@@ -106,6 +106,26 @@ async fn delivery() {
         ..Default::default()
     };
     let wake = Arc::new(tokio::sync::Notify::new());
+    let addressing = Addressing {
+        policy,
+        roles,
+        ..Addressing::default()
+    };
+    // 2,500 complaints x 2 overdue obligations x (email + chat) = 10,000 notifications,
+    // recorded in time (so each breach goes on its own, not in an "entered late" notice).
+    let seeding = Lifecycle::new(
+        store.clone(),
+        Arc::new(Procedures::load(None).unwrap()),
+        Arc::new(Calendars::embedded()),
+        Arc::new(FixedClock::at_noon(
+            fixtures::RECORDED_IN_TIME.parse().unwrap(),
+        )),
+        2,
+    )
+    .with_notifications(addressing.clone(), wake.clone());
+    for chunk in fixtures::overdue_durham(2_500).chunks(500) {
+        seeding.import(chunk).await.unwrap();
+    }
     let lifecycle = Lifecycle::new(
         store,
         Arc::new(Procedures::load(None).unwrap()),
@@ -113,18 +133,7 @@ async fn delivery() {
         Arc::new(SystemClock),
         2,
     )
-    .with_notifications(
-        Addressing {
-            policy,
-            roles,
-            ..Addressing::default()
-        },
-        wake.clone(),
-    );
-    // 2,500 complaints x 2 overdue obligations x (email + chat) = 10,000 notifications.
-    for chunk in fixtures::overdue_durham(2_500).chunks(500) {
-        lifecycle.import(chunk).await.unwrap();
-    }
+    .with_notifications(addressing, wake.clone());
     let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display()))
         .await
         .unwrap();

@@ -75,6 +75,9 @@ pub struct NotifySettings {
     /// any still going then are sent again by the next start. Keep it below systemd's
     /// `TimeoutStopSec` (30 s in the shipped unit).
     pub shutdown_grace_seconds: u64,
+    /// How long a complaint must go unchanged before its alerts are delivered, in seconds:
+    /// history entered one event per call raises no false alarm between the calls.
+    pub settle_seconds: u64,
     /// The daily digest.
     pub digest: DigestSettings,
 }
@@ -112,6 +115,7 @@ impl Default for NotifySettings {
             chat: Vec::new(),
             retry: Default::default(),
             lease_seconds: 120,
+            settle_seconds: 5,
             shutdown_grace_seconds: 20,
             digest: Default::default(),
         }

@@ -48,3 +48,11 @@ impl Fnv {
         self.0
     }
 }
+
+/// A short stable hash of `s` (12 hex digits), for message keys and thread ids: stable across
+/// builds, and no way back to what it hashed.
+pub fn short_hash(s: &str) -> String {
+    let mut h = Fnv::default();
+    h.write(s.as_bytes());
+    format!("{:012x}", h.finish() & 0xffff_ffff_ffff)
+}

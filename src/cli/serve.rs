@@ -261,6 +261,8 @@ impl Crew {
             i64::try_from(notify.lease_seconds.clamp(1, 86_400)).unwrap_or(120),
         );
         worker.grace = Duration::from_secs(notify.shutdown_grace_seconds);
+        worker.settle =
+            chrono::Duration::seconds(i64::try_from(notify.settle_seconds.min(3600)).unwrap_or(5));
         worker.stats = self.stats;
         let mut tasks = vec![
             tokio::spawn(worker.run(stop_rx.clone())),

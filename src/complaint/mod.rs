@@ -8,7 +8,7 @@
 
 mod derive;
 mod stages;
-mod verdict;
+pub mod verdict;
 
 use std::collections::{BTreeMap, BTreeSet};
 

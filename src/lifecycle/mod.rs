@@ -6,6 +6,7 @@
 //! deadlines and an audit line together, or nothing. Deadlines are never typed in: they come from
 //! [`crate::complaint::derive`], the same function as the planner's.
 
+mod notice;
 mod replay;
 
 use std::sync::{Arc, RwLock};
@@ -22,6 +23,7 @@ use crate::store::{
     NewComplaint, NewEntry, NewNotification, PendingRow, Store, StoreError, UpdateError,
 };
 
+pub use notice::Notice;
 pub use replay::{kind, replay, status, Replayed};
 
 /// The longest note accepted. Notes are for a line of context; they must hold no personal data.

@@ -28,7 +28,8 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::{watch, Notify};
 
 use crate::channel::{Channels, DeliveryError, Message, Severity};
-use crate::lifecycle::{status, Lifecycle};
+use crate::lifecycle::{Lifecycle, Notice};
+use crate::reminder::message::{self, Summary};
 use crate::store::{NotificationRow, StoreError};
 
 pub use digest::{holiday_data_alert, send_digests, DigestSchedule};
@@ -99,11 +100,54 @@ impl StepReport {
     }
 }
 
+/// Failures on one channel waiting to be told to the operator.
+#[derive(Clone, Debug, Default)]
+struct OperatorFailures {
+    count: usize,
+    /// The first few complaint references (never a destination's address).
+    references: Vec<String>,
+    last_error: String,
+}
+
+/// One channel's operator alerts: when the last went, and what has failed since.
+#[derive(Clone, Debug, Default)]
+struct OperatorAlerts {
+    last_sent: Option<DateTime<Utc>>,
+    pending: OperatorFailures,
+}
+
+impl OperatorAlerts {
+    fn record(&mut self, reference: &str, error: &str) {
+        self.pending.count += 1;
+        if self.pending.references.len() < 10
+            && !self.pending.references.iter().any(|r| r == reference)
+        {
+            self.pending.references.push(reference.to_string());
+        }
+        self.pending.last_error = error.to_string();
+    }
+
+    /// Whether an alert may go now: none went in the last hour.
+    fn due(&self, now: DateTime<Utc>) -> bool {
+        self.last_sent
+            .is_none_or(|t| now - t >= chrono::Duration::hours(1))
+    }
+
+    fn take(&mut self, now: DateTime<Utc>) -> OperatorFailures {
+        self.last_sent = Some(now);
+        std::mem::take(&mut self.pending)
+    }
+}
+
 /// How often an idle worker looks for work planned by another process.
 const POLL: Duration = Duration::from_secs(3);
 
 /// What one delivery task hands back: its counts and the reminders it left for a summary.
-type DeliveryResult = Result<(StepReport, BTreeMap<String, Vec<(i64, String)>>), StoreError>;
+type DeliveryResult = Result<(StepReport, Gathered), StoreError>;
+
+/// Notifications gathered for one message per recipient: (what kind of summary, destination) ->
+/// (notification id, line).
+type Gathered = BTreeMap<(Summary, String), Vec<(i64, String)>>;
 
 /// The delivery worker.
 #[derive(Clone)]
@@ -127,6 +171,12 @@ pub struct Worker {
     pub grace: Duration,
     /// What this worker has delivered, for `/metrics`; shared with whoever reports it.
     pub stats: Arc<DeliveryStats>,
+    /// How long a complaint must go unchanged before its alerts go: history entered one call at
+    /// a time raises no alarm between the calls. 0 in [`Worker::new`]; the service sets it from
+    /// `notify.settle_seconds`.
+    pub settle: chrono::Duration,
+    /// Operator alerts by channel, grouped per hour.
+    operator: Arc<std::sync::Mutex<BTreeMap<String, OperatorAlerts>>>,
     /// Set while [`Worker::run`] runs: once it reads true, no more is claimed.
     stopping: Option<watch::Receiver<bool>>,
 }
@@ -156,6 +206,8 @@ impl Worker {
             concurrency: 8,
             grace: Duration::from_secs(20),
             stats: Arc::default(),
+            settle: chrono::Duration::zero(),
+            operator: Arc::default(),
             stopping: None,
         }
     }
@@ -168,7 +220,7 @@ impl Worker {
     /// up only its own messages, never the email behind them, and nothing waits on a batch.
     pub async fn step(&self) -> Result<StepReport, StoreError> {
         let mut report = StepReport::default();
-        let mut missed: BTreeMap<String, Vec<(i64, String)>> = BTreeMap::new();
+        let mut missed: Gathered = BTreeMap::new();
         let per_channel = self.concurrency.max(1);
         let mut busy: BTreeMap<String, usize> = BTreeMap::new();
         let mut tasks: tokio::task::JoinSet<(String, DeliveryResult)> = tokio::task::JoinSet::new();
@@ -267,46 +319,40 @@ impl Worker {
         Ok(report)
     }
 
-    /// One "missed while the service was down" summary per recipient, for the reminders whose
-    /// due day passed unsent; their rows stay planned (and leased) until it goes, so a failed
-    /// summary loses nothing.
+    /// One message per recipient and kind of summary: the reminders missed while the service
+    /// was not running, the alerts for deadlines entered after their due date. Their rows stay
+    /// planned (and leased) until it goes, so a failed summary loses nothing.
     async fn send_summaries(
         &self,
-        missed: BTreeMap<String, Vec<(i64, String)>>,
+        gathered: Gathered,
         report: &mut StepReport,
     ) -> Result<(), StoreError> {
-        for (destination, rows) in missed {
+        for ((kind, destination), rows) in gathered {
             let (ids, lines): (Vec<i64>, Vec<String>) = rows.into_iter().unzip();
             let now = self.lifecycle.clock().now();
-            let message = Message {
-                key: format!(
-                    "missed-{}-{}",
-                    now.format("%Y%m%d%H%M"),
-                    short_hash(&destination)
-                ),
-                subject: format!(
-                    "{} reminders were missed while the service was down",
-                    lines.len()
-                ),
-                facts: lines
-                    .into_iter()
-                    .map(|l| ("Missed".to_string(), l))
-                    .collect(),
-                link: None,
-                severity: Severity::Alert,
-            };
+            let key = format!(
+                "{}-{}-{}",
+                match kind {
+                    Summary::Missed => "missed",
+                    Summary::EnteredLate => "entered",
+                },
+                now.format("%Y%m%d%H%M"),
+                crate::folder::short_hash(&format!("{destination}/{ids:?}"))
+            );
+            let message = message::summary(kind, key, lines);
             match self.channels.deliver(&destination, &message, now).await {
                 Ok(()) => {
+                    let why = match kind {
+                        Summary::Missed => "missed while the service was down: in the summary",
+                        Summary::EnteredLate => "entered after the due date: in the summary",
+                    };
                     for id in ids {
-                        self.lifecycle
-                            .store()
-                            .mark_cancelled(id, "missed while the service was down: in the summary")
-                            .await?;
+                        self.lifecycle.store().mark_cancelled(id, why).await?;
                     }
                     report.summaries += 1;
                 }
                 Err(e) => {
-                    tracing::error!(destination = %redact(&destination), error = %e, "the missed-reminders summary could not be sent; it will be tried again");
+                    tracing::error!(destination = %redact(&destination), error = %e, "a summary could not be sent; it will be tried again");
                     let next = now
                         + chrono::Duration::from_std(
                             self.retry.backoff(1, now.timestamp_subsec_nanos().into()),
@@ -329,23 +375,35 @@ impl Worker {
         row: NotificationRow,
         now: DateTime<Utc>,
         report: &mut StepReport,
-        missed: &mut BTreeMap<String, Vec<(i64, String)>>,
+        gathered: &mut Gathered,
     ) -> Result<(), StoreError> {
         let store = self.lifecycle.store();
-        let complaint = store.complaint_by_id(row.complaint_id).await?;
-        if row.kind == "escalation" {
-            // Brings escalations up to date first: after an outage, an older one is superseded
-            // by the latest (and cancelled), so only one goes.
-            if let Err(e) = self.lifecycle.refresh(&complaint.reference).await {
-                tracing::warn!(reference = %complaint.reference, error = %e, "could not bring escalations up to date");
-            }
-            if store.notification(row.id).await?.state != "planned" {
+        let notice = self
+            .lifecycle
+            .notice(&row, self.settle, self.link_template.as_deref())
+            .await;
+        let message = match notice {
+            Ok(Notice::Send(m)) => m,
+            Ok(Notice::Drop(why)) => {
+                store.mark_cancelled(row.id, why).await?;
                 report.cancelled += 1;
                 return Ok(());
             }
-        }
-        let view = match self.lifecycle.show(&complaint.reference).await {
-            Ok(v) => v,
+            Ok(Notice::Later(at)) => {
+                store.defer(row.id, at).await?;
+                return Ok(());
+            }
+            Ok(Notice::InSummary(kind, line)) => {
+                // Left planned (and leased) until the summary that carries it is sent: if that
+                // fails, these come round again and nothing is lost.
+                gathered
+                    .entry((kind, row.destination.clone()))
+                    .or_default()
+                    .push((row.id, line));
+                report.cancelled += 1;
+                return Ok(());
+            }
+            Err(crate::lifecycle::LifecycleError::Store(e)) => return Err(e),
             Err(e) => {
                 store
                     .mark_cancelled(row.id, &format!("complaint unreadable: {e}"))
@@ -354,111 +412,7 @@ impl Worker {
                 return Ok(());
             }
         };
-        let live = view.complaint.status == status::OPEN
-            || view.complaint.status == status::PROPOSED_FOR_CLOSURE;
-        let deadline = view.deadlines.iter().find(|d| d.derived.id == row.deadline);
-        let due_now = deadline.map(|d| d.derived.due.to_string());
-        let same_due = due_now
-            .as_deref()
-            .is_some_and(|d| row.occurrence.starts_with(d));
-        // Met, marked not applicable, or no longer needed: nothing more to say about it.
-        let settled = deadline.is_some_and(|d| d.derived.state() != "pending");
-        if !live || !same_due || settled {
-            store
-                .mark_cancelled(
-                    row.id,
-                    "no longer applies: met, not applicable, moved or closed",
-                )
-                .await?;
-            report.cancelled += 1;
-            return Ok(());
-        }
-        let Some(deadline) = deadline else {
-            return Ok(());
-        };
-        let d = &deadline.derived;
-        // A reminder planned only after its own time (the complaint was opened or imported late)
-        // is no reminder: skipped quietly. Alerts and the due-day reminder still go.
-        let planned_late = row.created_at > row.planned_at + chrono::Duration::seconds(60);
-        if row.kind.starts_with("reminder-") && planned_late {
-            store
-                .mark_cancelled(row.id, "planned after its time")
-                .await?;
-            report.cancelled += 1;
-            return Ok(());
-        }
-        // A reminder for a due day already past (the service was down) is not sent on its own.
-        let stale =
-            (row.kind.starts_with("reminder") || row.kind == "due-today") && d.due < view.as_of;
-        if stale {
-            // Left planned (and leased) until the summary that carries it is sent: if that
-            // fails, these come round again and nothing is lost.
-            missed.entry(row.destination.clone()).or_default().push((
-                row.id,
-                format!(
-                    "{} {} due {} ({})",
-                    complaint.reference, d.id, d.due, row.kind
-                ),
-            ));
-            report.cancelled += 1;
-            return Ok(());
-        }
-        let procedures = self.lifecycle.procedures();
-        let procedure = procedures.get(&complaint.procedure);
-        // The one wording of a status (complaint::Status::verdict), as `show` and the API say it.
-        let status_text = d.verdict.clone().unwrap_or_default();
-        let headline = match row.kind.as_str() {
-            "breach" => format!(
-                "{}: {} was due {} and is not done",
-                complaint.reference, d.id, d.due
-            ),
-            "escalation" => format!(
-                "Escalation: {}: {} is {}",
-                complaint.reference, d.id, status_text
-            ),
-            "window-closed" => format!(
-                "{}: the window for {} closed on {}: decide the next step",
-                complaint.reference, d.id, d.due
-            ),
-            _ => format!(
-                "{}: {} due {} ({status_text})",
-                complaint.reference, d.id, d.due
-            ),
-        };
-        let message = Message {
-            key: format!(
-                "n{}-{}",
-                row.id,
-                short_hash(&format!(
-                    "{}/{}/{}/{}",
-                    complaint.reference, row.deadline, row.kind, row.occurrence
-                ))
-            ),
-            subject: headline,
-            facts: vec![
-                ("Reference".into(), complaint.reference.clone()),
-                (
-                    "Procedure".into(),
-                    procedure
-                        .map(|p| p.name.clone())
-                        .unwrap_or_else(|| complaint.procedure.clone()),
-                ),
-                ("Stage".into(), complaint.stage.clone().unwrap_or_default()),
-                ("What is due".into(), d.what.clone()),
-                ("Due".into(), d.due.format("%A %-d %B %Y").to_string()),
-                ("Status".into(), status_text),
-                ("Owner".into(), d.owner.clone()),
-            ],
-            link: self
-                .link_template
-                .as_ref()
-                .map(|t| t.replace("{reference}", &complaint.reference)),
-            severity: if matches!(row.kind.as_str(), "breach" | "escalation" | "window-closed") {
-                Severity::Alert
-            } else {
-                Severity::Reminder
-            },
-        };
+        let complaint = store.complaint_by_id(row.complaint_id).await?;
         match self
             .channels
             .deliver(&row.destination, &message, self.lifecycle.clock().now())
@@ -510,6 +464,9 @@ impl Worker {
         Ok(())
     }
 
+    /// Tells the operator that a notification failed for good: at once for the first failure
+    /// on a channel in an hour, then grouped: the failures after it go in one message per
+    /// channel an hour later ([`Worker::flush_operator_alerts`]), with the count.
     async fn tell_operator(
         &self,
         reference: &str,
@@ -517,17 +474,51 @@ impl Worker {
         error: &str,
         now: DateTime<Utc>,
     ) {
+        let channel = channel_of(&row.destination);
+        let due = {
+            let mut alerts = self.operator.lock().unwrap_or_else(|e| e.into_inner());
+            let a = alerts.entry(channel.clone()).or_default();
+            a.record(reference, error);
+            a.due(now).then(|| a.take(now))
+        };
+        if let Some(failures) = due {
+            self.send_operator_alert(&channel, failures, now).await;
+        }
+    }
+
+    /// Sends the grouped operator alerts whose hour has passed.
+    pub async fn flush_operator_alerts(&self) {
+        let now = self.lifecycle.clock().now();
+        let due: Vec<(String, OperatorFailures)> = {
+            let mut alerts = self.operator.lock().unwrap_or_else(|e| e.into_inner());
+            alerts
+                .iter_mut()
+                .filter(|(_, a)| a.pending.count > 0 && a.due(now))
+                .map(|(c, a)| (c.clone(), a.take(now)))
+                .collect()
+        };
+        for (channel, failures) in due {
+            self.send_operator_alert(&channel, failures, now).await;
+        }
+    }
+
+    async fn send_operator_alert(&self, channel: &str, f: OperatorFailures, now: DateTime<Utc>) {
+        let n = f.count;
         let message = Message {
-            key: format!("failed-{}", row.id),
-            subject: format!("timescales could not deliver a notification for {reference}"),
+            key: format!("failed-{}-{}", channel.replace(':', "-"), now.format("%Y%m%d%H%M")),
+            subject: format!(
+                "timescales could not deliver {n} notification{} by {channel}",
+                if n == 1 { "" } else { "s" }
+            ),
             facts: vec![
-                ("Reference".into(), reference.to_string()),
+                ("Channel".into(), channel.to_string()),
+                ("Failed for good".into(), n.to_string()),
+                ("Complaints".into(), f.references.join(", ")),
+                ("Last error".into(), f.last_error),
                 (
-                    "Notification".into(),
-                    format!("{} {} ({})", row.deadline, row.kind, row.occurrence),
+                    "What to do".into(),
+                    "run `timescales doctor`; failed notifications are listed in the outbox (state failed)".into(),
                 ),
-                ("To".into(), redact(&row.destination)),
-                ("Error".into(), error.to_string()),
             ],
             link: None,
             severity: Severity::Alert,
@@ -593,6 +584,7 @@ impl Worker {
             // planned instant is looked at again every POLL, an index seek that reads nothing
             // else, so such a change goes out within seconds.
             loop {
+                self.flush_operator_alerts().await;
                 let now = self.lifecycle.clock().now();
                 let wait = match self.lifecycle.store().next_notification_at().await {
                     Ok(Some(t)) if t > now => (t - now)
@@ -632,12 +624,6 @@ pub fn redact(destination: &str) -> String {
         },
         _ => destination.to_string(),
     }
-}
-
-fn short_hash(s: &str) -> String {
-    let mut h = crate::folder::Fnv::default();
-    h.write(s.as_bytes());
-    format!("{:012x}", h.finish() & 0xffff_ffff_ffff)
 }
 
 impl Worker {

@@ -20,6 +20,8 @@
 //! carries the due date (`2027-01-11`, escalations `2027-01-11#2`): re-deriving an unchanged
 //! deadline plans nothing new, while a deadline that moved gets reminders for its new date.
 
+pub mod message;
+
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};

@@ -549,6 +549,12 @@ impl Store {
         dispatch!(self, claim_due(now, lease_until, worker, limit, busy))
     }
 
+    /// Puts a planned notification off until `until`, without counting an attempt (its
+    /// complaint is still changing).
+    pub async fn defer(&self, id: i64, until: DateTime<Utc>) -> Result<(), StoreError> {
+        dispatch!(self, defer(id, until))
+    }
+
     /// Gives back one lease `worker` holds (a claimed notification it will not deliver now).
     pub async fn release_claim(&self, id: i64, worker: &str) -> Result<(), StoreError> {
         dispatch!(self, release_claim(id, worker))

@@ -402,6 +402,18 @@ pub(super) async fn claim_due(
     Ok(rows)
 }
 
+pub(super) async fn defer(pool: &Pool<Db>, id: i64, until: DateTime<Utc>) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE notifications SET next_attempt_at = $2, claimed_until = NULL, claimed_by = NULL \
+         WHERE id = $1 AND state = 'planned'",
+    )
+    .bind(id)
+    .bind(until)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
 pub(super) async fn release_claim(pool: &Pool<Db>, id: i64, worker: &str) -> Result<(), StoreError> {
     sqlx::query(
         "UPDATE notifications SET claimed_until = NULL, claimed_by = NULL \

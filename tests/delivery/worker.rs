@@ -157,7 +157,9 @@ async fn reminders_alerts_and_escalations_reach_email_and_chat_on_time() {
         assert_eq!(mail.len(), 1);
         let m = &mail[0];
         assert!(
-            m.contains("Subject: CP-1: acknowledge due 2026-12-30 (open: 2 working days left)"),
+            crate::smtp::decoded(m).contains(
+                "Subject: CP-1 (Durham): Write back to the complainant: due Wed 30 Dec (2 working days left)"
+            ),
             "{m}"
         );
         assert!(m.contains("To: chairs@council.example"), "{m}");
@@ -181,7 +183,7 @@ async fn reminders_alerts_and_escalations_reach_email_and_chat_on_time() {
         let body: serde_json::Value = serde_json::from_slice(&posts[0].body).unwrap();
         assert_eq!(
             body["text"],
-            "CP-1: acknowledge was due 2026-12-30 and is not done"
+            "CP-1 (Durham): Write back to the complainant: overdue since Wed 30 Dec"
         );
         assert!(body["blocks"].as_array().unwrap().len() >= 2);
         assert!(posts[0].headers.get("idempotency-key").is_some());
@@ -193,8 +195,11 @@ async fn reminders_alerts_and_escalations_reach_email_and_chat_on_time() {
         assert!(smtp
             .messages()
             .iter()
+            .map(|m| crate::smtp::decoded(m))
             .any(|m| m.contains("To: managers@council.example")
-                && m.contains("Escalation: CP-1: acknowledge is overdue by 2 working days")));
+                && m.contains(
+                    "Escalation: CP-1 (Durham): Write back to the complainant: overdue by 2 working days"
+                )));
         let planned = r.lifecycle.store().notifications_of("CP-1").await.unwrap();
         assert!(planned.iter().any(|n| n.kind == "escalation"
             && n.occurrence == "2026-12-30#2"
@@ -348,7 +353,7 @@ async fn failures_are_retried_with_backoff_and_retry_after_then_given_up_and_rep
         let body: serde_json::Value = serde_json::from_slice(&ops[0].body).unwrap();
         assert_eq!(
             body["subject"],
-            "timescales could not deliver a notification for CP-2"
+            "timescales could not deliver 1 notification by chat:team"
         );
 
         // What /metrics says of all that: the team chat was sent to once, retried twice and
@@ -512,17 +517,19 @@ async fn after_downtime_stale_reminders_collapse_into_one_summary_and_nothing_is
         let mail = smtp.messages();
         let summaries: Vec<&String> = mail
             .iter()
-            .filter(|m| m.contains("were missed while the service was down"))
+            .filter(|m| m.contains("were missed while the service was not running"))
             .collect();
         assert_eq!(summaries.len(), 1, "one summary for the one recipient");
         assert!(
-            summaries[0].contains("CP-4 acknowledge due 2026-12-17")
-                && summaries[0].contains("CP-5 acknowledge due 2026-12-17")
+            summaries[0]
+                .contains("CP-4 (Durham): Write back to the complainant: due Thu 17 Dec 2026")
+                && summaries[0]
+                    .contains("CP-5 (Durham): Write back to the complainant: due Thu 17 Dec 2026")
         );
         // What is still relevant (the breach alerts, the escalations) went once each.
         let breaches = mail
             .iter()
-            .filter(|m| m.contains("was due") && m.contains("and is not done"))
+            .filter(|m| m.contains("Subject:") && m.contains(": overdue since "))
             .count();
         assert_eq!(
             breaches, 4,
@@ -682,7 +689,10 @@ async fn two_workers_on_postgresql_deliver_each_of_1000_notifications_once() {
             (o, vec![rec("concerns-received", "2026-11-10")])
         })
         .collect();
+    // Recorded in time (10 November): each breach goes on its own on 5 January.
+    one.clock.set(at(2026, 11, 10, 12, 0));
     lifecycle.import(&items).await.unwrap();
+    one.clock.set(now);
     let channels = || {
         let team = Webhook::new(&ChatSettings {
             name: "team".into(),
@@ -802,7 +812,8 @@ async fn a_hanging_webhook_delays_only_its_own_messages() {
         let chat =
             receiving(ResponseTemplate::new(200).set_delay(std::time::Duration::from_secs(60)))
                 .await;
-        let clock = Arc::new(FixedClock::new(at(2027, 1, 11, 10, 0)));
+        // The complaints are recorded in time (10 November); the worker runs on 11 January.
+        let clock = Arc::new(FixedClock::new(at(2026, 11, 10, 12, 0)));
         let mut roles = std::collections::BTreeMap::new();
         for role in ["chair", "manager"] {
             roles.insert(
@@ -834,6 +845,7 @@ async fn a_hanging_webhook_delays_only_its_own_messages() {
             .import(&crate::fixtures::overdue_durham(20))
             .await
             .unwrap();
+        clock.set(at(2027, 1, 11, 10, 0));
         let email = Email::new(&SmtpSettings {
             host: "127.0.0.1".into(),
             port: Some(smtp.port),

@@ -34,6 +34,8 @@ pub fn rec(name: &str, date: &str) -> Record {
 
 /// `n` Durham complaints (CP-00000...), conference 2 November 2026, concerns received 10
 /// November: by January 2027 each has two obligations long overdue, so two breach alerts.
+/// Import them with a clock on [`RECORDED_IN_TIME`] for breaches staff hear of one by one;
+/// imported later, they were entered after their due dates and go as one notice per recipient.
 pub fn overdue_durham(n: usize) -> Vec<(OpenComplaint, Vec<Record>)> {
     (0..n)
         .map(|i| {
@@ -44,6 +46,9 @@ pub fn overdue_durham(n: usize) -> Vec<(OpenComplaint, Vec<Record>)> {
         })
         .collect()
 }
+
+/// The day [`overdue_durham`]'s concerns were received: a clock on it records them in time.
+pub const RECORDED_IN_TIME: &str = "2026-11-10";
 
 /// A chat receiver that answers every POST with `answer`.
 pub async fn receiving(answer: ResponseTemplate) -> MockServer {
