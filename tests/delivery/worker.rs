@@ -791,3 +791,52 @@ async fn the_operator_hears_once_a_day_when_official_holiday_data_runs_out_withi
     })
     .await;
 }
+
+#[tokio::test]
+async fn an_smtp_server_that_stops_answering_fails_the_delivery_within_its_timeout() {
+    // Accepts connections, then says nothing: lettre's own timeout covers only connecting.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port();
+    let held = std::thread::spawn(move || {
+        let mut open = Vec::new();
+        for conn in silent.incoming().take(2) {
+            open.push(conn);
+        }
+        std::thread::sleep(std::time::Duration::from_secs(5));
+    });
+    let email = Email::new(&SmtpSettings {
+        host: "127.0.0.1".into(),
+        port: Some(port),
+        security: SmtpSecurity::None,
+        username: None,
+        password: None,
+        from: "timescales <timescales@council.example>".into(),
+        timeout_seconds: 1,
+    })
+    .unwrap();
+    let message = timescales::channel::Message {
+        key: "n1-test".into(),
+        subject: "CP-1: acknowledge was due 2026-12-30 and is not done".into(),
+        facts: vec![],
+        link: None,
+        severity: timescales::channel::Severity::Alert,
+    };
+    for _ in 0..2 {
+        let started = std::time::Instant::now();
+        let e = email
+            .send("chairs@council.example", &message)
+            .await
+            .unwrap_err();
+        let took = started.elapsed();
+        assert!(
+            took < std::time::Duration::from_secs(3),
+            "bounded by the 1 s timeout: {took:?}"
+        );
+        assert!(
+            matches!(&e, timescales::channel::DeliveryError::Transient { message, .. }
+                if message == "SMTP: no answer within 1 s (notify.smtp.timeout_seconds)"),
+            "{e:?}"
+        );
+    }
+    drop(held);
+}
