@@ -69,7 +69,9 @@ pub struct NotifySettings {
     /// Retries of failed deliveries.
     pub retry: crate::outbox::RetryPolicy,
     /// How long a worker holds a notification it is sending before another may take it (after
-    /// a crash), in seconds.
+    /// a crash), in seconds. At least twice the longest channel timeout plus
+    /// [`LEASE_MARGIN_SECONDS`]: a delivery still going when its lease ends would be sent again
+    /// by another instance.
     pub lease_seconds: u64,
     /// On stop (or reload), how long the deliveries in flight may take to finish, in seconds;
     /// any still going then are sent again by the next start. Keep it below systemd's
@@ -115,6 +117,39 @@ impl Default for NotifySettings {
             shutdown_grace_seconds: 20,
             digest: Default::default(),
         }
+    }
+}
+
+/// What a lease must hold beyond twice the longest channel timeout: the store's reads and
+/// writes around a delivery (the relevance check before, the record after) and the clocks of
+/// two instances that do not quite agree.
+pub const LEASE_MARGIN_SECONDS: u64 = 5;
+
+impl NotifySettings {
+    /// The lease the worker takes, in seconds (1 s to a day).
+    pub fn lease(&self) -> u64 {
+        self.lease_seconds.clamp(1, 86_400)
+    }
+
+    /// Each channel's timeout (how long one delivery may take), with the setting that gives it.
+    fn timeouts(&self) -> impl Iterator<Item = (u64, String)> + '_ {
+        let smtp = self
+            .smtp
+            .iter()
+            .map(|s| (s.timeout_seconds, "notify.smtp.timeout_seconds".to_string()));
+        let chats = self.chat.iter().map(|c| {
+            (
+                c.timeout_seconds,
+                format!("notify.chat `{}` timeout_seconds", c.name),
+            )
+        });
+        smtp.chain(chats)
+    }
+
+    /// The longest time one delivery may take, and the setting that allows it. `None` with no
+    /// channel configured.
+    pub fn longest_timeout(&self) -> Option<(u64, String)> {
+        self.timeouts().max_by_key(|(t, _)| *t)
     }
 }
 
@@ -602,6 +637,7 @@ impl Settings {
                 email(address, &format!("{at}.email"))?;
             }
         }
+        self.validate_timeouts()?;
         for dest in &n.admin {
             match dest.split_once(':') {
                 Some(("chat", name)) => chat(name, "notify.admin")?,
@@ -612,6 +648,37 @@ impl Settings {
                     )))
                 }
             }
+        }
+        Ok(())
+    }
+
+    /// Refuses a channel timeout the claim lease does not comfortably cover. A worker leases
+    /// what it sends for `notify.lease_seconds`; a delivery still in flight when the lease ends
+    /// is taken and sent again by another instance (a webhook answering in 8 s under a 3 s
+    /// lease: every message twice). So the lease must hold twice the longest timeout plus
+    /// [`LEASE_MARGIN_SECONDS`].
+    fn validate_timeouts(&self) -> Result<(), ConfigError> {
+        let n = &self.notify;
+        if let Some((_, at)) = n.timeouts().find(|(t, _)| *t == 0) {
+            return Err(ConfigError(format!(
+                "{at} = 0 would fail every delivery at once: give it at least 1 second"
+            )));
+        }
+        let Some((longest, at)) = n.longest_timeout() else {
+            return Ok(());
+        };
+        let lease = n.lease();
+        let needed = longest
+            .saturating_mul(2)
+            .saturating_add(LEASE_MARGIN_SECONDS);
+        if lease < needed {
+            return Err(ConfigError(format!(
+                "notify.lease_seconds = {} is too short for {at} = {longest}: a delivery may take {longest} s, \
+                 and one still in flight when its lease ends is sent again by another instance. \
+                 Set notify.lease_seconds to at least {needed} (twice the longest channel timeout plus {LEASE_MARGIN_SECONDS} s), \
+                 or shorten the timeout",
+                n.lease_seconds
+            )));
         }
         Ok(())
     }
@@ -700,6 +767,68 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("notify.digest.cron '0 9 * * FUNDAY'"), "{e}");
+    }
+
+    const TEAM: &str =
+        "[[notify.chat]]\nname = \"team\"\nkind = \"teams\"\nurl = \"https://example.org/hook\"\n";
+
+    #[test]
+    fn a_channel_timeout_the_lease_does_not_comfortably_cover_is_refused_naming_both_and_the_fix() {
+        // The issue's case: a 3 s lease and a webhook that may take 8 s.
+        let f = file(&format!(
+            "[notify]\nlease_seconds = 3\n{TEAM}timeout_seconds = 8\n"
+        ));
+        let e = Settings::load_from(Some(f.path()), env(&[]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains(
+                "notify.lease_seconds = 3 is too short for notify.chat `team` timeout_seconds = 8"
+            ),
+            "{e}"
+        );
+        assert!(
+            e.contains("Set notify.lease_seconds to at least 21 (twice the longest channel timeout plus 5 s), or shorten the timeout"),
+            "{e}"
+        );
+        // Exactly twice the timeout plus the margin is enough.
+        let f = file(&format!(
+            "[notify]\nlease_seconds = 21\n{TEAM}timeout_seconds = 8\n"
+        ));
+        assert!(Settings::load_from(Some(f.path()), env(&[])).is_ok());
+        // The SMTP timeout counts too (30 s by default), and the longest timeout decides.
+        let smtp = "[notify.smtp]\nhost = \"smtp.example\"\nfrom = \"t <t@council.example>\"\n";
+        let f = file(&format!("[notify]\nlease_seconds = 60\n{smtp}{TEAM}"));
+        let e = Settings::load_from(Some(f.path()), env(&[]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains(
+                "notify.lease_seconds = 60 is too short for notify.smtp.timeout_seconds = 30"
+            ) && e.contains("at least 65"),
+            "{e}"
+        );
+        // The environment can fix it as it can any setting; the shipped defaults pass.
+        let fixed = Settings::load_from(
+            Some(f.path()),
+            env(&[("TIMESCALES__NOTIFY__LEASE_SECONDS", "65")]),
+        );
+        assert!(fixed.is_ok(), "{fixed:?}");
+        let f = file(&format!("{smtp}{TEAM}"));
+        let s = Settings::load_from(Some(f.path()), env(&[])).unwrap();
+        assert_eq!(
+            (s.notify.lease(), s.notify.longest_timeout().map(|t| t.0)),
+            (120, Some(30))
+        );
+        // A timeout of 0 would fail every delivery.
+        let f = file(&format!("{TEAM}timeout_seconds = 0\n"));
+        let e = Settings::load_from(Some(f.path()), env(&[]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("notify.chat `team` timeout_seconds = 0 would fail every delivery"),
+            "{e}"
+        );
     }
 
     #[test]

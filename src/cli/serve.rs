@@ -253,9 +253,7 @@ impl Crew {
             notify.admin.clone(),
             self.wake,
         );
-        worker.lease = chrono::Duration::seconds(
-            i64::try_from(notify.lease_seconds.clamp(1, 86_400)).unwrap_or(120),
-        );
+        worker.lease = chrono::Duration::seconds(i64::try_from(notify.lease()).unwrap_or(120));
         worker.grace = Duration::from_secs(notify.shutdown_grace_seconds);
         worker.stats = self.stats;
         let mut tasks = vec![

@@ -30,7 +30,9 @@ state_dir = {state:?}
 listen = "127.0.0.1:0"
 
 [notify]
-lease_seconds = 2
+# Short, so the restart after a kill takes what the dead worker held soon: at least twice the
+# webhook's timeout plus 5 s.
+lease_seconds = 7
 
 [notify.policy]
 remind_working_days_before = []
@@ -47,6 +49,7 @@ name = "team"
 kind = "webhook"
 url = "{receiver}/team"
 secret = "a-shared-secret-for-hmac"
+timeout_seconds = 1
 "#,
         state = dir.join("state").display().to_string()
     )
@@ -432,7 +435,7 @@ async fn sigterm_mid_delivery_finishes_what_is_in_flight_exits_0_and_loses_nothi
     std::fs::write(
         dir.path().join("timescales.toml"),
         config(dir.path(), &receiver.uri()).replace(
-            "lease_seconds = 2\n",
+            "lease_seconds = 7\n",
             "lease_seconds = 600\nshutdown_grace_seconds = 10\n",
         ),
     )
@@ -482,10 +485,14 @@ async fn sigterm_abandons_a_stuck_delivery_after_the_grace_and_the_next_start_se
     let stuck =
         fixtures::receiving(ResponseTemplate::new(200).set_delay(Duration::from_secs(300))).await;
     let settings = |receiver: &str| {
-        config(dir.path(), receiver).replace(
-            "lease_seconds = 2\n",
-            "lease_seconds = 600\nshutdown_grace_seconds = 1\n",
-        )
+        // The webhook's own timeout (10 s) outlasts the test: deliveries are still in flight
+        // at the stop.
+        config(dir.path(), receiver)
+            .replace(
+                "lease_seconds = 7\n",
+                "lease_seconds = 600\nshutdown_grace_seconds = 1\n",
+            )
+            .replace("timeout_seconds = 1\n", "")
     };
     std::fs::write(dir.path().join("timescales.toml"), settings(&stuck.uri())).unwrap();
     seed(dir.path()).await;
