@@ -59,8 +59,18 @@ pub struct NotifySettings {
     /// Policies for one procedure (`"durham"`) or one deadline (`"durham/acknowledge"`): each
     /// replaces the whole policy there; keys it leaves out take the built-in defaults.
     pub overrides: std::collections::BTreeMap<String, crate::reminder::Policy>,
-    /// Role id -> where its notifications go. A role with no entry gets none.
+    /// Role id -> where its notifications go: `"chair"` for every procedure, `"durham/chair"`
+    /// for one. With notifications on, every role that owns a deadline of a procedure in use, or
+    /// receives its escalations, must reach a destination here or through `fallback`.
     pub roles: std::collections::BTreeMap<String, crate::reminder::RoleTargets>,
+    /// Where the notifications of a role with no entry of its own go, so that no deadline is
+    /// left unalerted because its owner was not routed. Absent: every such role must be routed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fallback: Option<crate::reminder::RoleTargets>,
+    /// The procedures the authority uses (`["durham", "kent"]`): only their roles need routing,
+    /// and complaints may be opened under these only. Absent: every procedure loaded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub procedures: Option<Vec<String>>,
     /// The SMTP server.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub smtp: Option<crate::channel::SmtpSettings>,
@@ -110,6 +120,8 @@ impl Default for NotifySettings {
             policy: Default::default(),
             overrides: Default::default(),
             roles: Default::default(),
+            fallback: None,
+            procedures: None,
             smtp: None,
             chat: Vec::new(),
             retry: Default::default(),
@@ -150,6 +162,19 @@ impl NotifySettings {
     /// channel configured.
     pub fn longest_timeout(&self) -> Option<(u64, String)> {
         self.timeouts().max_by_key(|(t, _)| *t)
+    }
+
+    /// Whom notifications go to, when and under which policy: the one reading of `[notify]`
+    /// for the service and every command.
+    pub fn addressing(&self) -> crate::reminder::Addressing {
+        crate::reminder::Addressing {
+            policy: self.policy.clone(),
+            overrides: self.overrides.clone(),
+            window: self.send_window,
+            roles: self.roles.clone(),
+            fallback: self.fallback.clone(),
+            procedures: self.procedures.clone(),
+        }
     }
 }
 
@@ -628,13 +653,37 @@ impl Settings {
                 ))),
             }
         };
-        for (role, targets) in &n.roles {
-            let at = format!("notify.roles.{role}");
+        let targets = |at: &str, targets: &crate::reminder::RoleTargets| {
             for name in &targets.chat {
                 chat(name, &format!("{at}.chat"))?;
             }
             for address in &targets.email {
                 email(address, &format!("{at}.email"))?;
+            }
+            Ok::<(), ConfigError>(())
+        };
+        for (role, t) in &n.roles {
+            targets(&format!("notify.roles.{role}"), t)?;
+        }
+        if let Some(fallback) = &n.fallback {
+            if !fallback.reaches_anyone() {
+                return Err(ConfigError(
+                    "notify.fallback names no destination: give it email or chat, or remove it"
+                        .into(),
+                ));
+            }
+            targets("notify.fallback", fallback)?;
+        }
+        if let Some(procedures) = &n.procedures {
+            if procedures.is_empty() {
+                return Err(ConfigError(
+                    "notify.procedures is empty: list the procedures the authority uses, or remove it (then every procedure loaded is in use)".into(),
+                ));
+            }
+            for (i, id) in procedures.iter().enumerate() {
+                if procedures[..i].contains(id) {
+                    return Err(ConfigError(format!("notify.procedures names `{id}` twice")));
+                }
             }
         }
         self.validate_timeouts()?;
@@ -829,6 +878,52 @@ mod tests {
             e.contains("notify.chat `team` timeout_seconds = 0 would fail every delivery"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn the_fallback_and_the_procedures_in_use_are_checked_like_any_destination() {
+        let f = file(&format!(
+            "[notify]\nprocedures = [\"kent\"]\nfallback = {{ chat = [\"teams\"] }}\n{TEAM}"
+        ));
+        let e = Settings::load_from(Some(f.path()), env(&[]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.ends_with(
+                "notify.fallback.chat: no chat channel named `teams`: did you mean `team`?"
+            ),
+            "{e}"
+        );
+        let f = file("[notify]\nfallback = { email = [\"unit@council.example\"] }\n");
+        let e = Settings::load_from(Some(f.path()), env(&[]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("notify.fallback.email sends email, but no SMTP server is configured"),
+            "{e}"
+        );
+        let f = file("[notify]\nfallback = {}\n");
+        let e = Settings::load_from(Some(f.path()), env(&[]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("notify.fallback names no destination"), "{e}");
+        let f = file("[notify]\nprocedures = []\n");
+        let e = Settings::load_from(Some(f.path()), env(&[]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("notify.procedures is empty"), "{e}");
+        let f = file("[notify]\nprocedures = [\"kent\", \"kent\"]\n");
+        let e = Settings::load_from(Some(f.path()), env(&[]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.ends_with("notify.procedures names `kent` twice"), "{e}");
+        let f = file(&format!(
+            "[notify]\nprocedures = [\"kent\"]\nfallback = {{ chat = [\"team\"] }}\n{TEAM}"
+        ));
+        let s = Settings::load_from(Some(f.path()), env(&[])).unwrap();
+        let a = s.notify.addressing();
+        assert_eq!(a.procedures, Some(vec!["kent".to_string()]));
+        assert_eq!(a.fallback.map(|f| f.chat), Some(vec!["team".to_string()]));
     }
 
     #[test]

@@ -33,6 +33,7 @@ listen = "127.0.0.1:0"
 # Short, so the restart after a kill takes what the dead worker held soon: at least twice the
 # webhook's timeout plus 5 s.
 lease_seconds = 7
+procedures = ["durham"]
 
 [notify.policy]
 remind_working_days_before = []
@@ -42,6 +43,12 @@ escalate_after_working_days = 0
 window_closed_notice = false
 
 [notify.roles.chair]
+chat = ["team"]
+
+[notify.roles.resolution-lead]
+chat = ["team"]
+
+[notify.roles.panel-chair]
 chat = ["team"]
 
 [[notify.chat]]
@@ -383,6 +390,21 @@ async fn sighup_puts_a_valid_config_and_procedures_in_force_and_refuses_a_broken
     assert!(hup(child.id()).success());
     next_ready();
     assert_eq!(status_with("second-token-0123456789").await, 200);
+    assert_eq!(status_with("test-token-0123456789").await, 200);
+    // ...and so is one that routes Durham's chair and leaves every other deadline's owner
+    // reaching nobody: its new token never comes into force.
+    std::fs::write(
+        &config_file,
+        format!(
+            "{base}[[api.tokens]]\nname = \"third\"\ntoken = \"third-token-0123456789\"\nscopes = [\"read\"]\n\
+             [notify.smtp]\nhost = \"127.0.0.1\"\nsecurity = \"none\"\nfrom = \"timescales <t@council.example>\"\n\
+             [notify.roles.chair]\nemail = [\"chairs@council.example\"]\n"
+        ),
+    )
+    .unwrap();
+    assert!(hup(child.id()).success());
+    next_ready();
+    assert_eq!(status_with("third-token-0123456789").await, 401);
     assert_eq!(status_with("test-token-0123456789").await, 200);
     child.kill().unwrap();
     child.wait().unwrap();
