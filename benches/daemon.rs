@@ -389,9 +389,12 @@ async fn startup() {
             &config,
             format!(
                 "[store]\nstate_dir = {:?}\n[api]\nlisten = \"127.0.0.1:0\"\n\
+                 [notify]\nprocedures = [\"durham\"]\n\
                  [notify.smtp]\nhost = \"127.0.0.1\"\nport = {port}\nsecurity = \"none\"\n\
                  from = \"timescales <timescales@council.example>\"\n\
                  [notify.roles.chair]\nemail = [\"chairs@council.example\"]\n\
+                 [notify.roles.resolution-lead]\nemail = [\"resolution@council.example\"]\n\
+                 [notify.roles.panel-chair]\nemail = [\"panels@council.example\"]\n\
                  [notify.roles.manager]\nemail = [\"managers@council.example\"]\n",
                 state.display().to_string()
             ),

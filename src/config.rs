@@ -59,8 +59,18 @@ pub struct NotifySettings {
     /// Policies for one procedure (`"durham"`) or one deadline (`"durham/acknowledge"`): each
     /// replaces the whole policy there; keys it leaves out take the built-in defaults.
     pub overrides: std::collections::BTreeMap<String, crate::reminder::Policy>,
-    /// Role id -> where its notifications go. A role with no entry gets none.
+    /// Role id -> where its notifications go: `"chair"` for every procedure, `"durham/chair"`
+    /// for one. With notifications on, every role that owns a deadline of a procedure in use, or
+    /// receives its escalations, must reach a destination here or through `fallback`.
     pub roles: std::collections::BTreeMap<String, crate::reminder::RoleTargets>,
+    /// Where the notifications of a role with no entry of its own go, so that no deadline is
+    /// left unalerted because its owner was not routed. Absent: every such role must be routed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fallback: Option<crate::reminder::RoleTargets>,
+    /// The procedures the authority uses (`["durham", "kent"]`): only their roles need routing,
+    /// and complaints may be opened under these only. Absent: every procedure loaded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub procedures: Option<Vec<String>>,
     /// The SMTP server.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub smtp: Option<crate::channel::SmtpSettings>,
@@ -69,7 +79,9 @@ pub struct NotifySettings {
     /// Retries of failed deliveries.
     pub retry: crate::outbox::RetryPolicy,
     /// How long a worker holds a notification it is sending before another may take it (after
-    /// a crash), in seconds.
+    /// a crash), in seconds. At least twice the longest channel timeout plus
+    /// [`LEASE_MARGIN_SECONDS`]: a delivery still going when its lease ends would be sent again
+    /// by another instance.
     pub lease_seconds: u64,
     /// On stop (or reload), how long the deliveries in flight may take to finish, in seconds;
     /// any still going then are sent again by the next start. Keep it below systemd's
@@ -111,6 +123,8 @@ impl Default for NotifySettings {
             policy: Default::default(),
             overrides: Default::default(),
             roles: Default::default(),
+            fallback: None,
+            procedures: None,
             smtp: None,
             chat: Vec::new(),
             retry: Default::default(),
@@ -118,6 +132,52 @@ impl Default for NotifySettings {
             settle_seconds: 5,
             shutdown_grace_seconds: 20,
             digest: Default::default(),
+        }
+    }
+}
+
+/// What a lease must hold beyond twice the longest channel timeout: the store's reads and
+/// writes around a delivery (the relevance check before, the record after) and the clocks of
+/// two instances that do not quite agree.
+pub const LEASE_MARGIN_SECONDS: u64 = 5;
+
+impl NotifySettings {
+    /// The lease the worker takes, in seconds (1 s to a day).
+    pub fn lease(&self) -> u64 {
+        self.lease_seconds.clamp(1, 86_400)
+    }
+
+    /// Each channel's timeout (how long one delivery may take), with the setting that gives it.
+    fn timeouts(&self) -> impl Iterator<Item = (u64, String)> + '_ {
+        let smtp = self
+            .smtp
+            .iter()
+            .map(|s| (s.timeout_seconds, "notify.smtp.timeout_seconds".to_string()));
+        let chats = self.chat.iter().map(|c| {
+            (
+                c.timeout_seconds,
+                format!("notify.chat `{}` timeout_seconds", c.name),
+            )
+        });
+        smtp.chain(chats)
+    }
+
+    /// The longest time one delivery may take, and the setting that allows it. `None` with no
+    /// channel configured.
+    pub fn longest_timeout(&self) -> Option<(u64, String)> {
+        self.timeouts().max_by_key(|(t, _)| *t)
+    }
+
+    /// Whom notifications go to, when and under which policy: the one reading of `[notify]`
+    /// for the service and every command.
+    pub fn addressing(&self) -> crate::reminder::Addressing {
+        crate::reminder::Addressing {
+            policy: self.policy.clone(),
+            overrides: self.overrides.clone(),
+            window: self.send_window,
+            roles: self.roles.clone(),
+            fallback: self.fallback.clone(),
+            procedures: self.procedures.clone(),
         }
     }
 }
@@ -597,15 +657,40 @@ impl Settings {
                 ))),
             }
         };
-        for (role, targets) in &n.roles {
-            let at = format!("notify.roles.{role}");
+        let targets = |at: &str, targets: &crate::reminder::RoleTargets| {
             for name in &targets.chat {
                 chat(name, &format!("{at}.chat"))?;
             }
             for address in &targets.email {
                 email(address, &format!("{at}.email"))?;
             }
+            Ok::<(), ConfigError>(())
+        };
+        for (role, t) in &n.roles {
+            targets(&format!("notify.roles.{role}"), t)?;
         }
+        if let Some(fallback) = &n.fallback {
+            if !fallback.reaches_anyone() {
+                return Err(ConfigError(
+                    "notify.fallback names no destination: give it email or chat, or remove it"
+                        .into(),
+                ));
+            }
+            targets("notify.fallback", fallback)?;
+        }
+        if let Some(procedures) = &n.procedures {
+            if procedures.is_empty() {
+                return Err(ConfigError(
+                    "notify.procedures is empty: list the procedures the authority uses, or remove it (then every procedure loaded is in use)".into(),
+                ));
+            }
+            for (i, id) in procedures.iter().enumerate() {
+                if procedures[..i].contains(id) {
+                    return Err(ConfigError(format!("notify.procedures names `{id}` twice")));
+                }
+            }
+        }
+        self.validate_timeouts()?;
         for dest in &n.admin {
             match dest.split_once(':') {
                 Some(("chat", name)) => chat(name, "notify.admin")?,
@@ -616,6 +701,37 @@ impl Settings {
                     )))
                 }
             }
+        }
+        Ok(())
+    }
+
+    /// Refuses a channel timeout the claim lease does not comfortably cover. A worker leases
+    /// what it sends for `notify.lease_seconds`; a delivery still in flight when the lease ends
+    /// is taken and sent again by another instance (a webhook answering in 8 s under a 3 s
+    /// lease: every message twice). So the lease must hold twice the longest timeout plus
+    /// [`LEASE_MARGIN_SECONDS`].
+    fn validate_timeouts(&self) -> Result<(), ConfigError> {
+        let n = &self.notify;
+        if let Some((_, at)) = n.timeouts().find(|(t, _)| *t == 0) {
+            return Err(ConfigError(format!(
+                "{at} = 0 would fail every delivery at once: give it at least 1 second"
+            )));
+        }
+        let Some((longest, at)) = n.longest_timeout() else {
+            return Ok(());
+        };
+        let lease = n.lease();
+        let needed = longest
+            .saturating_mul(2)
+            .saturating_add(LEASE_MARGIN_SECONDS);
+        if lease < needed {
+            return Err(ConfigError(format!(
+                "notify.lease_seconds = {} is too short for {at} = {longest}: a delivery may take {longest} s, \
+                 and one still in flight when its lease ends is sent again by another instance. \
+                 Set notify.lease_seconds to at least {needed} (twice the longest channel timeout plus {LEASE_MARGIN_SECONDS} s), \
+                 or shorten the timeout",
+                n.lease_seconds
+            )));
         }
         Ok(())
     }
@@ -704,6 +820,114 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("notify.digest.cron '0 9 * * FUNDAY'"), "{e}");
+    }
+
+    const TEAM: &str =
+        "[[notify.chat]]\nname = \"team\"\nkind = \"teams\"\nurl = \"https://example.org/hook\"\n";
+
+    #[test]
+    fn a_channel_timeout_the_lease_does_not_comfortably_cover_is_refused_naming_both_and_the_fix() {
+        // The issue's case: a 3 s lease and a webhook that may take 8 s.
+        let f = file(&format!(
+            "[notify]\nlease_seconds = 3\n{TEAM}timeout_seconds = 8\n"
+        ));
+        let e = Settings::load_from(Some(f.path()), env(&[]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains(
+                "notify.lease_seconds = 3 is too short for notify.chat `team` timeout_seconds = 8"
+            ),
+            "{e}"
+        );
+        assert!(
+            e.contains("Set notify.lease_seconds to at least 21 (twice the longest channel timeout plus 5 s), or shorten the timeout"),
+            "{e}"
+        );
+        // Exactly twice the timeout plus the margin is enough.
+        let f = file(&format!(
+            "[notify]\nlease_seconds = 21\n{TEAM}timeout_seconds = 8\n"
+        ));
+        assert!(Settings::load_from(Some(f.path()), env(&[])).is_ok());
+        // The SMTP timeout counts too (30 s by default), and the longest timeout decides.
+        let smtp = "[notify.smtp]\nhost = \"smtp.example\"\nfrom = \"t <t@council.example>\"\n";
+        let f = file(&format!("[notify]\nlease_seconds = 60\n{smtp}{TEAM}"));
+        let e = Settings::load_from(Some(f.path()), env(&[]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains(
+                "notify.lease_seconds = 60 is too short for notify.smtp.timeout_seconds = 30"
+            ) && e.contains("at least 65"),
+            "{e}"
+        );
+        // The environment can fix it as it can any setting; the shipped defaults pass.
+        let fixed = Settings::load_from(
+            Some(f.path()),
+            env(&[("TIMESCALES__NOTIFY__LEASE_SECONDS", "65")]),
+        );
+        assert!(fixed.is_ok(), "{fixed:?}");
+        let f = file(&format!("{smtp}{TEAM}"));
+        let s = Settings::load_from(Some(f.path()), env(&[])).unwrap();
+        assert_eq!(
+            (s.notify.lease(), s.notify.longest_timeout().map(|t| t.0)),
+            (120, Some(30))
+        );
+        // A timeout of 0 would fail every delivery.
+        let f = file(&format!("{TEAM}timeout_seconds = 0\n"));
+        let e = Settings::load_from(Some(f.path()), env(&[]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("notify.chat `team` timeout_seconds = 0 would fail every delivery"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn the_fallback_and_the_procedures_in_use_are_checked_like_any_destination() {
+        let f = file(&format!(
+            "[notify]\nprocedures = [\"kent\"]\nfallback = {{ chat = [\"teams\"] }}\n{TEAM}"
+        ));
+        let e = Settings::load_from(Some(f.path()), env(&[]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.ends_with(
+                "notify.fallback.chat: no chat channel named `teams`: did you mean `team`?"
+            ),
+            "{e}"
+        );
+        let f = file("[notify]\nfallback = { email = [\"unit@council.example\"] }\n");
+        let e = Settings::load_from(Some(f.path()), env(&[]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("notify.fallback.email sends email, but no SMTP server is configured"),
+            "{e}"
+        );
+        let f = file("[notify]\nfallback = {}\n");
+        let e = Settings::load_from(Some(f.path()), env(&[]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("notify.fallback names no destination"), "{e}");
+        let f = file("[notify]\nprocedures = []\n");
+        let e = Settings::load_from(Some(f.path()), env(&[]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("notify.procedures is empty"), "{e}");
+        let f = file("[notify]\nprocedures = [\"kent\", \"kent\"]\n");
+        let e = Settings::load_from(Some(f.path()), env(&[]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.ends_with("notify.procedures names `kent` twice"), "{e}");
+        let f = file(&format!(
+            "[notify]\nprocedures = [\"kent\"]\nfallback = {{ chat = [\"team\"] }}\n{TEAM}"
+        ));
+        let s = Settings::load_from(Some(f.path()), env(&[])).unwrap();
+        let a = s.notify.addressing();
+        assert_eq!(a.procedures, Some(vec!["kent".to_string()]));
+        assert_eq!(a.fallback.map(|f| f.chat), Some(vec!["team".to_string()]));
     }
 
     #[test]

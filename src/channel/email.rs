@@ -3,11 +3,13 @@
 //! stable Message-ID, and `Auto-Submitted: auto-generated` so that out-of-office replies and
 //! mail loops stay away.
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use lettre::message::header::{Header, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::AsyncSmtpTransportBuilder;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
@@ -75,7 +77,14 @@ impl Header for AutoSubmitted {
 /// The email channel: a pooled SMTP transport and the sender.
 #[derive(Clone)]
 pub struct Email {
-    transport: AsyncSmtpTransport<Tokio1Executor>,
+    /// The pool in force, and how many times it was replaced: a delivery that times out leaves
+    /// its connection mid-conversation, so the pool it came from is shut down and a fresh one
+    /// takes its place (see [`Email::send`]).
+    pool: Arc<Mutex<(u64, AsyncSmtpTransport<Tokio1Executor>)>>,
+    /// Builds a fresh pool.
+    builder: AsyncSmtpTransportBuilder,
+    /// How long one delivery may take, whole: connecting, greeting, TLS, login and sending.
+    timeout: Duration,
     from: Mailbox,
     /// `host:port`, for reports.
     server: String,
@@ -111,10 +120,36 @@ impl Email {
             SmtpSecurity::None => 25,
         });
         Ok(Email {
-            transport: builder.build(),
+            pool: Arc::new(Mutex::new((0, builder.clone().build()))),
+            builder,
+            timeout: Duration::from_secs(s.timeout_seconds),
             from,
             server: format!("{}:{port}", s.host),
         })
+    }
+
+    /// The pool in force and its generation.
+    fn transport(&self) -> (u64, AsyncSmtpTransport<Tokio1Executor>) {
+        let pool = self.pool.lock().unwrap_or_else(|e| e.into_inner());
+        (pool.0, pool.1.clone())
+    }
+
+    /// Replaces pool `generation` (unless another timed-out delivery already did) and shuts it
+    /// down in the background: its connections are closed instead of reused, and deliveries
+    /// still waiting on it fail (transiently) rather than talk on a connection whose last
+    /// command was cut short.
+    fn replace_pool(&self, generation: u64) {
+        let stale = {
+            let mut pool = self.pool.lock().unwrap_or_else(|e| e.into_inner());
+            if pool.0 != generation {
+                return;
+            }
+            let fresh = self.builder.clone().build();
+            pool.0 += 1;
+            std::mem::replace(&mut pool.1, fresh)
+        };
+        // Closing says QUIT and waits for the answer a hung server never gives: not here.
+        tokio::spawn(async move { stale.shutdown().await });
     }
 
     /// The server, `host:port`.
@@ -125,7 +160,7 @@ impl Email {
     /// Connects, greets, upgrades to TLS and authenticates exactly as a delivery would, then
     /// stops short of sending: what `timescales doctor` checks.
     pub async fn check(&self) -> Result<(), String> {
-        match self.transport.test_connection().await {
+        match self.transport().1.test_connection().await {
             Ok(true) => Ok(()),
             Ok(false) => Err(format!("{}: the server closed the connection", self.server)),
             Err(e) => Err(match e.status() {
@@ -163,10 +198,21 @@ impl Email {
             None if e.is_timeout() => "SMTP: timed out".to_string(),
             None => "SMTP: could not deliver (connection or TLS failure)".to_string(),
         };
-        match self.transport.send(email).await {
-            Ok(_) => Ok(()),
-            Err(e) if e.is_permanent() => Err(DeliveryError::Permanent(describe(&e))),
-            Err(e) => Err(DeliveryError::transient(describe(&e))),
+        // lettre's own timeout bounds only the TCP connection: a server that accepts and then
+        // stops answering would hold the delivery (and its lease) for ever. The whole delivery
+        // is bounded here, so `notify.lease_seconds` can be checked against it.
+        let (generation, transport) = self.transport();
+        match tokio::time::timeout(self.timeout, transport.send(email)).await {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(e)) if e.is_permanent() => Err(DeliveryError::Permanent(describe(&e))),
+            Ok(Err(e)) => Err(DeliveryError::transient(describe(&e))),
+            Err(_) => {
+                self.replace_pool(generation);
+                Err(DeliveryError::transient(format!(
+                    "SMTP: no answer within {} s (notify.smtp.timeout_seconds)",
+                    self.timeout.as_secs()
+                )))
+            }
         }
     }
 }

@@ -85,7 +85,9 @@ impl Report {
                 Verdict::Warn => "WARN",
                 Verdict::Fail => "FAIL",
             };
-            println!("{mark}  {:<12} {}", f.check, f.detail);
+            // A detail of several lines (the roles that reach nobody) stays in its column.
+            let detail = f.detail.replace('\n', &format!("\n{:19}", ""));
+            println!("{mark}  {:<12} {detail}", f.check);
             if let Some(fix) = &f.fix {
                 println!("      {:<12} fix: {fix}", "");
             }
@@ -181,7 +183,7 @@ async fn check_all(
     }
 
     // Procedures.
-    match ctx.procedures() {
+    let procedures = match ctx.procedures() {
         Result::Ok(p) => {
             let ids: Vec<&str> = p.iter().map(|p| p.id.as_str()).collect();
             r.add(
@@ -190,14 +192,18 @@ async fn check_all(
                 format!("{} in force: {}", ids.len(), ids.join(", ")),
                 None,
             );
+            Some(p)
         }
-        Err(e) => r.add(
-            "procedures",
-            Fail,
-            e.message().to_string(),
-            Some("`timescales procedures check` shows each problem with its file and line"),
-        ),
-    }
+        Err(e) => {
+            r.add(
+                "procedures",
+                Fail,
+                e.message().to_string(),
+                Some("`timescales procedures check` shows each problem with its file and line"),
+            );
+            None
+        }
+    };
 
     // Holiday data: how long the official GOV.UK data lasts.
     let today = ctx.today();
@@ -325,29 +331,7 @@ async fn check_all(
         );
     }
     let n = &s.notify;
-    let routed = n
-        .roles
-        .values()
-        .filter(|t| !t.email.is_empty() || !t.chat.is_empty())
-        .count();
-    if routed == 0 {
-        r.add(
-            "recipients",
-            Warn,
-            "no role has a destination: no reminder or alert will be sent".into(),
-            Some("add [notify.roles.ROLE] entries with email and/or chat destinations"),
-        );
-    } else {
-        r.add(
-            "recipients",
-            Ok,
-            format!(
-                "{routed} role{} with destinations",
-                if routed == 1 { "" } else { "s" }
-            ),
-            None,
-        );
-    }
+    check_routing(s, procedures.as_ref(), r);
     if n.admin.is_empty() {
         r.add(
             "admin",
@@ -450,6 +434,58 @@ async fn check_all(
                 Err(_) => r.add(&check, Fail, "no answer".into(), None),
             }
         }
+    }
+}
+
+/// Whether every role that owns a deadline of a procedure in use, or receives its escalations,
+/// reaches someone: the service refuses to start when one does not.
+fn check_routing(s: &Settings, procedures: Option<&crate::procedure::Procedures>, r: &mut Report) {
+    let Some(procedures) = procedures else {
+        return r.add(
+            "routing",
+            Verdict::Warn,
+            "not checked: the procedures do not load".into(),
+            Some("fix the procedures first (see above)"),
+        );
+    };
+    let routing = crate::reminder::Routing::check(&super::addressing(&s.notify), procedures);
+    if let Some((why, fix)) = routing.problem() {
+        return r.add("routing", Verdict::Fail, why, Some(fix));
+    }
+    if !routing.on {
+        return r.add(
+            "routing",
+            Verdict::Warn,
+            "notifications are off: no role has a destination, so no reminder or alert will be sent".into(),
+            Some("add [notify.roles.ROLE] entries with email and/or chat destinations"),
+        );
+    }
+    let in_use = format!(
+        "{} procedure{} in use ({})",
+        routing.procedures.len(),
+        if routing.procedures.len() == 1 {
+            ""
+        } else {
+            "s"
+        },
+        routing.procedures.join(", ")
+    );
+    match super::fallback_note(&routing) {
+        Some(note) => r.add(
+            "routing",
+            Verdict::Warn,
+            format!("{in_use}: {note}"),
+            Some("give those roles [notify.roles.ROLE] entries unless the fallback is where they belong"),
+        ),
+        None => r.add(
+            "routing",
+            Verdict::Ok,
+            format!(
+                "{in_use}: each of their {} roles reaches a destination of its own",
+                routing.roles.len()
+            ),
+            None,
+        ),
     }
 }
 

@@ -86,13 +86,14 @@ enum Command {
     /// Run the service: the HTTP API, keeping every stored deadline true.
     Serve(serve::ServeArgs),
     /// The configuration in force: `config check` validates everything a start would (settings,
-    /// procedures, holiday data, tokens) and prints each setting, where it came from, secrets
-    /// redacted.
+    /// procedures, that every role owning a deadline reaches someone, holiday data, tokens) and
+    /// prints each setting, where it came from, secrets redacted.
     #[command(subcommand)]
     Config(ConfigCommand),
-    /// Check everything the service depends on (config, procedures, holiday data, time zone and
-    /// clock, database, API tokens, SMTP, each chat webhook) and say what to fix. Exit 1 when a
-    /// check fails. Changes nothing; `--send-test` also sends a test message.
+    /// Check everything the service depends on (config, procedures, routing of every role,
+    /// holiday data, time zone and clock, database, API tokens, SMTP, each chat webhook) and say
+    /// what to fix. Exit 1 when a check fails. Changes nothing; `--send-test` also sends a test
+    /// message.
     Doctor(doctor::DoctorArgs),
     /// Write a commented starter config (the shipped one: every key, its default and why).
     Init {
@@ -186,6 +187,8 @@ impl Context {
     /// date itself, after it starts answering.
     pub async fn open_lifecycle(&self) -> Result<crate::lifecycle::Lifecycle, CliError> {
         let procedures = self.procedures()?;
+        // Notifications planned here must reach someone, as the service's would.
+        routing(&self.settings, &procedures).map_err(CliError::Config)?;
         let calendars = self.calendars()?;
         let url = self.settings.store.url();
         let store = crate::store::Store::connect(&url).await.map_err(|e| {
@@ -309,13 +312,22 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Doctor(args) => doctor::run(&ctx, args),
         Command::Init { output, force } => init(&output, force),
         Command::Config(ConfigCommand::Check { json }) => {
-            ctx.procedures()?;
+            let procedures = ctx.procedures()?;
+            let routing = routing(&ctx.settings, &procedures).map_err(CliError::Config)?;
             ctx.calendars()?;
             crate::api::load_tokens(&ctx.settings.api)
                 .map_err(|e| CliError::Config(e.to_string()))?;
             let rows = ctx
                 .settings
                 .provenance(ctx.config_path.as_deref(), std::env::vars());
+            if let Some(note) = fallback_note(&routing) {
+                eprintln!("note: {note}");
+            }
+            if !routing.on {
+                eprintln!(
+                    "note: notifications are off: no role has a destination ([notify.roles.ROLE])"
+                );
+            }
             if json {
                 let v: Vec<serde_json::Value> = rows
                     .iter()
@@ -333,7 +345,9 @@ fn run(cli: Cli) -> Result<(), CliError> {
                 let setting = format!("{k} = {v}");
                 println!("{setting:<width$}  # {src}");
             }
-            eprintln!("configuration valid: settings, procedures, holiday data and API tokens");
+            eprintln!(
+                "configuration valid: settings, procedures, routing, holiday data and API tokens"
+            );
             Ok(())
         }
     }
@@ -435,12 +449,40 @@ fn print_json<T: serde::Serialize>(value: &T) -> Result<(), CliError> {
 /// Whom notifications go to, when and under which policy: one reading of `[notify]` for the
 /// service and every command.
 pub(crate) fn addressing(notify: &crate::config::NotifySettings) -> crate::reminder::Addressing {
-    crate::reminder::Addressing {
-        policy: notify.policy.clone(),
-        overrides: notify.overrides.clone(),
-        window: notify.send_window,
-        roles: notify.roles.clone(),
+    notify.addressing()
+}
+
+/// How the roles of the procedures in use are reached under `settings`, or why that config
+/// cannot be used: with notifications on, a role that owns a deadline (or receives its
+/// escalations) and reaches nobody is a config error, as an invalid procedure is.
+pub(crate) fn routing(
+    settings: &Settings,
+    procedures: &crate::procedure::Procedures,
+) -> Result<crate::reminder::Routing, String> {
+    let routing = crate::reminder::Routing::check(&addressing(&settings.notify), procedures);
+    match routing.refusal() {
+        Some(why) => Err(crate::config::ConfigError(why).to_string()),
+        None => Ok(routing),
     }
+}
+
+/// The roles that reach only `notify.fallback`, as one line for `config check` and the log;
+/// `None` when there are none.
+pub(crate) fn fallback_note(routing: &crate::reminder::Routing) -> Option<String> {
+    let roles: Vec<String> = routing
+        .fallen_back()
+        .map(|r| format!("{}/{}", r.procedure, r.role))
+        .collect();
+    (!roles.is_empty()).then(|| {
+        format!(
+            "{} role{} with no destination of {} own go{} to notify.fallback: {}",
+            roles.len(),
+            if roles.len() == 1 { "" } else { "s" },
+            if roles.len() == 1 { "its" } else { "their" },
+            if roles.len() == 1 { "es" } else { "" },
+            roles.join(", ")
+        )
+    })
 }
 
 #[cfg(test)]

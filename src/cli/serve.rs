@@ -46,6 +46,15 @@ async fn serve(ctx: &Context, args: ServeArgs) -> Result<(), CliError> {
         .open_lifecycle()
         .await?
         .with_notifications(setup.addressing.clone(), wake.clone());
+    // Nobody is forgotten: an open complaint under a procedure left out of notify.procedures
+    // would have nobody routed to its deadlines.
+    every_live_procedure_in_use(&lifecycle, &setup.addressing)
+        .await
+        .map_err(CliError::Config)?;
+    let routing = crate::reminder::Routing::check(&setup.addressing, &lifecycle.procedures());
+    if let Some(note) = super::fallback_note(&routing) {
+        tracing::warn!("{note}");
+    }
     let listen = args
         .listen
         .unwrap_or_else(|| ctx.settings.api.listen.clone());
@@ -257,9 +266,7 @@ impl Crew {
             notify.admin.clone(),
             self.wake,
         );
-        worker.lease = chrono::Duration::seconds(
-            i64::try_from(notify.lease_seconds.clamp(1, 86_400)).unwrap_or(120),
-        );
+        worker.lease = chrono::Duration::seconds(i64::try_from(notify.lease()).unwrap_or(120));
         worker.grace = Duration::from_secs(notify.shutdown_grace_seconds);
         worker.settle =
             chrono::Duration::seconds(i64::try_from(notify.settle_seconds.min(3600)).unwrap_or(5));
@@ -325,14 +332,42 @@ async fn keeps_every_procedure(
         .into_iter()
         .filter(|p| next.procedures.get(p).is_none())
         .collect();
-    if missing.is_empty() {
-        Ok(next)
-    } else {
-        Err(format!(
+    if !missing.is_empty() {
+        return Err(format!(
             "open complaints follow procedures the new set lacks: {}",
             missing.join(", ")
-        ))
+        ));
     }
+    every_live_procedure_in_use(lifecycle, &next.setup.addressing).await?;
+    Ok(next)
+}
+
+/// With notifications on and `notify.procedures` given, refuses when an open complaint follows
+/// a procedure not listed there: nobody need be routed to that procedure's roles, so its
+/// deadlines could go unalerted.
+async fn every_live_procedure_in_use(
+    lifecycle: &crate::lifecycle::Lifecycle,
+    addressing: &crate::reminder::Addressing,
+) -> Result<(), String> {
+    if !addressing.is_on() || addressing.procedures.is_none() {
+        return Ok(());
+    }
+    let live = lifecycle
+        .store()
+        .live_procedures()
+        .await
+        .map_err(|e| format!("cannot read the open complaints' procedures: {e}"))?;
+    let left_out: Vec<String> = live.into_iter().filter(|p| !addressing.in_use(p)).collect();
+    if left_out.is_empty() {
+        return Ok(());
+    }
+    Err(crate::config::ConfigError(format!(
+        "open complaints follow procedures that notify.procedures leaves out: {}; add {} to notify.procedures, and route {} roles",
+        left_out.join(", "),
+        if left_out.len() == 1 { "it" } else { "them" },
+        if left_out.len() == 1 { "its" } else { "their" },
+    ))
+    .to_string())
 }
 
 /// What a reload would put in force.
@@ -352,6 +387,10 @@ fn prepare_reload(
 ) -> Result<Reload, String> {
     let settings = crate::config::Settings::load(config).map_err(|e| e.to_string())?;
     let (procedures, calendars) = load_parts(&settings)?;
+    let routing = super::routing(&settings, &procedures)?;
+    if let Some(note) = super::fallback_note(&routing) {
+        tracing::warn!("{note}");
+    }
     let setup = Setup::build(&settings)?;
     for (setting, changed) in [
         ("store", settings.store != started.store),

@@ -469,6 +469,20 @@ impl Lifecycle {
     ) -> Result<(NewComplaint, Change), LifecycleError> {
         let p_in_force = self.procedure(&cmd.procedure)?;
         let p = p_in_force.as_ref();
+        // Only the procedures in use have their roles routed: a complaint under another would
+        // have nobody told of its deadlines.
+        if let Some(a) = self.addressing().filter(|a| a.is_on()) {
+            if !a.in_use(&p.id) {
+                return Err(invalid(
+                    "procedure",
+                    format!(
+                        "procedure '{}' is not among those in use (notify.procedures: {}): nobody is routed to its deadlines; add it to notify.procedures, with destinations for its roles, to open complaints under it",
+                        p.id,
+                        a.procedures.as_deref().unwrap_or_default().join(", ")
+                    ),
+                ));
+            }
+        }
         check_text("reference", &cmd.reference, 64)?;
         if !cmd
             .reference

@@ -71,12 +71,8 @@ pub async fn send_digests(
     let mut by_recipient: BTreeMap<String, BTreeMap<String, BTreeMap<String, Vec<String>>>> =
         BTreeMap::new();
     for p in &pending {
-        let scoped = format!("{}/{}", p.procedure, p.owner_role);
-        let Some(targets) = addressing
-            .roles
-            .get(&scoped)
-            .or_else(|| addressing.roles.get(&p.owner_role))
-        else {
+        // The owner's own mailboxes, or the fallback's: the one lookup alerts use too.
+        let Some(targets) = addressing.targets(&p.procedure, &p.owner_role) else {
             continue;
         };
         let state = if p.due_date < today {

@@ -31,6 +31,9 @@ use crate::clock::local_instant;
 use crate::complaint::Derived;
 use crate::procedure::Kind;
 
+mod routing;
+pub use routing::{Duty, Reach, RoleRoute, Routing};
+
 /// When notifications may go out: working days, between `start` and `end` local time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -296,6 +299,14 @@ pub struct RoleTargets {
     pub chat: Vec<String>,
 }
 
+impl RoleTargets {
+    /// Whether it names any destination at all: an entry with neither email nor chat reaches
+    /// nobody, and so routes nothing.
+    pub fn reaches_anyone(&self) -> bool {
+        !self.email.is_empty() || !self.chat.is_empty()
+    }
+}
+
 /// Policy, send window and recipients: everything planning needs besides the deadlines.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Addressing {
@@ -307,18 +318,52 @@ pub struct Addressing {
     pub window: SendWindow,
     /// Role id -> where its notifications go.
     pub roles: std::collections::BTreeMap<String, RoleTargets>,
+    /// Where the notifications of a role with no destination of its own go
+    /// (`notify.fallback`): so that no deadline goes unalerted because its owner was not routed.
+    pub fallback: Option<RoleTargets>,
+    /// The procedures the authority uses (`notify.procedures`); `None`: every procedure loaded.
+    pub procedures: Option<Vec<String>>,
 }
 
 impl Addressing {
-    /// The destinations (`email:ADDRESS`, `chat:NAME`) a planned notification goes to: the
-    /// procedure's own entry for the role (`"durham/chair"`) when there is one, else the
-    /// authority-wide one (`"chair"`).
+    /// Whether notifications are on at all: some role, or the fallback, has a destination.
+    /// Off (the shipped config), nothing is sent and no routing is required.
+    pub fn is_on(&self) -> bool {
+        self.roles.values().any(RoleTargets::reaches_anyone)
+            || self
+                .fallback
+                .as_ref()
+                .is_some_and(RoleTargets::reaches_anyone)
+    }
+
+    /// Whether `procedure` is one the authority uses: listed in `notify.procedures`, or any
+    /// procedure when that is not set.
+    pub fn in_use(&self, procedure: &str) -> bool {
+        self.procedures
+            .as_ref()
+            .is_none_or(|p| p.iter().any(|p| p == procedure))
+    }
+
+    /// The role's own destinations: the procedure's entry (`"durham/chair"`) when it has one,
+    /// else the authority-wide one (`"chair"`). Entries that name no destination are passed by.
+    pub fn own_targets(&self, procedure: &str, role: &str) -> Option<&RoleTargets> {
+        self.roles
+            .get(&format!("{procedure}/{role}"))
+            .filter(|t| t.reaches_anyone())
+            .or_else(|| self.roles.get(role).filter(|t| t.reaches_anyone()))
+    }
+
+    /// Where the notifications of `role` under `procedure` go: its own destinations, else the
+    /// fallback's. `None`: nobody (which a loadable config allows only with notifications off).
+    pub fn targets(&self, procedure: &str, role: &str) -> Option<&RoleTargets> {
+        self.own_targets(procedure, role)
+            .or_else(|| self.fallback.as_ref().filter(|t| t.reaches_anyone()))
+    }
+
+    /// The destinations (`email:ADDRESS`, `chat:NAME`) a planned notification goes to: those of
+    /// [`Addressing::targets`], chat only for what goes to chat.
     pub fn destinations(&self, procedure: &str, p: &Planned) -> Vec<String> {
-        let Some(t) = self
-            .roles
-            .get(&format!("{procedure}/{}", p.role))
-            .or_else(|| self.roles.get(&p.role))
-        else {
+        let Some(t) = self.targets(procedure, &p.role) else {
             return Vec::new();
         };
         let mut out: Vec<String> = t.email.iter().map(|e| format!("email:{e}")).collect();

@@ -248,3 +248,164 @@ fn a_single_escalation_whose_time_has_come_is_still_planned() {
         .collect();
     assert_eq!(esc, ["2026-12-30#1"]);
 }
+
+fn mailbox(address: &str) -> RoleTargets {
+    RoleTargets {
+        email: vec![address.into()],
+        chat: vec![],
+    }
+}
+
+/// Kent in use, with its chair's manager and the escalation role routed, and nothing else.
+fn kent_without_its_chair() -> Addressing {
+    let mut roles = std::collections::BTreeMap::new();
+    roles.insert("chairs-manager".into(), mailbox("cm@council.example"));
+    roles.insert("manager".into(), mailbox("managers@council.example"));
+    roles.insert(
+        "customer-care-manager".into(),
+        mailbox("care@council.example"),
+    );
+    roles.insert(
+        "review-panel-chair".into(),
+        mailbox("panel@council.example"),
+    );
+    Addressing {
+        roles,
+        procedures: Some(vec!["kent".into()]),
+        ..Addressing::default()
+    }
+}
+
+#[test]
+fn a_role_that_owns_a_deadline_and_reaches_nobody_is_named_with_its_procedure_and_deadline() {
+    let procedures = Procedures::load(None).unwrap();
+    let a = kent_without_its_chair();
+    let routing = Routing::check(&a, &procedures);
+    assert_eq!(routing.procedures, ["kent"]);
+    let unrouted: Vec<String> = routing.unrouted().map(|r| r.to_string()).collect();
+    assert_eq!(
+        unrouted,
+        ["procedure `kent`, role `conference-chair`: owns deadline `immediate-resolution`"]
+    );
+    let refusal = routing.refusal().unwrap();
+    assert!(
+        refusal.starts_with("1 role of the procedures in use reaches nobody"),
+        "{refusal}"
+    );
+    assert!(
+        refusal.contains("[notify.roles.ROLE]")
+            && refusal.contains("notify.procedures")
+            && refusal.contains("notify.fallback"),
+        "{refusal}"
+    );
+    // Routed for Kent alone, by the procedure-scoped entry: accepted.
+    let mut a = a;
+    a.roles.insert(
+        "kent/conference-chair".into(),
+        mailbox("chairs@council.example"),
+    );
+    let routing = Routing::check(&a, &procedures);
+    assert_eq!(routing.refusal(), None);
+    assert!(routing.roles.iter().all(|r| r.reach == Reach::Own));
+    // An entry that names no destination routes nothing.
+    a.roles
+        .insert("kent/conference-chair".into(), RoleTargets::default());
+    assert!(Routing::check(&a, &procedures).refusal().is_some());
+}
+
+#[test]
+fn escalation_roles_must_be_reached_where_the_policy_in_force_escalates() {
+    let procedures = Procedures::load(None).unwrap();
+    let mut a = kent_without_its_chair();
+    a.roles
+        .insert("conference-chair".into(), mailbox("chairs@council.example"));
+    a.roles.remove("manager");
+    let unrouted = |a: &Addressing| -> Vec<String> {
+        Routing::check(a, &procedures)
+            .unrouted()
+            .map(|r| r.to_string())
+            .collect()
+    };
+    assert_eq!(
+        unrouted(&a),
+        ["procedure `kent`, role `manager`: receives the escalations of deadline `immediate-resolution`"]
+    );
+    // No escalations in Kent: no escalation role to reach...
+    a.overrides.insert(
+        "kent".into(),
+        Policy {
+            escalate_after_working_days: 0,
+            ..Policy::default()
+        },
+    );
+    assert!(unrouted(&a).is_empty());
+    // ...except where one deadline's own policy escalates, to its own role.
+    a.overrides.insert(
+        "kent/review-conference".into(),
+        Policy {
+            escalate_to: "assistant-area-director".into(),
+            ..Policy::default()
+        },
+    );
+    assert_eq!(
+        unrouted(&a),
+        ["procedure `kent`, role `assistant-area-director`: receives the escalations of deadline `review-conference`"]
+    );
+}
+
+#[test]
+fn with_a_fallback_an_unrouted_role_reaches_it_and_is_reported_as_such() {
+    let procedures = Procedures::load(None).unwrap();
+    let mut a = kent_without_its_chair();
+    a.fallback = Some(RoleTargets {
+        email: vec!["unit@council.example".into()],
+        chat: vec!["team".into()],
+    });
+    let routing = Routing::check(&a, &procedures);
+    assert_eq!(routing.refusal(), None);
+    let fallen: Vec<(&str, &str)> = routing
+        .fallen_back()
+        .map(|r| (r.procedure.as_str(), r.role.as_str()))
+        .collect();
+    assert_eq!(fallen, [("kent", "conference-chair")]);
+    let breach = |role: &str| Planned {
+        deadline: "minutes".into(),
+        kind: NotificationKind::Breach,
+        occurrence: "2026-12-17".into(),
+        at: "2026-12-18T08:00:00Z".parse().unwrap(),
+        role: role.into(),
+        to_chat: true,
+    };
+    assert_eq!(
+        a.destinations("kent", &breach("conference-chair")),
+        ["email:unit@council.example", "chat:team"]
+    );
+    // A role with its own entry does not also reach the fallback.
+    assert_eq!(
+        a.destinations("kent", &breach("chairs-manager")),
+        ["email:cm@council.example"]
+    );
+}
+
+#[test]
+fn with_notifications_off_nothing_is_required_and_every_procedure_is_in_use() {
+    let procedures = Procedures::load(None).unwrap();
+    let off = Addressing::default();
+    assert!(!off.is_on());
+    let routing = Routing::check(&off, &procedures);
+    assert_eq!(routing.refusal(), None);
+    assert_eq!(routing.procedures.len(), procedures.ids().len());
+    assert!(off.in_use("durham") && off.in_use("kent"));
+    // A name in notify.procedures that is no procedure is refused whether or not anything is
+    // routed: it is a typo either way.
+    let typo = Addressing {
+        procedures: Some(vec!["kentt".into()]),
+        ..Addressing::default()
+    };
+    let refusal = Routing::check(&typo, &procedures).refusal().unwrap();
+    assert!(
+        refusal.starts_with("notify.procedures names `kentt`, which is not loaded"),
+        "{refusal}"
+    );
+    assert!(!typo.in_use("kent"));
+}

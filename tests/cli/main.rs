@@ -1146,3 +1146,126 @@ fn config_check_prints_each_setting_with_its_source_and_redacts_secrets() {
         .iter()
         .any(|r| r["key"] == "calendar.default_region" && r["source"] == config));
 }
+
+/// Kent in use, with every role routed but its conference chair: a mail server and mailboxes.
+const KENT_WITHOUT_ITS_CHAIR: &str = r#"[notify]
+procedures = ["kent"]
+
+[notify.smtp]
+host = "smtp.council.example"
+from = "timescales <timescales@council.example>"
+
+[notify.roles.chairs-manager]
+email = ["chairs-managers@council.example"]
+
+[notify.roles.customer-care-manager]
+email = ["customer-care@council.example"]
+
+[notify.roles.review-panel-chair]
+email = ["review-panels@council.example"]
+
+[notify.roles.manager]
+email = ["managers@council.example"]
+"#;
+
+#[test]
+fn a_config_that_leaves_a_deadline_owner_unrouted_is_refused_naming_procedure_role_and_deadline() {
+    let s = Sandbox::new();
+    s.config(&format!(
+        "[store]\nstate_dir = {:?}\n{KENT_WITHOUT_ITS_CHAIR}",
+        s.path("state").display().to_string()
+    ));
+    let o = s.run(&["config", "check"]);
+    assert_eq!(o.status.code(), Some(78), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "");
+    let err = stderr(&o);
+    assert!(
+        err.starts_with("timescales: config: 1 role of the procedures in use reaches nobody, so its deadlines would never be reminded of, alerted on or listed in a digest:\n"),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "\n  - procedure `kent`, role `conference-chair`: owns deadline `immediate-resolution`\n"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("fix: give each role a destination with [notify.roles.ROLE]")
+            && err.contains("notify.procedures")
+            && err.contains("notify.fallback"),
+        "{err}"
+    );
+    // The service refuses it alike, with the same message, before it listens or opens a store.
+    let o = s.run(&["serve", "--listen", "127.0.0.1:0"]);
+    assert_eq!(o.status.code(), Some(78), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(&err["timescales: ".len()..]),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!s.path("state/timescales.db").exists());
+
+    // Without notify.procedures every procedure loaded is in use, and more roles reach nobody.
+    s.config(&KENT_WITHOUT_ITS_CHAIR.replace("procedures = [\"kent\"]\n", ""));
+    let err = stderr(&s.run(&["config", "check"]));
+    assert!(
+        err.contains("- procedure `durham`, role `chair`: owns deadline `raise-concerns`"),
+        "{err}"
+    );
+
+    // A fallback catches the chair; `config check` says so.
+    s.config(&KENT_WITHOUT_ITS_CHAIR.replace(
+        "procedures = [\"kent\"]\n",
+        "procedures = [\"kent\"]\nfallback = { email = [\"safeguarding-unit@council.example\"] }\n",
+    ));
+    let o = s.run(&["config", "check"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("note: 1 role with no destination of its own goes to notify.fallback: kent/conference-chair\n"),
+        "{err}"
+    );
+    assert!(
+        stdout(&o).contains("notify.fallback.email = [\"safeguarding-unit@council.example\"]"),
+        "{}",
+        stdout(&o)
+    );
+
+    // A complaint under a procedure not in use cannot be opened: nobody is routed to it.
+    let o = complaint_run(
+        &s,
+        "2027-01-05",
+        &[
+            "complaint",
+            "open",
+            "CP-1",
+            "--procedure",
+            "durham",
+            "--complainant",
+            "parent",
+            "--conference",
+            "2026-12-11",
+            "--by",
+            "Team Manager",
+        ],
+    );
+    assert_bad_input(
+        &o,
+        "procedure 'durham' is not among those in use (notify.procedures: kent)",
+    );
+}
+
+#[test]
+fn with_notifications_off_the_shipped_config_and_no_config_at_all_are_accepted() {
+    let s = Sandbox::new();
+    let o = s.run(&["config", "check"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("note: notifications are off"),
+        "{}",
+        stderr(&o)
+    );
+    let shipped = concat!(env!("CARGO_MANIFEST_DIR"), "/config/timescales.toml");
+    let o = s.run(&["--config", shipped, "config", "check"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+}

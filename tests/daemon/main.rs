@@ -33,7 +33,10 @@ state_dir = {state:?}
 listen = "127.0.0.1:0"
 
 [notify]
-lease_seconds = 2
+# Short, so the restart after a kill takes what the dead worker held soon: at least twice the
+# webhook's timeout plus 5 s.
+lease_seconds = 7
+procedures = ["durham"]
 
 [notify.policy]
 remind_working_days_before = []
@@ -45,11 +48,18 @@ window_closed_notice = false
 [notify.roles.chair]
 chat = ["team"]
 
+[notify.roles.resolution-lead]
+chat = ["team"]
+
+[notify.roles.panel-chair]
+chat = ["team"]
+
 [[notify.chat]]
 name = "team"
 kind = "webhook"
 url = "{receiver}/team"
 secret = "a-shared-secret-for-hmac"
+timeout_seconds = 1
 "#,
         state = dir.join("state").display().to_string()
     )
@@ -385,6 +395,21 @@ async fn sighup_puts_a_valid_config_and_procedures_in_force_and_refuses_a_broken
     next_ready();
     assert_eq!(status_with("second-token-0123456789").await, 200);
     assert_eq!(status_with("test-token-0123456789").await, 200);
+    // ...and so is one that routes Durham's chair and leaves every other deadline's owner
+    // reaching nobody: its new token never comes into force.
+    std::fs::write(
+        &config_file,
+        format!(
+            "{base}[[api.tokens]]\nname = \"third\"\ntoken = \"third-token-0123456789\"\nscopes = [\"read\"]\n\
+             [notify.smtp]\nhost = \"127.0.0.1\"\nsecurity = \"none\"\nfrom = \"timescales <t@council.example>\"\n\
+             [notify.roles.chair]\nemail = [\"chairs@council.example\"]\n"
+        ),
+    )
+    .unwrap();
+    assert!(hup(child.id()).success());
+    next_ready();
+    assert_eq!(status_with("third-token-0123456789").await, 401);
+    assert_eq!(status_with("test-token-0123456789").await, 200);
     child.kill().unwrap();
     child.wait().unwrap();
 }
@@ -436,7 +461,7 @@ async fn sigterm_mid_delivery_finishes_what_is_in_flight_exits_0_and_loses_nothi
     std::fs::write(
         dir.path().join("timescales.toml"),
         config(dir.path(), &receiver.uri()).replace(
-            "lease_seconds = 2\n",
+            "lease_seconds = 7\n",
             "lease_seconds = 600\nshutdown_grace_seconds = 10\n",
         ),
     )
@@ -486,10 +511,14 @@ async fn sigterm_abandons_a_stuck_delivery_after_the_grace_and_the_next_start_se
     let stuck =
         fixtures::receiving(ResponseTemplate::new(200).set_delay(Duration::from_secs(300))).await;
     let settings = |receiver: &str| {
-        config(dir.path(), receiver).replace(
-            "lease_seconds = 2\n",
-            "lease_seconds = 600\nshutdown_grace_seconds = 1\n",
-        )
+        // The webhook's own timeout (10 s) outlasts the test: deliveries are still in flight
+        // at the stop.
+        config(dir.path(), receiver)
+            .replace(
+                "lease_seconds = 7\n",
+                "lease_seconds = 600\nshutdown_grace_seconds = 1\n",
+            )
+            .replace("timeout_seconds = 1\n", "")
     };
     std::fs::write(dir.path().join("timescales.toml"), settings(&stuck.uri())).unwrap();
     seed(dir.path()).await;

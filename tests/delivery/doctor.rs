@@ -83,6 +83,7 @@ scopes = ["read"]
 
 [notify]
 admin = ["chat:team"]
+procedures = ["durham"]
 
 [notify.smtp]
 host = "127.0.0.1"
@@ -95,6 +96,15 @@ from = "timescales <timescales@council.example>"
 [notify.roles.chair]
 email = ["chairs@council.example"]
 chat = ["team"]
+
+[notify.roles.resolution-lead]
+email = ["resolution@council.example"]
+
+[notify.roles.panel-chair]
+email = ["panels@council.example"]
+
+[notify.roles.manager]
+email = ["managers@council.example"]
 {chats}"#,
                 state = dir.path().join("state").display().to_string(),
                 port = smtp.port,
@@ -153,6 +163,14 @@ chat = ["team"]
     );
     assert_eq!(finding(&findings, "api").0, "ok");
     assert_eq!(finding(&findings, "procedures").0, "ok");
+    assert_eq!(
+        finding(&findings, "routing"),
+        (
+            "ok".into(),
+            "1 procedure in use (durham): each of their 4 roles reaches a destination of its own"
+                .into()
+        )
+    );
 
     // Fixed: the right password, the dead webhook removed. A test message reaches the team.
     std::fs::write(credentials.join("smtp-password"), "right-password\n").unwrap();
@@ -286,4 +304,86 @@ fn doctor_reports_a_broken_config_as_its_finding_and_exits_78() {
         detail.ends_with("notify.admin: no chat channel named `teams`: add a [[notify.chat]] entry with that name"),
         "{detail}"
     );
+}
+
+/// The doctor's routing finding for `config`, run with an empty credentials folder.
+fn routing(dir: &Path, config: &str) -> (Option<i32>, (String, String), serde_json::Value) {
+    let file = dir.join("timescales.toml");
+    std::fs::write(&file, config).unwrap();
+    let (code, findings) = doctor(&file, dir, &[]);
+    let f = finding(&findings, "routing");
+    let fix = findings
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["check"] == "routing")
+        .unwrap()["fix"]
+        .clone();
+    (code, f, fix)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn doctor_fails_a_role_that_reaches_nobody_warns_of_roles_on_the_fallback_and_of_notifications_off(
+) {
+    let smtp = SmtpServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let base = format!(
+        "[store]\nstate_dir = {state:?}\n[[api.tokens]]\nname = \"case-system\"\ntoken = \"a-long-enough-token-0123456789\"\nscopes = [\"read\"]\n\
+         [notify]\nadmin = [\"email:it@council.example\"]\nprocedures = [\"kent\"]\n{{fallback}}\
+         [notify.smtp]\nhost = \"127.0.0.1\"\nport = {port}\nsecurity = \"none\"\nfrom = \"timescales <timescales@council.example>\"\n\
+         [notify.roles.chairs-manager]\nemail = [\"cm@council.example\"]\n\
+         [notify.roles.customer-care-manager]\nemail = [\"care@council.example\"]\n\
+         [notify.roles.review-panel-chair]\nemail = [\"panels@council.example\"]\n\
+         [notify.roles.manager]\nemail = [\"managers@council.example\"]\n",
+        state = dir.path().join("state").display().to_string(),
+        port = smtp.port,
+    );
+
+    // Kent's conference chair reaches nobody: a failure naming procedure, role and deadline.
+    let (code, (verdict, detail), fix) = routing(dir.path(), &base.replace("{fallback}", ""));
+    assert_eq!(code, Some(1));
+    assert_eq!(verdict, "fail");
+    assert!(
+        detail.contains(
+            "- procedure `kent`, role `conference-chair`: owns deadline `immediate-resolution`"
+        ),
+        "{detail}"
+    );
+    assert!(
+        fix.as_str().unwrap().contains("[notify.roles.ROLE]"),
+        "{fix}"
+    );
+
+    // A fallback catches it: a warning naming the role, and nothing fails.
+    let (code, (verdict, detail), _) = routing(
+        dir.path(),
+        &base.replace(
+            "{fallback}",
+            "fallback = { email = [\"safeguarding-unit@council.example\"] }\n",
+        ),
+    );
+    assert_eq!((code, verdict.as_str()), (Some(0), "warn"), "{detail}");
+    assert_eq!(
+        detail,
+        "1 procedure in use (kent): 1 role with no destination of its own goes to notify.fallback: kent/conference-chair"
+    );
+
+    // Routed: ok.
+    let (code, (verdict, detail), _) = routing(
+        dir.path(),
+        &format!(
+            "{}[notify.roles.conference-chair]\nemail = [\"chairs@council.example\"]\n",
+            base.replace("{fallback}", "")
+        ),
+    );
+    assert_eq!((code, verdict.as_str()), (Some(0), "ok"), "{detail}");
+    assert_eq!(
+        detail,
+        "1 procedure in use (kent): each of their 5 roles reaches a destination of its own"
+    );
+
+    // Nobody routed at all: notifications are off, and the doctor says so.
+    let (_, (verdict, detail), _) = routing(dir.path(), "[store]\nstate_dir = \"/nonexistent\"\n");
+    assert_eq!(verdict, "warn");
+    assert!(detail.starts_with("notifications are off"), "{detail}");
 }

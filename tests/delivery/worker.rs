@@ -932,3 +932,160 @@ async fn a_hanging_webhook_delays_only_its_own_messages() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn with_a_fallback_a_kent_breach_for_an_unrouted_conference_chair_reaches_the_fallback_mailbox(
+) {
+    on_both("fallback", |store| async move {
+        let smtp = SmtpServer::start();
+        // As an authority writes it: Kent in use, its chairs' manager and managers routed, the
+        // conference chair not, and a fallback mailbox. Only breach alerts, to keep it short.
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("timescales.toml");
+        std::fs::write(
+            &file,
+            format!(
+                r#"[notify]
+procedures = ["kent"]
+fallback = {{ email = ["safeguarding-unit@council.example"] }}
+
+[notify.policy]
+remind_working_days_before = []
+remind_on_due_day = false
+
+[notify.smtp]
+host = "127.0.0.1"
+port = {port}
+security = "none"
+from = "timescales <timescales@council.example>"
+timeout_seconds = 5
+
+[notify.roles.chairs-manager]
+email = ["chairs-managers@council.example"]
+
+[notify.roles.manager]
+email = ["managers@council.example"]
+"#,
+                port = smtp.port
+            ),
+        )
+        .unwrap();
+        let settings = timescales::config::Settings::load_from(Some(&file), Vec::new()).unwrap();
+        let procedures = Procedures::load(None).unwrap();
+        let addressing = settings.notify.addressing();
+        let routing = timescales::reminder::Routing::check(&addressing, &procedures);
+        assert_eq!(routing.refusal(), None);
+        assert!(routing
+            .fallen_back()
+            .any(|r| r.procedure == "kent" && r.role == "conference-chair"));
+
+        let clock = Arc::new(FixedClock::new(at(2026, 12, 14, 10, 0)));
+        let wake = Arc::new(tokio::sync::Notify::new());
+        let lifecycle = Lifecycle::new(
+            store,
+            Arc::new(procedures),
+            Arc::new(Calendars::embedded()),
+            clock.clone(),
+            2,
+        )
+        .with_notifications(addressing, wake.clone());
+        let email = Email::new(settings.notify.smtp.as_ref().unwrap()).unwrap();
+        let worker = Worker::new(
+            lifecycle.clone(),
+            Arc::new(Channels::new(Some(email), vec![])),
+            settings.notify.retry.clone(),
+            "test-worker".into(),
+            None,
+            Vec::new(),
+            wake,
+        );
+
+        // Not Durham: nobody is routed to it here, so no complaint may be opened under it.
+        match lifecycle.open(open("CP-9")).await {
+            Err(timescales::lifecycle::LifecycleError::Invalid { field, message }) => {
+                assert_eq!(field, "procedure");
+                assert!(
+                    message.starts_with("procedure 'durham' is not among those in use"),
+                    "{message}"
+                );
+            }
+            other => panic!("opened under a procedure not in use: {other:?}"),
+        }
+
+        // Kent: the representation arrives Monday 14 December, so the conference chair owes
+        // the minutes within 3 working days, by Thursday 17.
+        lifecycle
+            .open(crate::fixtures::open("KE-1", "kent", "2026-12-11"))
+            .await
+            .unwrap();
+        lifecycle
+            .record_event("KE-1", rec("representation-received", "2026-12-14"))
+            .await
+            .unwrap();
+        assert_eq!(worker.step().await.unwrap().sent, 0);
+
+        // Friday 18 December, 08:00: the breach goes to the fallback mailbox.
+        clock.set(at(2026, 12, 18, 8, 0));
+        let report = worker.step().await.unwrap();
+        assert_eq!(report.sent, 1, "{report:?}");
+        let mail = smtp.messages();
+        assert_eq!(mail.len(), 1);
+        let m = crate::smtp::decoded(&mail[0]);
+        assert!(m.contains("To: safeguarding-unit@council.example"), "{m}");
+        assert!(
+            m.contains("Subject: KE-1: minutes was due 2026-12-17 and is not done"),
+            "{m}"
+        );
+        assert!(m.contains("Owner: Conference Chair"), "{m}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_smtp_server_that_stops_answering_fails_the_delivery_within_its_timeout() {
+    // Accepts connections, then says nothing: lettre's own timeout covers only connecting.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port();
+    let held = std::thread::spawn(move || {
+        let mut open = Vec::new();
+        for conn in silent.incoming().take(2) {
+            open.push(conn);
+        }
+        std::thread::sleep(std::time::Duration::from_secs(5));
+    });
+    let email = Email::new(&SmtpSettings {
+        host: "127.0.0.1".into(),
+        port: Some(port),
+        security: SmtpSecurity::None,
+        username: None,
+        password: None,
+        from: "timescales <timescales@council.example>".into(),
+        timeout_seconds: 1,
+    })
+    .unwrap();
+    let message = timescales::channel::Message {
+        key: "n1-test".into(),
+        subject: "CP-1: acknowledge was due 2026-12-30 and is not done".into(),
+        facts: vec![],
+        link: None,
+        severity: timescales::channel::Severity::Alert,
+    };
+    for _ in 0..2 {
+        let started = std::time::Instant::now();
+        let e = email
+            .send("chairs@council.example", &message)
+            .await
+            .unwrap_err();
+        let took = started.elapsed();
+        assert!(
+            took < std::time::Duration::from_secs(3),
+            "bounded by the 1 s timeout: {took:?}"
+        );
+        assert!(
+            matches!(&e, timescales::channel::DeliveryError::Transient { message, .. }
+                if message == "SMTP: no answer within 1 s (notify.smtp.timeout_seconds)"),
+            "{e:?}"
+        );
+    }
+    drop(held);
+}
