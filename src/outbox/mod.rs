@@ -222,6 +222,7 @@ impl Worker {
                     .collect(),
                 link: None,
                 severity: Severity::Alert,
+                thread: None,
             };
             match self.channels.deliver(&destination, &message, now).await {
                 Ok(()) => {
@@ -386,6 +387,7 @@ impl Worker {
             } else {
                 Severity::Reminder
             },
+            thread: Some(crate::reminder::complaint_thread(&complaint.reference)),
         };
         match self
             .channels
@@ -459,6 +461,7 @@ impl Worker {
             ],
             link: None,
             severity: Severity::Alert,
+            thread: None,
         };
         for dest in &self.admin {
             if let Err(e) = self.channels.deliver(dest, &message, now).await {

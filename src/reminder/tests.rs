@@ -248,3 +248,13 @@ fn a_single_escalation_whose_time_has_come_is_still_planned() {
         .collect();
     assert_eq!(esc, ["2026-12-30#1"]);
 }
+
+#[test]
+fn a_complaints_thread_is_a_fixed_hash_of_its_reference_and_names_no_reference() {
+    // Fixed values: changing them splits every open complaint's conversation in two at the
+    // upgrade. (python3: hashlib.sha256(b"timescales complaint thread\0CP-1").hexdigest()[:16])
+    assert_eq!(complaint_thread("CP-1"), "complaint-bf9c2da9f67aa200");
+    assert_eq!(complaint_thread("CP-1001"), "complaint-c56d260cd861f772");
+    assert_ne!(complaint_thread("CP-1"), complaint_thread("CP-2"));
+    assert!(!complaint_thread("CP-1001").contains("1001"));
+}
