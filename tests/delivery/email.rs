@@ -1,6 +1,6 @@
 //! The email headers as a real SMTP server (aiosmtpd) receives them: Message-IDs at the sender's
 //! domain, one per notification and the same on a retry; one thread per complaint; Exchange's
-//! auto-reply suppression.
+//! auto-reply suppression. And the delivery delay of a backdated notification.
 
 use std::sync::Arc;
 
@@ -177,6 +177,42 @@ async fn emails_carry_a_stable_message_id_at_the_sender_domain_and_one_thread_pe
                 );
             }
         }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_breach_planned_by_a_late_entry_adds_no_delay_to_the_delivery_histogram() {
+    on_both("backdated delay", |store| async move {
+        let smtp = SmtpServer::start();
+        // Tue 5 Jan 2027, 10:00: a complaint whose concerns came on 14 December is entered now.
+        // Its acknowledgement was due Thu 17 Dec: the breach alert's planned instant is three
+        // weeks ago, but it could not have gone before it was planned, a few seconds ago.
+        let (lifecycle, clock, worker) = email_only(store, smtp.port, at(2027, 1, 5, 10, 0));
+        lifecycle
+            .open(crate::fixtures::open("CP-9", "durham", "2026-12-11"))
+            .await
+            .unwrap();
+        lifecycle
+            .record_event("CP-9", rec("concerns-received", "2026-12-14"))
+            .await
+            .unwrap();
+        clock.advance(chrono::Duration::seconds(20));
+        let report = worker.step().await.unwrap();
+        assert!(report.sent >= 1, "{report:?}");
+        let delay = worker.stats.delay();
+        assert_eq!(delay.count, report.sent as u64);
+        // Every delivery within 60 s (all of them went 20 s after they were planned), none
+        // counted from the backdated instant.
+        let within_60 = delay.buckets[timescales::outbox::DELAY_BUCKETS
+            .iter()
+            .position(|b| *b == 60.0)
+            .unwrap()];
+        assert_eq!(within_60, delay.count, "{delay:?}");
+        assert!(
+            (delay.sum_seconds - 20.0 * delay.count as f64).abs() < 1e-6,
+            "{delay:?}"
+        );
     })
     .await;
 }
