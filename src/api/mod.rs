@@ -13,6 +13,7 @@
 
 mod auth;
 mod error;
+mod metrics;
 
 use std::sync::Arc;
 
@@ -66,7 +67,7 @@ pub fn router(state: ApiState, max_body_bytes: usize) -> Router {
             get(|| async { Json(serde_json::json!({"status": "ok"})) }),
         )
         .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics))
+        .route("/metrics", get(metrics::metrics))
         .route("/api/v1/openapi.json", get(openapi))
         .route("/api/v1/procedures", get(procedures))
         .route("/api/v1/procedures/{id}", get(procedure))
@@ -124,151 +125,6 @@ async fn readyz(State(s): State<ApiState>) -> Response {
                 .into_response()
         }
     }
-}
-
-/// Prometheus text: open complaints by procedure and stage, deadlines by state, overdue
-/// obligations, notifications by state and channel, days of official holiday data left. Needs no
-/// token: it carries counts only, no references.
-async fn metrics(State(s): State<ApiState>) -> Response {
-    use std::fmt::Write;
-    let l = &s.lifecycle;
-    let today = l.today_default();
-    let counts = match l.store().counts(today).await {
-        Ok(c) => c,
-        Err(e) => {
-            tracing::error!(error = %e, "metrics: the store did not answer");
-            return (StatusCode::SERVICE_UNAVAILABLE, "store unavailable\n").into_response();
-        }
-    };
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "# HELP timescales_open_complaints Open complaints (including those proposed for closure)."
-    );
-    let _ = writeln!(out, "# TYPE timescales_open_complaints gauge");
-    for (procedure, stage, n) in &counts.open {
-        let _ = writeln!(
-            out,
-            "timescales_open_complaints{{procedure=\"{procedure}\",stage=\"{stage}\"}} {n}"
-        );
-    }
-    let _ = writeln!(
-        out,
-        "# HELP timescales_deadlines Derived deadlines by state."
-    );
-    let _ = writeln!(out, "# TYPE timescales_deadlines gauge");
-    for (state, n) in &counts.deadlines {
-        let _ = writeln!(out, "timescales_deadlines{{state=\"{state}\"}} {n}");
-    }
-    let _ = writeln!(
-        out,
-        "# HELP timescales_overdue_obligations Obligations past their due date and not met."
-    );
-    let _ = writeln!(out, "# TYPE timescales_overdue_obligations gauge");
-    let _ = writeln!(out, "timescales_overdue_obligations {}", counts.overdue);
-    let mut by_channel: std::collections::BTreeMap<(String, String), i64> = Default::default();
-    let mut planned: std::collections::BTreeMap<String, i64> = Default::default();
-    for (state, destination, n) in &counts.notifications {
-        let channel = crate::outbox::channel_of(destination);
-        *planned.entry(channel.clone()).or_default() += n;
-        *by_channel.entry((state.clone(), channel)).or_default() += n;
-    }
-    let _ = writeln!(
-        out,
-        "# HELP timescales_notifications Notifications in the outbox by state and channel."
-    );
-    let _ = writeln!(out, "# TYPE timescales_notifications gauge");
-    for ((state, channel), n) in by_channel {
-        let _ = writeln!(
-            out,
-            "timescales_notifications{{state=\"{state}\",channel=\"{channel}\"}} {n}"
-        );
-    }
-    // Every row of the outbox was planned once, and rows are never deleted: a true counter.
-    let _ = writeln!(
-        out,
-        "# HELP timescales_notifications_planned_total Notifications ever planned, by channel."
-    );
-    let _ = writeln!(out, "# TYPE timescales_notifications_planned_total counter");
-    for (channel, n) in &planned {
-        let _ = writeln!(
-            out,
-            "timescales_notifications_planned_total{{channel=\"{channel}\"}} {n}"
-        );
-    }
-    let delivered = s.stats.channels();
-    for (name, help, pick) in [
-        (
-            "sent",
-            "Notifications delivered by this process, by channel.",
-            (|c: &crate::outbox::ChannelCounts| c.sent) as fn(&crate::outbox::ChannelCounts) -> u64,
-        ),
-        (
-            "retried",
-            "Delivery attempts by this process that failed and will be tried again, by channel.",
-            |c| c.retried,
-        ),
-        (
-            "failed",
-            "Notifications this process gave up on, by channel.",
-            |c| c.failed,
-        ),
-    ] {
-        let _ = writeln!(out, "# HELP timescales_notifications_{name}_total {help}");
-        let _ = writeln!(out, "# TYPE timescales_notifications_{name}_total counter");
-        for (channel, c) in &delivered {
-            let _ = writeln!(
-                out,
-                "timescales_notifications_{name}_total{{channel=\"{channel}\"}} {}",
-                pick(c)
-            );
-        }
-    }
-    let delay = s.stats.delay();
-    let _ = writeln!(out, "# HELP timescales_delivery_delay_seconds How long after its planned instant each notification was delivered.");
-    let _ = writeln!(out, "# TYPE timescales_delivery_delay_seconds histogram");
-    for (bound, n) in crate::outbox::DELAY_BUCKETS.iter().zip(delay.buckets) {
-        let _ = writeln!(
-            out,
-            "timescales_delivery_delay_seconds_bucket{{le=\"{bound}\"}} {n}"
-        );
-    }
-    let _ = writeln!(
-        out,
-        "timescales_delivery_delay_seconds_bucket{{le=\"+Inf\"}} {}",
-        delay.count
-    );
-    let _ = writeln!(
-        out,
-        "timescales_delivery_delay_seconds_sum {}",
-        delay.sum_seconds
-    );
-    let _ = writeln!(
-        out,
-        "timescales_delivery_delay_seconds_count {}",
-        delay.count
-    );
-    let _ = writeln!(out, "# HELP timescales_official_holiday_days_left Days until the official GOV.UK data runs out.");
-    let _ = writeln!(out, "# TYPE timescales_official_holiday_days_left gauge");
-    let calendars = l.calendars();
-    for d in crate::calendar::Division::ALL {
-        let last = calendars.get(d).official_years().last();
-        let days = last
-            .and_then(|y| chrono::NaiveDate::from_ymd_opt(y, 12, 31))
-            .map_or(0, |end| (end - today).num_days().max(0));
-        let _ = writeln!(
-            out,
-            "timescales_official_holiday_days_left{{division=\"{d}\"}} {days}"
-        );
-    }
-    (
-        [(
-            axum::http::header::CONTENT_TYPE,
-            "text/plain; version=0.0.4",
-        )],
-        out,
-    )
-        .into_response()
 }
 
 async fn openapi() -> Response {

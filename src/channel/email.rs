@@ -1,7 +1,15 @@
 //! Email over SMTP with lettre: STARTTLS, implicit TLS or (for a relay on the same host, and
-//! tests) none; authentication; a connection pool; timeouts. Multipart plain text and HTML, a
-//! stable Message-ID, and `Auto-Submitted: auto-generated` so that out-of-office replies and
-//! mail loops stay away.
+//! tests) none; authentication; a connection pool; timeouts. Multipart plain text and HTML, and
+//! these headers:
+//!
+//! - `Message-ID: <KEY@DOMAIN>`: the message's key (one per notification, the same on every
+//!   retry, so a copy resent after a crash or a retry is recognisably the same message) at the
+//!   sender's domain (`notify.smtp.from`), as RFC 5322 asks of an id's right-hand side.
+//! - `In-Reply-To` and `References: <THREAD@DOMAIN>` when the message belongs to a thread (one per
+//!   complaint): clients that thread by these headers show one complaint's messages together.
+//!   The thread's first message is never sent: every message points at the same absent parent.
+//! - `Auto-Submitted: auto-generated` (RFC 3834, the standard) and `X-Auto-Response-Suppress:
+//!   All` (Exchange's own), so out-of-office replies and mail loops stay away.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -74,6 +82,23 @@ impl Header for AutoSubmitted {
     }
 }
 
+/// `X-Auto-Response-Suppress: All`: Exchange sends no out-of-office, delivery or read receipt
+/// in reply.
+#[derive(Clone)]
+struct AutoResponseSuppress;
+
+impl Header for AutoResponseSuppress {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("X-Auto-Response-Suppress")
+    }
+    fn parse(_: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(AutoResponseSuppress)
+    }
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), "All".into())
+    }
+}
+
 /// The email channel: a pooled SMTP transport and the sender.
 #[derive(Clone)]
 pub struct Email {
@@ -86,6 +111,8 @@ pub struct Email {
     /// How long one delivery may take, whole: connecting, greeting, TLS, login and sending.
     timeout: Duration,
     from: Mailbox,
+    /// The sender's domain: the right-hand side of every Message-ID and thread id.
+    domain: String,
     /// `host:port`, for reports.
     server: String,
 }
@@ -123,6 +150,7 @@ impl Email {
             pool: Arc::new(Mutex::new((0, builder.clone().build()))),
             builder,
             timeout: Duration::from_secs(s.timeout_seconds),
+            domain: from.email.domain().to_string(),
             from,
             server: format!("{}:{port}", s.host),
         })
@@ -174,6 +202,11 @@ impl Email {
         }
     }
 
+    /// `<LOCAL@DOMAIN>`: a message or thread id at the sender's domain.
+    fn id(&self, local: &str) -> String {
+        format!("<{local}@{}>", self.domain)
+    }
+
     /// Sends `message` to `to`.
     pub async fn send(&self, to: &str, message: &Message) -> Result<(), DeliveryError> {
         // Errors name the recipient's domain only: addresses stay out of logs.
@@ -181,12 +214,19 @@ impl Email {
         let to: Mailbox = to
             .parse()
             .map_err(|_| DeliveryError::Permanent(format!("a malformed address at {domain}")))?;
-        let email = lettre::Message::builder()
+        let mut email = lettre::Message::builder()
             .from(self.from.clone())
             .to(to)
             .subject(&message.subject)
-            .message_id(Some(format!("<{}@timescales>", message.key)))
+            .message_id(Some(self.id(&message.key)))
             .header(AutoSubmitted)
+            .header(AutoResponseSuppress);
+        if let Some(thread) = &message.thread {
+            email = email
+                .in_reply_to(self.id(thread))
+                .references(self.id(thread));
+        }
+        let email = email
             .multipart(MultiPart::alternative_plain_html(
                 message.text(),
                 message.html(),

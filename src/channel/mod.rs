@@ -30,6 +30,11 @@ pub struct Message {
     pub link: Option<String>,
     /// How loud: alerts go to chat with emphasis.
     pub severity: Severity,
+    /// The conversation the message belongs to, if any: an opaque key, the same for every
+    /// message about one subject (a complaint) and carrying nothing personal, such as
+    /// `complaint-3f2a9c0e5b7d1a48`. Email names it in `In-Reply-To` and `References`, so mail
+    /// clients group the messages.
+    pub thread: Option<String>,
 }
 
 /// How urgent a message is.

@@ -121,6 +121,7 @@ pub async fn send_digests(
             facts,
             link: None,
             severity: Severity::Reminder,
+            thread: None,
         };
         match channels
             .deliver(&format!("email:{email}"), &message, now)
@@ -187,6 +188,7 @@ pub async fn holiday_data_alert(
         facts,
         link: None,
         severity: Severity::Alert,
+        thread: None,
     };
     let mut sent = false;
     for dest in admin {

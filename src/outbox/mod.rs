@@ -421,8 +421,8 @@ impl Worker {
             Ok(()) => {
                 let sent_at = self.lifecycle.clock().now();
                 store.mark_sent(row.id, sent_at).await?;
-                let late = (sent_at - row.planned_at).to_std().unwrap_or_default();
-                self.stats.record(&row.destination, Outcome::Sent(late));
+                let sent = Outcome::sent(row.planned_at, row.created_at, sent_at);
+                self.stats.record(&row.destination, sent);
                 report.sent += 1;
                 tracing::info!(reference = %complaint.reference, deadline = %row.deadline, kind = %row.kind, "notification sent");
             }
@@ -522,6 +522,7 @@ impl Worker {
             ],
             link: None,
             severity: Severity::Alert,
+            thread: None,
         };
         for dest in &self.admin {
             if let Err(e) = self.channels.deliver(dest, &message, now).await {

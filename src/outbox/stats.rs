@@ -1,5 +1,5 @@
 //! What the delivery worker has done since the process started, for `/metrics`: deliveries,
-//! retries and failures by channel, and how late each delivery was against its planned instant.
+//! retries and failures by channel, and how late each delivery was (see [`Outcome::sent`]).
 //!
 //! Kept in memory, as Prometheus counters are: they start from zero with the process and
 //! Prometheus' `rate()` and `increase()` handle the reset. What outlives a restart (how many
@@ -8,6 +8,8 @@
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::time::Duration;
+
+use chrono::{DateTime, Utc};
 
 /// The upper bounds, in seconds, of the delivery-delay histogram's buckets: from "on time"
 /// through "the SMTP server was down for a day".
@@ -54,12 +56,34 @@ pub struct DeliveryStats {
 /// What one delivery attempt came to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Outcome {
-    /// Delivered, this late after its planned instant.
+    /// Delivered, this long after it could first have gone (see [`Outcome::sent`]).
     Sent(Duration),
     /// To be tried again.
     Retried,
     /// Given up on.
     Failed,
+}
+
+impl Outcome {
+    /// Delivered at `sent_at` a notification planned for `planned_at`, first written to the
+    /// outbox at `created_at`: its delay counts from the later of the two. A notification cannot
+    /// go before it is planned, so the time between a backdated planned instant and the data
+    /// entry that planned it (an event recorded a week late, a complaint imported from a
+    /// spreadsheet) is no delay of delivery: counted from the planned instant alone, each such
+    /// entry put a week-long "delay" into the histogram, and an alert on its high quantiles
+    /// fired on data entry. What remains is the service's own lateness: waiting for the send
+    /// window, retries, an outage.
+    ///
+    /// `created_at` is when the row was first planned. Re-planning the same notification (every
+    /// write to a complaint does) keeps it, as it should: the notification was due all along.
+    pub fn sent(
+        planned_at: DateTime<Utc>,
+        created_at: DateTime<Utc>,
+        sent_at: DateTime<Utc>,
+    ) -> Outcome {
+        let due = planned_at.max(created_at);
+        Outcome::Sent((sent_at - due).to_std().unwrap_or_default())
+    }
 }
 
 impl DeliveryStats {
@@ -118,6 +142,44 @@ pub fn channel_of(destination: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::TimeZone;
+
+    fn at(d: u32, h: u32, m: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2027, 1, d, h, m, 0).unwrap()
+    }
+
+    #[test]
+    fn delay_counts_from_the_later_of_the_planned_instant_and_its_planning() {
+        // Planned ahead, sent 30 s after its instant: 30 s.
+        assert_eq!(
+            Outcome::sent(
+                at(5, 9, 0),
+                at(1, 10, 0),
+                at(5, 9, 0) + chrono::Duration::seconds(30)
+            ),
+            Outcome::Sent(Duration::from_secs(30))
+        );
+        // A breach backdated a week by late data entry on the 12th, sent 20 s after the entry:
+        // 20 s, not a week.
+        assert_eq!(
+            Outcome::sent(
+                at(5, 8, 0),
+                at(12, 14, 0),
+                at(12, 14, 0) + chrono::Duration::seconds(20)
+            ),
+            Outcome::Sent(Duration::from_secs(20))
+        );
+        // Planned, then held up by an outage: the outage counts.
+        assert_eq!(
+            Outcome::sent(at(5, 8, 0), at(1, 10, 0), at(5, 9, 0)),
+            Outcome::Sent(Duration::from_secs(3600))
+        );
+        // A clock that went back never makes a negative delay.
+        assert_eq!(
+            Outcome::sent(at(5, 8, 0), at(1, 10, 0), at(5, 7, 0)),
+            Outcome::Sent(Duration::ZERO)
+        );
+    }
 
     #[test]
     fn a_delivery_counts_in_every_bucket_at_or_above_its_delay() {

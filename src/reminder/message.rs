@@ -123,6 +123,8 @@ pub fn compose(
         } else {
             Severity::Reminder
         },
+        // One conversation per complaint in mail clients that thread by headers.
+        thread: Some(super::complaint_thread(&complaint.reference)),
     }
 }
 
@@ -175,5 +177,6 @@ pub fn summary(kind: Summary, key: String, lines: Vec<String>) -> Message {
         facts: lines.into_iter().map(|l| (label.to_string(), l)).collect(),
         link: None,
         severity: Severity::Alert,
+        thread: None,
     }
 }

@@ -438,5 +438,20 @@ impl Addressing {
     }
 }
 
+/// The thread of one complaint's messages (see [`crate::channel::Message::thread`]):
+/// `complaint-` and the first 16 hex digits of the SHA-256 of the reference. The same for every
+/// message about the complaint, across restarts and upgrades (a test holds the value), so a mail
+/// client keeps one conversation; the id itself names no reference (the subject does, for the
+/// reader). It is opaque, not secret: anyone who can guess a reference can compute it.
+pub fn complaint_thread(reference: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::new()
+        .chain_update(b"timescales complaint thread\0")
+        .chain_update(reference.as_bytes())
+        .finalize();
+    let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+    format!("complaint-{hex}")
+}
+
 #[cfg(test)]
 mod tests;

@@ -409,3 +409,13 @@ fn with_notifications_off_nothing_is_required_and_every_procedure_is_in_use() {
     );
     assert!(!typo.in_use("kent"));
 }
+
+#[test]
+fn a_complaints_thread_is_a_fixed_hash_of_its_reference_and_names_no_reference() {
+    // Fixed values: changing them splits every open complaint's conversation in two at the
+    // upgrade. (python3: hashlib.sha256(b"timescales complaint thread\0CP-1").hexdigest()[:16])
+    assert_eq!(complaint_thread("CP-1"), "complaint-bf9c2da9f67aa200");
+    assert_eq!(complaint_thread("CP-1001"), "complaint-c56d260cd861f772");
+    assert_ne!(complaint_thread("CP-1"), complaint_thread("CP-2"));
+    assert!(!complaint_thread("CP-1001").contains("1001"));
+}

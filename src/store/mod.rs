@@ -257,6 +257,9 @@ pub struct Counts {
     pub deadlines: Vec<(String, i64)>,
     /// Pending obligations past their due date.
     pub overdue: i64,
+    /// Met deadlines: (procedure, the deadline's stage, kind, `on-time` or `late`, count). Late
+    /// means met after the due date, whatever the day of the week, a late acceptance or not.
+    pub met: Vec<(String, String, String, String, i64)>,
     /// (notification state, destination, count).
     pub notifications: Vec<(String, String, i64)>,
 }

@@ -535,10 +535,30 @@ pub(super) async fn counts(pool: &Pool<Db>, today: NaiveDate) -> Result<Counts, 
     .bind(today)
     .fetch_one(pool)
     .await?;
+    // Met deadlines by procedure, stage, kind and timeliness. The rows come from the index
+    // deadlines_state_due (state, due_date), `state = 'met'` its leading column, each joined to
+    // its complaint by primary key: one index range and one lookup per met deadline, never a
+    // scan of the pending or closed ones (EXPLAIN on 20,000 complaints: SQLite "SEARCH d USING
+    // INDEX deadlines_state_due (state=?)"; PostgreSQL a bitmap scan of that index while met
+    // deadlines are few, a sequential scan once they are most rows, as it should). A scrape
+    // thus costs in proportion to the deadlines ever met: 96,000 of them (20,000 complaints) took
+    // about 0.5 s on SQLite with the service's 1 MB page cache and 0.2 s on PostgreSQL, on a busy
+    // 2-core machine. A covering index (state, complaint_id, stage, kind, met_on, due_date) cut
+    // SQLite's to 0.16 s: not worth a migration until an installation holds tens of thousands
+    // of complaints. Dates compare as dates on PostgreSQL and as ISO text on SQLite, which
+    // orders the same.
+    let met = sqlx::query_as(
+        "SELECT c.procedure, d.stage, d.kind, \
+         CASE WHEN d.met_on > d.due_date THEN 'late' ELSE 'on-time' END, COUNT(*) \
+         FROM deadlines d JOIN complaints c ON c.id = d.complaint_id WHERE d.state = 'met' \
+         GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4",
+    )
+    .fetch_all(pool)
+    .await?;
     let notifications = sqlx::query_as(
         "SELECT state, destination, COUNT(*) FROM notifications GROUP BY state, destination ORDER BY state, destination",
     )
     .fetch_all(pool)
     .await?;
-    Ok(Counts { open, deadlines, overdue, notifications })
+    Ok(Counts { open, deadlines, overdue, met, notifications })
 }

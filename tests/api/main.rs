@@ -6,5 +6,6 @@ mod backends;
 mod bad_input;
 mod helpers;
 mod lifecycles;
+mod metrics;
 mod openapi;
 mod semantics;

@@ -4,6 +4,7 @@
 #[path = "../support/backends.rs"]
 mod backends;
 mod doctor;
+mod email;
 #[path = "../support/fixtures.rs"]
 mod fixtures;
 mod smtp;

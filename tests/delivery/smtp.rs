@@ -45,6 +45,25 @@ Controller(Mailbox(maildir), hostname="127.0.0.1", port=int(port), authenticator
 threading.Event().wait()
 "#;
 
+/// aiosmtpd that answers the first message's DATA with 451 (try again later), keeping that
+/// message as it came in `MAILDIR-deferred`, and takes every later one.
+const DEFERRING_FIRST: &str = r#"
+import sys, threading, mailbox
+from aiosmtpd.controller import Controller
+from aiosmtpd.handlers import Mailbox
+port, maildir = sys.argv[1:]
+class DeferFirst(Mailbox):
+    deferred = False
+    async def handle_DATA(self, server, session, envelope):
+        if not self.deferred:
+            self.deferred = True
+            mailbox.Maildir(maildir + "-deferred").add(envelope.original_content)
+            return "451 4.3.0 Try again later"
+        return await super().handle_DATA(server, session, envelope)
+Controller(DeferFirst(maildir), hostname="127.0.0.1", port=int(port)).start()
+threading.Event().wait()
+"#;
+
 impl SmtpServer {
     pub fn start() -> SmtpServer {
         Self::spawn(|port, maildir| {
@@ -69,6 +88,17 @@ impl SmtpServer {
         Self::spawn(|port, maildir| {
             let mut c = Command::new("python3");
             c.args(["-c", AUTHENTICATING, user, password, &port.to_string()])
+                .arg(maildir);
+            c
+        })
+    }
+
+    /// A server that defers the first message with a 451 and accepts the rest.
+    #[allow(dead_code)]
+    pub fn start_deferring_first() -> SmtpServer {
+        Self::spawn(|port, maildir| {
+            let mut c = Command::new("python3");
+            c.args(["-c", DEFERRING_FIRST, &port.to_string()])
                 .arg(maildir);
             c
         })
@@ -101,7 +131,17 @@ impl SmtpServer {
 
     /// Every message received so far, raw, oldest first.
     pub fn messages(&self) -> Vec<String> {
-        let new: PathBuf = self.dir.path().join("mail").join("new");
+        self.maildir("mail")
+    }
+
+    /// The messages a deferring server answered 451, exactly as they came, oldest first.
+    #[allow(dead_code)]
+    pub fn deferred(&self) -> Vec<String> {
+        self.maildir("mail-deferred")
+    }
+
+    fn maildir(&self, name: &str) -> Vec<String> {
+        let new: PathBuf = self.dir.path().join(name).join("new");
         let mut files: Vec<(std::time::SystemTime, String)> = std::fs::read_dir(new)
             .map(|d| {
                 d.filter_map(|e| e.ok())
@@ -124,6 +164,22 @@ impl Drop for SmtpServer {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// A raw message's header fields, in order, folded lines unfolded: (name, value).
+#[allow(dead_code)]
+pub fn headers(raw: &str) -> Vec<(String, String)> {
+    let head = raw
+        .replace("\r\n", "\n")
+        .split("\n\n")
+        .next()
+        .unwrap_or_default()
+        .replace("\n ", " ")
+        .replace("\n\t", " ");
+    head.lines()
+        .filter_map(|l| l.split_once(": "))
+        .map(|(n, v)| (n.to_string(), v.to_string()))
+        .collect()
 }
 
 /// A raw message made readable: folded headers unfolded, quoted-printable decoded.

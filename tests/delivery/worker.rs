@@ -1069,6 +1069,7 @@ async fn an_smtp_server_that_stops_answering_fails_the_delivery_within_its_timeo
         facts: vec![],
         link: None,
         severity: timescales::channel::Severity::Alert,
+        thread: None,
     };
     for _ in 0..2 {
         let started = std::time::Instant::now();
