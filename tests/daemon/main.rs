@@ -722,7 +722,8 @@ async fn a_change_made_with_the_cli_is_delivered_by_the_running_service() {
             "[store]\nstate_dir = {:?}\n[api]\nlisten = \"127.0.0.1:0\"\n\
              [notify.policy]\nremind_working_days_before = []\nremind_on_due_day = false\n\
              escalate_after_working_days = 0\n\
-             [notify]\nsettle_seconds = 1\n\
+             [notify]\nsettle_seconds = 1\nprocedures = [\"durham\"]\n\
+             fallback = {{ email = [\"unit@council.example\"] }}\n\
              [notify.roles.chair]\nemail = [\"chairs@council.example\"]\n\
              [notify.smtp]\nhost = \"127.0.0.1\"\nport = {}\nsecurity = \"none\"\n\
              from = \"timescales <timescales@council.example>\"\n",
