@@ -24,12 +24,8 @@ fn at(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
 
 /// A lifecycle whose chairs and managers have one mailbox each, and a worker that sends one
 /// message at a time (so which one the server defers is known), by email only.
-fn email_only(
-    store: Store,
-    smtp_port: u16,
-    now: DateTime<Utc>,
-) -> (Lifecycle, Arc<FixedClock>, Worker) {
-    let clock = Arc::new(FixedClock::new(now));
+/// The chairs' and managers' team mailboxes.
+fn mailboxes() -> Addressing {
     let mut roles = std::collections::BTreeMap::new();
     for (role, mailbox) in [
         ("chair", "chairs@council.example"),
@@ -43,6 +39,18 @@ fn email_only(
             },
         );
     }
+    Addressing {
+        roles,
+        ..Addressing::default()
+    }
+}
+
+fn email_only(
+    store: Store,
+    smtp_port: u16,
+    now: DateTime<Utc>,
+) -> (Lifecycle, Arc<FixedClock>, Worker) {
+    let clock = Arc::new(FixedClock::new(now));
     let wake = Arc::new(tokio::sync::Notify::new());
     let lifecycle = Lifecycle::new(
         store,
@@ -51,13 +59,7 @@ fn email_only(
         clock.clone(),
         2,
     )
-    .with_notifications(
-        Addressing {
-            roles,
-            ..Addressing::default()
-        },
-        wake.clone(),
-    );
+    .with_notifications(mailboxes(), wake.clone());
     let email = Email::new(&SmtpSettings {
         host: "127.0.0.1".into(),
         port: Some(smtp_port),
@@ -124,7 +126,7 @@ async fn emails_carry_a_stable_message_id_at_the_sender_domain_and_one_thread_pe
         assert_eq!(mail.len(), 4);
         let of = |reference: &str| -> Vec<&String> {
             mail.iter()
-                .filter(|m| header(m, "Subject").starts_with(&format!("{reference}: ")))
+                .filter(|m| header(m, "Subject").starts_with(&format!("{reference} (")))
                 .collect()
         };
         let (one, two) = (of("CP-1"), of("CP-2"));
@@ -134,7 +136,7 @@ async fn emails_carry_a_stable_message_id_at_the_sender_domain_and_one_thread_pe
         // carry one Message-ID.
         let deferred = smtp.deferred();
         assert_eq!(deferred.len(), 1);
-        assert!(header(&deferred[0], "Subject").starts_with("CP-1: acknowledge due 2026-12-30"));
+        assert!(header(&deferred[0], "Subject").starts_with("CP-1 (Durham): Write back to the complainant: due Wed 30 Dec"));
         assert_eq!(
             header(&deferred[0], "Message-ID"),
             header(one[0], "Message-ID")
@@ -185,10 +187,12 @@ async fn emails_carry_a_stable_message_id_at_the_sender_domain_and_one_thread_pe
 async fn a_breach_planned_by_a_late_entry_adds_no_delay_to_the_delivery_histogram() {
     on_both("backdated delay", |store| async move {
         let smtp = SmtpServer::start();
-        // Tue 5 Jan 2027, 10:00: a complaint whose concerns came on 14 December is entered now.
-        // Its acknowledgement was due Thu 17 Dec: the breach alert's planned instant is three
-        // weeks ago, but it could not have gone before it was planned, a few seconds ago.
-        let (lifecycle, clock, worker) = email_only(store, smtp.port, at(2027, 1, 5, 10, 0));
+        // A complaint recorded in time on 14 December, before anyone was given its mailbox; on
+        // Tue 5 Jan 2027, 10:00, the chairs' mailbox is configured. The acknowledgement was due
+        // Thu 17 Dec: the breach alert's planned instant is three weeks ago, but it could not
+        // have gone before it was planned, a few seconds ago.
+        let (lifecycle, clock, worker) = email_only(store, smtp.port, at(2026, 12, 14, 12, 0));
+        lifecycle.set_addressing(Addressing::default());
         lifecycle
             .open(crate::fixtures::open("CP-9", "durham", "2026-12-11"))
             .await
@@ -197,6 +201,9 @@ async fn a_breach_planned_by_a_late_entry_adds_no_delay_to_the_delivery_histogra
             .record_event("CP-9", rec("concerns-received", "2026-12-14"))
             .await
             .unwrap();
+        clock.set(at(2027, 1, 5, 10, 0));
+        lifecycle.set_addressing(mailboxes());
+        lifecycle.refresh("CP-9").await.unwrap();
         clock.advance(chrono::Duration::seconds(20));
         let report = worker.step().await.unwrap();
         assert!(report.sent >= 1, "{report:?}");

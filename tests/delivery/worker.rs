@@ -1033,10 +1033,10 @@ email = ["managers@council.example"]
         let m = crate::smtp::decoded(&mail[0]);
         assert!(m.contains("To: safeguarding-unit@council.example"), "{m}");
         assert!(
-            m.contains("Subject: KE-1: minutes was due 2026-12-17 and is not done"),
+            m.contains("Subject: KE-1 (Kent): Send out the minutes of the conference, if not already available: overdue since Thu 17 Dec"),
             "{m}"
         );
-        assert!(m.contains("Owner: Conference Chair"), "{m}");
+        assert!(m.contains("Whose: Conference Chair"), "{m}");
     })
     .await;
 }
