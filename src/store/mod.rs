@@ -276,6 +276,50 @@ pub enum Store {
 // The only SQL that differs: what is due, as one JSON array built by the database. Decoding
 // thousands of rows one by one through sqlx costs several microseconds a row; one string parsed by
 // serde_json costs a fraction of that (docs/benchmarks.md).
+/// The statements on the hot paths (every write, every delivery, every list), as text shared by
+/// both backends' queries and by the test that checks each is answered from an index
+/// (`tests/store/query_plans.rs`, with `EXPLAIN QUERY PLAN` and PostgreSQL's `EXPLAIN`).
+pub mod hot {
+    /// Re-planning one complaint: its planned notifications cancelled before the new plan.
+    pub const CANCEL_PLANNED: &str =
+        "UPDATE notifications SET state = 'cancelled' WHERE complaint_id = $1 AND state = 'planned'";
+    /// A complaint's log, in order.
+    pub const ENTRIES_OF: &str = "SELECT * FROM entries WHERE complaint_id = $1 ORDER BY id";
+    /// A complaint's derived deadlines.
+    pub const DEADLINES_OF: &str =
+        "SELECT * FROM deadlines WHERE complaint_id = $1 ORDER BY due_date, deadline";
+    /// A complaint's deadlines replaced on every write.
+    pub const DELETE_DEADLINES: &str = "DELETE FROM deadlines WHERE complaint_id = $1";
+    /// A complaint by its reference.
+    pub const COMPLAINT_BY_REFERENCE: &str = "SELECT * FROM complaints WHERE reference = $1";
+    /// The worker's next wake-up (and its poll for work another process planned).
+    pub const NEXT_PLANNED: &str = "SELECT next_attempt_at FROM notifications \
+        WHERE state = 'planned' ORDER BY next_attempt_at LIMIT 1";
+    /// What the worker claims: planned, due and not leased elsewhere, earliest first.
+    pub const DUE_TO_CLAIM: &str = "SELECT id FROM notifications WHERE state = 'planned' \
+        AND next_attempt_at <= $1 AND (claimed_until IS NULL OR claimed_until < $1) \
+        ORDER BY next_attempt_at, id LIMIT 8";
+    /// What is due soon or overdue (the digest, the lists' filters, proposing closures).
+    pub const PENDING_DUE_BY: &str = "SELECT c.reference, d.deadline FROM deadlines d \
+        JOIN complaints c ON c.id = d.complaint_id WHERE d.state = 'pending' AND d.due_date <= $1";
+    /// The live complaints of one procedure (re-derivation after a change to it).
+    pub const LIVE_REFERENCES_OF: &str = "SELECT reference FROM complaints \
+        WHERE status IN ('open', 'proposed-for-closure') AND procedure = $1 ORDER BY reference";
+    /// Every hot statement, with a name for messages and a value for each placeholder (a
+    /// date, an id or a text, as the statement binds it).
+    pub const ALL: [(&str, &str); 9] = [
+        ("cancel planned notifications", CANCEL_PLANNED),
+        ("a complaint's entries", ENTRIES_OF),
+        ("a complaint's deadlines", DEADLINES_OF),
+        ("delete a complaint's deadlines", DELETE_DEADLINES),
+        ("a complaint by reference", COMPLAINT_BY_REFERENCE),
+        ("the next planned instant", NEXT_PLANNED),
+        ("what is due to claim", DUE_TO_CLAIM),
+        ("pending deadlines due by a date", PENDING_DUE_BY),
+        ("live complaints of a procedure", LIVE_REFERENCES_OF),
+    ];
+}
+
 mod sqlite {
     type Db = sqlx::Sqlite;
     /// The claim's closing words: plain on SQLite, whose one writer at a time keeps two

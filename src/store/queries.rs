@@ -90,12 +90,12 @@ pub(super) async fn update<T, E>(
     let Some(row) = row else {
         return Err(UpdateError::Store(StoreError::NotFound(reference.to_string())));
     };
-    let entries: Vec<EntryRow> = sqlx::query_as("SELECT * FROM entries WHERE complaint_id = $1 ORDER BY id")
+    let entries: Vec<EntryRow> = sqlx::query_as(super::hot::ENTRIES_OF)
         .bind(row.id)
         .fetch_all(&mut *tx)
         .await?;
     let deadlines: Vec<DeadlineRow> =
-        sqlx::query_as("SELECT * FROM deadlines WHERE complaint_id = $1 ORDER BY due_date, deadline")
+        sqlx::query_as(super::hot::DEADLINES_OF)
             .bind(row.id)
             .fetch_all(&mut *tx)
             .await?;
@@ -147,7 +147,7 @@ async fn write_change(
     .bind(complaint_id)
     .execute(&mut **tx)
     .await?;
-    sqlx::query("DELETE FROM deadlines WHERE complaint_id = $1")
+    sqlx::query(super::hot::DELETE_DEADLINES)
         .bind(complaint_id)
         .execute(&mut **tx)
         .await?;
@@ -173,7 +173,7 @@ async fn write_change(
         // Everything still planned is cancelled, then what the complaint calls for now is
         // planned or revived: the unique key means nothing is ever planned twice, and what was
         // sent or failed is never touched.
-        sqlx::query("UPDATE notifications SET state = 'cancelled' WHERE complaint_id = $1 AND state = 'planned'")
+        sqlx::query(super::hot::CANCEL_PLANNED)
             .bind(complaint_id)
             .execute(&mut **tx)
             .await?;
@@ -216,16 +216,16 @@ async fn write_change(
 
 pub(super) async fn get(pool: &Pool<Db>, reference: &str) -> Result<Snapshot, StoreError> {
     let mut conn = pool.acquire().await?;
-    let complaint: ComplaintRow = sqlx::query_as("SELECT * FROM complaints WHERE reference = $1")
+    let complaint: ComplaintRow = sqlx::query_as(super::hot::COMPLAINT_BY_REFERENCE)
         .bind(reference)
         .fetch_optional(&mut *conn)
         .await?
         .ok_or_else(|| StoreError::NotFound(reference.to_string()))?;
-    let entries = sqlx::query_as("SELECT * FROM entries WHERE complaint_id = $1 ORDER BY id")
+    let entries = sqlx::query_as(super::hot::ENTRIES_OF)
         .bind(complaint.id)
         .fetch_all(&mut *conn)
         .await?;
-    let deadlines = sqlx::query_as("SELECT * FROM deadlines WHERE complaint_id = $1 ORDER BY due_date, deadline")
+    let deadlines = sqlx::query_as(super::hot::DEADLINES_OF)
         .bind(complaint.id)
         .fetch_all(&mut *conn)
         .await?;
@@ -337,7 +337,7 @@ pub(super) async fn live_references(pool: &Pool<Db>) -> Result<Vec<String>, Stor
 pub(super) async fn live_references_of(pool: &Pool<Db>, procedure: &str) -> Result<Vec<String>, StoreError> {
     // complaints_status_procedure (status, procedure) answers this.
     Ok(sqlx::query_scalar(
-        "SELECT reference FROM complaints WHERE status IN ('open', 'proposed-for-closure') AND procedure = $1 ORDER BY reference",
+        super::hot::LIVE_REFERENCES_OF,
     )
     .bind(procedure)
     .fetch_all(pool)
@@ -486,7 +486,7 @@ pub(super) async fn mark_cancelled(pool: &Pool<Db>, id: i64, why: &str) -> Resul
 
 pub(super) async fn next_notification_at(pool: &Pool<Db>) -> Result<Option<DateTime<Utc>>, StoreError> {
     let row: Option<(DateTime<Utc>,)> = sqlx::query_as(
-        "SELECT next_attempt_at FROM notifications WHERE state = 'planned' ORDER BY next_attempt_at LIMIT 1",
+        super::hot::NEXT_PLANNED,
     )
     .fetch_optional(pool)
     .await?;

@@ -136,7 +136,8 @@ async fn emails_carry_a_stable_message_id_at_the_sender_domain_and_one_thread_pe
         // carry one Message-ID.
         let deferred = smtp.deferred();
         assert_eq!(deferred.len(), 1);
-        assert!(header(&deferred[0], "Subject").starts_with("CP-1 (Durham): Write back to the complainant: due Wed 30 Dec"));
+        assert!(header(&deferred[0], "Subject")
+            .starts_with("CP-1 (Durham): Write back to the complainant: due Wed 30 Dec"));
         assert_eq!(
             header(&deferred[0], "Message-ID"),
             header(one[0], "Message-ID")

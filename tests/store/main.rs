@@ -6,4 +6,5 @@ mod backends;
 mod fixtures;
 mod helpers;
 mod lifecycle;
+mod query_plans;
 mod semantics;
