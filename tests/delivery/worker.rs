@@ -1090,3 +1090,72 @@ async fn an_smtp_server_that_stops_answering_fails_the_delivery_within_its_timeo
     }
     drop(held);
 }
+
+/// Twenty failures on one channel tell the operator twice, not twenty times: the first at once,
+/// the other nineteen an hour later in one message with the count.
+#[tokio::test]
+async fn operator_alerts_are_grouped_per_channel_and_hour() {
+    on_both("operator grouping", |store| async move {
+        let smtp = SmtpServer::start();
+        let chat = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path("/team"))
+            .respond_with(ResponseTemplate::new(400))
+            .mount(&chat)
+            .await;
+        Mock::given(method("POST"))
+            .and(path("/ops"))
+            .respond_with(ResponseTemplate::new(200))
+            .mount(&chat)
+            .await;
+        let r = rig(
+            store,
+            smtp.port,
+            &chat,
+            ChatKind::Webhook,
+            at(2026, 11, 10, 12, 0),
+        );
+        // Five complaints recorded in time, each with two breaches and two escalations for the
+        // team's chat by 5 January: twenty posts that the webhook refuses for good (400).
+        r.lifecycle
+            .import(&crate::fixtures::overdue_durham(5))
+            .await
+            .unwrap();
+        r.clock.set(at(2027, 1, 5, 10, 0));
+        let report = r.worker.step().await.unwrap();
+        assert_eq!(report.failed, 20, "{report:?}");
+        let subjects = |posts: Vec<wiremock::Request>| -> Vec<String> {
+            posts
+                .iter()
+                .map(|p| {
+                    let v: serde_json::Value = serde_json::from_slice(&p.body).unwrap();
+                    v["subject"].as_str().unwrap().to_string()
+                })
+                .collect()
+        };
+        assert_eq!(
+            subjects(chat_posts(&chat, "/ops").await),
+            ["timescales could not deliver 1 notification by chat:team"]
+        );
+        // Within the hour, nothing more.
+        r.clock.set(at(2027, 1, 5, 10, 30));
+        r.worker.flush_operator_alerts().await;
+        assert_eq!(chat_posts(&chat, "/ops").await.len(), 1);
+        // An hour on: the other nineteen, counted, in one message.
+        r.clock.set(at(2027, 1, 5, 11, 1));
+        r.worker.flush_operator_alerts().await;
+        let ops = chat_posts(&chat, "/ops").await;
+        assert_eq!(
+            subjects(ops.clone())[1],
+            "timescales could not deliver 19 notifications by chat:team"
+        );
+        let body: serde_json::Value = serde_json::from_slice(&ops[1].body).unwrap();
+        let facts = body["facts"].to_string();
+        assert!(
+            facts.contains("CP-00000") && !facts.contains("@"),
+            "{facts}"
+        );
+        assert_eq!(ops.len(), 2);
+    })
+    .await;
+}
