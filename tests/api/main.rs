@@ -5,6 +5,7 @@
 mod backends;
 mod bad_input;
 mod helpers;
+mod history;
 mod lifecycles;
 mod openapi;
 mod semantics;

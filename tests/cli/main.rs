@@ -1146,3 +1146,67 @@ fn config_check_prints_each_setting_with_its_source_and_redacts_secrets() {
         .iter()
         .any(|r| r["key"] == "calendar.default_region" && r["source"] == config));
 }
+
+#[test]
+fn complaint_open_takes_the_history_so_far_in_one_change() {
+    let s = Sandbox::new();
+    let now = "2027-04-30";
+    let open = |reference: &str, events: &[&str]| {
+        let mut args = vec![
+            "complaint",
+            "open",
+            reference,
+            "--procedure",
+            "durham",
+            "--complainant",
+            "parent",
+            "--conference",
+            "2026-12-04",
+        ];
+        for e in events {
+            args.extend(["--event", e]);
+        }
+        complaint_run(&s, now, &args)
+    };
+    let o = open(
+        "CP-2001",
+        &[
+            "concerns-received=2026-12-17",
+            "stage-2-requested=2027-01-13",
+            "stage-2-letter-sent=2027-02-26",
+            "stage-3-requested=2027-03-30",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).starts_with("CP-2001 · durham (conference) · stage-3 · open"),
+        "{}",
+        stdout(&o)
+    );
+    let v = json(&complaint_run(
+        &s,
+        now,
+        &["complaint", "audit", "CP-2001", "--json"],
+    ));
+    assert_eq!(v.as_array().unwrap().len(), 1, "{v}");
+    assert!(
+        v[0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("earlier events: concerns-received on 2026-12-17, stage-2-requested"),
+        "{v}"
+    );
+    // A refused event refuses the open: exit 2, one line naming it, nothing written.
+    let o = open(
+        "CP-2002",
+        &["concerns-received=2026-12-17", "panel-held=2027-01-04"],
+    );
+    assert_bad_input(
+        &o,
+        "'panel-held' on 2027-01-04 cannot be recorded in stage-1",
+    );
+    let o = complaint_run(&s, now, &["complaint", "show", "CP-2002"]);
+    assert_bad_input(&o, "no complaint has reference 'CP-2002'");
+    let o = open("CP-2002", &["concerns-received"]);
+    assert_bad_input(&o, "'concerns-received' should be NAME=YYYY-MM-DD");
+}
