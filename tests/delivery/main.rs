@@ -3,6 +3,7 @@
 
 #[path = "../support/backends.rs"]
 mod backends;
+mod digest;
 mod doctor;
 #[path = "../support/fixtures.rs"]
 mod fixtures;
