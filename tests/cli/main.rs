@@ -1103,6 +1103,14 @@ fn init_writes_the_commented_starter_config_and_never_overwrites_silently() {
     let out = s.path("etc/timescales.toml");
     let o = s.run(&["init", "--output", out.to_str().unwrap()]);
     assert!(o.status.success(), "{}", stderr(&o));
+    // It says what to run next, for the file it wrote.
+    let next = stdout(&o);
+    let with = format!("timescales --config {}", out.display());
+    assert!(
+        next.contains(&format!("`{with} config check`"))
+            && next.contains(&format!("`{with} doctor`")),
+        "{next}"
+    );
     let text = std::fs::read_to_string(&out).unwrap();
     assert!(
         text.contains("[notify.policy]") && text.contains("default_region = \"england-and-wales\"")
