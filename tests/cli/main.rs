@@ -4,6 +4,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+mod readme;
 mod semantics;
 
 /// A scratch folder with a config file of its own, so no machine-wide config is read.
