@@ -9,7 +9,7 @@
 //!    service has not derived (every complaint re-derived and planned), a restart that changed
 //!    nothing, and a SIGHUP that changed nothing; each to systemd's READY=1, with peak memory.
 //!
-//! Run: `cargo bench --bench daemon` (needs python3 with aiosmtpd: `pip install aiosmtpd`);
+//! Run: `cargo bench --bench daemon` (needs python3 with aiosmtpd: `python3 -m pip install aiosmtpd`);
 //! `TIMESCALES_BENCH=startup` (or delivery, idle) runs one part.
 
 #[path = "../tests/support/fixtures.rs"]
@@ -70,7 +70,7 @@ fn aiosmtpd(port: u16, dir: &std::path::Path) -> std::process::Child {
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .expect("python3 -m aiosmtpd (pip install aiosmtpd)");
+        .expect("python3 -m aiosmtpd (python3 -m pip install aiosmtpd)");
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
         std::thread::sleep(Duration::from_millis(50));
     }

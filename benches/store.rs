@@ -72,6 +72,8 @@ fn items(today: NaiveDate) -> Vec<(OpenComplaint, Vec<Record>)> {
                 out_of_scope: None,
                 recorded_by: "Team Manager".into(),
                 note: String::new(),
+                events: vec![],
+                outcomes: vec![],
             };
             (cmd, events)
         })

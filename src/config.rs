@@ -408,7 +408,8 @@ fn without_source(message: &str) -> String {
 }
 
 /// Adds "did you mean" to serde's "unknown field `x`, expected one of `a`, `b`": the nearest valid
-/// key by edit distance, when it is close enough to be a typo.
+/// key by edit distance (a swap of two letters counting as one edit), when it is close enough to
+/// be a typo; of keys equally near, the one sharing the longest start with what was typed.
 fn suggest(message: &str) -> String {
     let Some(rest) = message.strip_prefix("unknown field `") else {
         return message.to_string();
@@ -422,30 +423,63 @@ fn suggest(message: &str) -> String {
         .step_by(2)
         .take_while(|c| !c.contains(' '))
         .collect();
-    let best = candidates
-        .iter()
-        .map(|c| (edit_distance(given, c), *c))
-        .min();
-    match best {
-        Some((d, c)) if d <= 2.max(given.len() / 3) => format!("{message}: did you mean `{c}`?"),
-        _ => message.to_string(),
+    match nearest(given, &candidates) {
+        Some(c) => format!("{message}: did you mean `{c}`?"),
+        None => message.to_string(),
     }
 }
 
-/// Levenshtein distance between two short strings.
+/// The candidate `given` is most likely a typo of: the fewest edits (at most 2, or a third of its
+/// length), then the longest common start (`prot` is `port`, not `from`, though both are two
+/// substitutions away), then the first in order.
+fn nearest<'a>(given: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    let common_start = |c: &str| {
+        given
+            .chars()
+            .zip(c.chars())
+            .take_while(|(a, b)| a == b)
+            .count()
+    };
+    candidates
+        .iter()
+        .map(|c| {
+            (
+                edit_distance(given, c),
+                std::cmp::Reverse(common_start(c)),
+                *c,
+            )
+        })
+        .min()
+        .filter(|(d, _, _)| *d <= 2.max(given.chars().count() / 3))
+        .map(|(_, _, c)| c)
+}
+
+/// Edit distance between two short strings: insertions, deletions, substitutions and swaps of
+/// two neighbouring letters each count one (optimal string alignment).
 fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cur = row[j + 1];
-            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
-            prev = cur;
+    // d[i][j]: the distance between a[..i] and b[..j].
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = best;
         }
     }
-    row[b.len()]
+    d[a.len()][b.len()]
 }
 
 /// Adds `conf.d/*.toml` beside the config file, in name order: a package or an administrator
@@ -630,12 +664,8 @@ impl Settings {
             if chats.contains(&name) {
                 return Ok(());
             }
-            let hint = chats
-                .iter()
-                .map(|c| (edit_distance(name, c), *c))
-                .min()
-                .filter(|(d, _)| *d <= 2.max(name.len() / 3))
-                .map(|(_, c)| format!(": did you mean `{c}`?"))
+            let hint = nearest(name, &chats)
+                .map(|c| format!(": did you mean `{c}`?"))
                 .unwrap_or_else(|| match chats.is_empty() {
                     true => ": add a [[notify.chat]] entry with that name".into(),
                     false => format!(" (configured: {})", chats.join(", ")),
@@ -1037,6 +1067,21 @@ mod tests {
     }
 
     #[test]
+    fn the_nearest_key_counts_a_swap_as_one_edit_and_prefers_a_shared_start() {
+        assert_eq!(edit_distance("prot", "port"), 1);
+        assert_eq!(edit_distance("prot", "from"), 2);
+        assert_eq!(edit_distance("calendr", "calendar"), 1);
+        assert_eq!(edit_distance("", "abc"), 3);
+        let smtp = ["host", "port", "security", "username", "password", "from"];
+        assert_eq!(nearest("prot", &smtp), Some("port"));
+        assert_eq!(nearest("hots", &smtp), Some("host"));
+        assert_eq!(nearest("passwrod", &smtp), Some("password"));
+        assert_eq!(nearest("zzzzzz", &smtp), None);
+        // Equally near: the one that starts as typed.
+        assert_eq!(nearest("ab", &["xb", "ay"]), Some("ay"));
+    }
+
+    #[test]
     fn unknown_keys_bad_values_and_bad_closures_are_named() {
         let e = Settings::load_from(
             Some(file("[calendar]\ndefault_regoin = \"scotland\"\n").path()),
@@ -1051,6 +1096,17 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.ends_with("did you mean `calendar`?"), "{e}");
+        // Two substitutions from `from` and from `port`: the swapped letters win.
+        let e = Settings::load_from(
+            Some(
+                file("[notify.smtp]\nhost = \"mail\"\nfrom = \"t@x.example\"\nprot = 25\n").path(),
+            ),
+            env(&[]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("unknown field `prot`"), "{e}");
+        assert!(e.ends_with("did you mean `port`?"), "{e}");
         let e = Settings::load_from(Some(file("[zzz]\n").path()), env(&[]))
             .unwrap_err()
             .to_string();

@@ -5,8 +5,8 @@ use clap::{Args, Subcommand};
 
 use super::{parse_date, print_json, CliError, Context};
 use crate::lifecycle::{
-    AcceptLate, Applicability, ComplaintView, Correct, Decision, Extend, Lifecycle, LifecycleError,
-    ListItem, ListQuery, OpenComplaint, Rag, Record,
+    AcceptLate, Applicability, ComplaintView, Correct, Decision, Earlier, Extend, Lifecycle,
+    LifecycleError, ListItem, ListQuery, OpenComplaint, Rag, Record,
 };
 
 const AFTER: &str = "\
@@ -16,6 +16,8 @@ cli:$USER) to the audit log.
 
 Examples:
   timescales complaint open CP-1001 --procedure durham --complainant parent --conference 2026-12-11
+  timescales complaint open CP-1002 --procedure durham --complainant parent --conference 2026-11-02 \\
+      --event concerns-received=2026-11-10 --event stage-2-requested=2026-11-30
   timescales complaint event CP-1001 concerns-received --date 2026-12-23
   timescales complaint show CP-1001
   timescales complaint list --overdue
@@ -47,6 +49,14 @@ pub enum ComplaintCommand {
         /// The matter is outside the procedure: record it as referred (an out-of-scope id).
         #[arg(long, value_name = "ID")]
         out_of_scope: Option<String>,
+        /// An event that has already happened, NAME=YYYY-MM-DD, recorded with the open in one
+        /// change (reminders and alerts are planned once, for where the complaint stands).
+        /// Repeat for each, oldest first; each is checked as `complaint event` would check it.
+        #[arg(long = "event", value_name = "NAME=DATE", value_parser = super::plan::parse_event)]
+        events: Vec<(String, NaiveDate)>,
+        /// An outcome already decided, NAME=YYYY-MM-DD, recorded after the events.
+        #[arg(long = "outcome", value_name = "NAME=DATE", value_parser = super::plan::parse_event)]
+        outcomes: Vec<(String, NaiveDate)>,
         #[command(flatten)]
         common: Common,
     },
@@ -261,8 +271,19 @@ pub(super) fn run(ctx: &Context, cmd: ComplaintCommand) -> Result<(), CliError> 
                 track,
                 conference_type,
                 out_of_scope,
+                events,
+                outcomes,
                 common,
             } => {
+                let earlier = |v: Vec<(String, NaiveDate)>| -> Vec<Earlier> {
+                    v.into_iter()
+                        .map(|(name, date)| Earlier {
+                            name,
+                            date,
+                            note: String::new(),
+                        })
+                        .collect()
+                };
                 let cmd = OpenComplaint {
                     reference,
                     procedure,
@@ -273,6 +294,8 @@ pub(super) fn run(ctx: &Context, cmd: ComplaintCommand) -> Result<(), CliError> 
                     out_of_scope,
                     recorded_by: common.by(),
                     note: common.note.clone(),
+                    events: earlier(events),
+                    outcomes: earlier(outcomes),
                 };
                 (l.open(cmd).await?, common.json)
             }

@@ -369,7 +369,18 @@ fn init(output: &std::path::Path, force: bool) -> Result<(), CliError> {
     }
     std::fs::write(output, STARTER_CONFIG)
         .map_err(|e| CliError::Failure(format!("{}: {e}", output.display())))?;
-    println!("wrote {}: set [notify.roles], [notify.smtp] and [[notify.chat]], then `timescales procedures check` and start the service", output.display());
+    // The next steps name the file when it is not where every command looks by default.
+    let config = if output == std::path::Path::new(crate::config::DEFAULT_CONFIG_PATH) {
+        String::new()
+    } else {
+        format!(" --config {}", output.display())
+    };
+    println!(
+        "wrote {}: set [notify.roles], [notify.smtp] and [[notify.chat]], then check it with \
+         `timescales{config} config check` (every setting and where it came from) and \
+         `timescales{config} doctor` (database, mail server, webhooks, clock), and start the service",
+        output.display()
+    );
     Ok(())
 }
 

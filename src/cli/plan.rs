@@ -53,7 +53,8 @@ pub struct PlanArgs {
     json: bool,
 }
 
-fn parse_event(s: &str) -> Result<(String, NaiveDate), String> {
+/// `NAME=YYYY-MM-DD`, as `--event` takes it.
+pub(super) fn parse_event(s: &str) -> Result<(String, NaiveDate), String> {
     let (name, date) = s
         .split_once('=')
         .ok_or_else(|| format!("'{s}' should be NAME=YYYY-MM-DD"))?;

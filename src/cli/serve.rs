@@ -2,6 +2,7 @@
 //! true (re-derived when procedures or holidays change, closed windows proposed for closure), and
 //! delivers reminders and alerts from the outbox.
 
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,9 +16,26 @@ pub struct ServeArgs {
     /// Address to listen on (default: api.listen from the config, 127.0.0.1:8480).
     #[arg(long, value_name = "ADDR")]
     listen: Option<String>,
+    /// Where the secrets named `credential:NAME` are, when run outside systemd (e.g.
+    /// /etc/timescales/credentials, as root). Under systemd: $CREDENTIALS_DIRECTORY, from the
+    /// unit's LoadCredential= lines.
+    #[arg(long, value_name = "DIR")]
+    credentials: Option<PathBuf>,
 }
 
 pub(super) fn run(ctx: &Context, args: ServeArgs) -> Result<(), CliError> {
+    if let Some(dir) = &args.credentials {
+        if !dir.is_dir() {
+            return Err(CliError::Input(format!(
+                "--credentials {}: not a folder",
+                dir.display()
+            )));
+        }
+        // Before the runtime starts: no other thread reads the environment yet. Everything that
+        // reads credentials (SMTP password, webhooks, API tokens) then finds them as under
+        // systemd.
+        std::env::set_var("CREDENTIALS_DIRECTORY", dir);
+    }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -629,7 +647,7 @@ fn hostname() -> String {
 }
 
 /// A secret given as `credential:NAME` is read from `$CREDENTIALS_DIRECTORY/NAME` (systemd's
-/// `LoadCredential=`), so it never sits in the config file.
+/// `LoadCredential=`, or `--credentials`), so it never sits in the config file.
 fn resolve_secret(
     value: &secrecy::SecretString,
     what: &str,
@@ -639,12 +657,28 @@ fn resolve_secret(
         None => Ok(value.clone()),
         Some(name) => {
             let dir = std::env::var_os("CREDENTIALS_DIRECTORY").ok_or_else(|| {
-                format!("{what} names credential '{name}' but CREDENTIALS_DIRECTORY is not set")
+                format!("{what} names credential '{name}' but CREDENTIALS_DIRECTORY is not set (outside systemd, pass --credentials DIR)")
             })?;
-            let text = std::fs::read_to_string(std::path::Path::new(&dir).join(name))
+            let text = read_credential(Path::new(&dir), name)
                 .map_err(|e| format!("{what}: credential '{name}': {e}"))?;
             Ok(secrecy::SecretString::from(text.trim().to_string()))
         }
+    }
+}
+
+/// The credential `name` in `dir`. systemd loads a folder named in `LoadCredential=ID:FOLDER` as
+/// one credential per file, `ID_FILE` (the unit loads /etc/timescales/credentials/webhooks/ so,
+/// as `webhooks_NAME`); outside systemd, `dir` is the folder of the files themselves, so
+/// `ID_FILE` not found there is looked for as `ID/FILE`.
+fn read_credential(dir: &Path, name: &str) -> std::io::Result<String> {
+    match std::fs::read_to_string(dir.join(name)) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let Some((folder, file)) = name.split_once('_') else {
+                return Err(e);
+            };
+            std::fs::read_to_string(dir.join(folder).join(file)).map_err(|_| e)
+        }
+        other => other,
     }
 }
 
@@ -688,4 +722,36 @@ pub(super) fn build_chat(
         )?);
     }
     crate::channel::Webhook::new(&c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::read_credential;
+
+    #[test]
+    fn a_credential_from_a_loaded_folder_is_found_by_its_systemd_name_either_way() {
+        // Outside systemd: the credentials folder itself, webhooks in its webhooks/ folder.
+        let etc = tempfile::tempdir().unwrap();
+        std::fs::write(etc.path().join("webhook-url"), "https://a.example/1\n").unwrap();
+        std::fs::create_dir(etc.path().join("webhooks")).unwrap();
+        std::fs::write(etc.path().join("webhooks/ops"), "https://b.example/2").unwrap();
+        assert_eq!(
+            read_credential(etc.path(), "webhook-url").unwrap(),
+            "https://a.example/1\n"
+        );
+        assert_eq!(
+            read_credential(etc.path(), "webhooks_ops").unwrap(),
+            "https://b.example/2"
+        );
+        // Under systemd: $CREDENTIALS_DIRECTORY holds webhooks_ops itself.
+        let run = tempfile::tempdir().unwrap();
+        std::fs::write(run.path().join("webhooks_ops"), "https://c.example/3").unwrap();
+        assert_eq!(
+            read_credential(run.path(), "webhooks_ops").unwrap(),
+            "https://c.example/3"
+        );
+        // Missing either way: the error names the file as asked for.
+        let e = read_credential(etc.path(), "webhooks_team").unwrap_err();
+        assert_eq!(e.kind(), std::io::ErrorKind::NotFound);
+    }
 }

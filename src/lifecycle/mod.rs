@@ -35,8 +35,8 @@ pub enum LifecycleError {
     /// A value that cannot be used (unknown procedure or event, a date in the future, ...).
     #[error("{message}")]
     Invalid {
-        /// The field at fault, as named in the API.
-        field: &'static str,
+        /// The field at fault, as named in the API (`events[2].date` for one of several).
+        field: std::borrow::Cow<'static, str>,
         /// What is wrong and what would be right.
         message: String,
     },
@@ -76,9 +76,12 @@ impl From<UpdateError<LifecycleError>> for LifecycleError {
     }
 }
 
-fn invalid(field: &'static str, message: impl Into<String>) -> LifecycleError {
+fn invalid(
+    field: impl Into<std::borrow::Cow<'static, str>>,
+    message: impl Into<String>,
+) -> LifecycleError {
     LifecycleError::Invalid {
-        field,
+        field: field.into(),
         message: message.into(),
     }
 }
@@ -106,6 +109,28 @@ pub struct OpenComplaint {
     pub out_of_scope: Option<String>,
     /// Who records it (a role or job title).
     pub recorded_by: String,
+    /// A line of context; no personal data.
+    #[serde(default)]
+    pub note: String,
+    /// Events that happened before the complaint was entered, oldest first: recorded with the
+    /// open, in the same transaction, each checked as `event` would check it, so notifications
+    /// are planned once, for where the complaint now stands.
+    #[serde(default)]
+    pub events: Vec<Earlier>,
+    /// Outcomes already decided, recorded after `events`, each checked as `outcome` would.
+    #[serde(default)]
+    pub outcomes: Vec<Earlier>,
+}
+
+/// An event or outcome that happened before the complaint was entered, recorded by whoever
+/// opens it.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Earlier {
+    /// The event or outcome id.
+    pub name: String,
+    /// When it happened.
+    pub date: NaiveDate,
     /// A line of context; no personal data.
     #[serde(default)]
     pub note: String,
@@ -596,14 +621,42 @@ impl Lifecycle {
         }
         let now = self.now();
         let row = provisional_row(&new, now);
+        // The history: the command's own events, then any given beside it (an import), then its
+        // outcomes. Each is checked on the log before it, exactly as `event` or `outcome` would
+        // check it a call at a time, and a refusal names it.
+        let recorded = |e: &Earlier| Record {
+            name: e.name.clone(),
+            date: e.date,
+            recorded_by: cmd.recorded_by.clone(),
+            note: e.note.clone(),
+        };
+        let history: Vec<(Past, usize, Record)> = cmd
+            .events
+            .iter()
+            .map(recorded)
+            .chain(events.iter().cloned())
+            .enumerate()
+            .map(|(i, r)| (Past::Event, i, r))
+            .chain(
+                cmd.outcomes
+                    .iter()
+                    .enumerate()
+                    .map(|(i, e)| (Past::Outcome, i, recorded(e))),
+            )
+            .collect();
         let mut rows = as_rows(&entries, now);
-        for e in events {
+        for (past, i, e) in &history {
+            let named = |err| past.names(*i, e, err);
             let r = replay(p, &row, &rows);
-            let (more, _) = event_rule(p, &row, &r, today, e)?;
-            rows.extend(as_rows(&more, now));
+            let (more, _) = match past {
+                Past::Event => event_rule(p, &row, &r, today, e),
+                Past::Outcome => outcome_rule(p, &row, &r, today, e),
+            }
+            .map_err(named)?;
             entries.extend(more);
+            rows = as_rows(&entries, now);
+            check_walk(None, &replay(p, &row, &rows), &rows).map_err(named)?;
         }
-        let rows = as_rows(&entries, now);
         check_walk(None, &replay(p, &row, &rows), &rows)?;
         let state = self.evaluate(p, &row, &rows, today)?;
         let audit = vec![NewAudit {
@@ -618,11 +671,7 @@ impl Lifecycle {
                     .as_ref()
                     .map(|r| format!("; referred to {r}"))
                     .unwrap_or_default(),
-                if events.is_empty() {
-                    String::new()
-                } else {
-                    format!("; {} earlier events", events.len())
-                }
+                history_line(&history)
             ),
         }];
         Ok((
@@ -656,40 +705,7 @@ impl Lifecycle {
         cmd: Record,
     ) -> Result<ComplaintView, LifecycleError> {
         self.change(reference, move |p, row, r, today| {
-            check_writable(row, r)?;
-            let stage = r.stage.as_deref().and_then(|s| p.stage(s)).ok_or_else(|| {
-                LifecycleError::Conflict(format!(
-                    "complaint '{}' has no current stage",
-                    row.reference
-                ))
-            })?;
-            if !stage.outcomes.iter().any(|o| o == &cmd.name) {
-                return Err(invalid(
-                    "name",
-                    format!(
-                        "outcome '{}' is not one {} can end with: use one of {}",
-                        cmd.name,
-                        stage.id,
-                        ids(stage.outcomes.iter())
-                    ),
-                ));
-            }
-            check_date("date", cmd.date, row.conference_date, today)?;
-            check_text("recorded_by", &cmd.recorded_by, 100)?;
-            check_note(&cmd.note)?;
-            Ok(recorded(
-                entry(
-                    kind::OUTCOME,
-                    &cmd.name,
-                    cmd.date,
-                    None,
-                    None,
-                    &cmd.recorded_by,
-                    &cmd.note,
-                ),
-                "outcome",
-                format!("{} on {}", cmd.name, cmd.date),
-            ))
+            outcome_rule(p, row, r, today, &cmd)
         })
         .await
     }
@@ -1479,6 +1495,111 @@ fn event_rule(
         "event",
         format!("{} on {}", cmd.name, cmd.date),
     ))
+}
+
+/// An outcome the current stage can end with, on a valid date: what to append, and the audit
+/// line.
+fn outcome_rule(
+    p: &Procedure,
+    row: &ComplaintRow,
+    r: &Replayed,
+    today: NaiveDate,
+    cmd: &Record,
+) -> Result<(Vec<NewEntry>, NewAudit), LifecycleError> {
+    check_writable(row, r)?;
+    let stage = r.stage.as_deref().and_then(|s| p.stage(s)).ok_or_else(|| {
+        LifecycleError::Conflict(format!(
+            "complaint '{}' has no current stage",
+            row.reference
+        ))
+    })?;
+    if !stage.outcomes.iter().any(|o| o == &cmd.name) {
+        return Err(invalid(
+            "name",
+            format!(
+                "outcome '{}' is not one {} can end with: use one of {}",
+                cmd.name,
+                stage.id,
+                ids(stage.outcomes.iter())
+            ),
+        ));
+    }
+    check_date("date", cmd.date, row.conference_date, today)?;
+    check_text("recorded_by", &cmd.recorded_by, 100)?;
+    check_note(&cmd.note)?;
+    Ok(recorded(
+        entry(
+            kind::OUTCOME,
+            &cmd.name,
+            cmd.date,
+            None,
+            None,
+            &cmd.recorded_by,
+            &cmd.note,
+        ),
+        "outcome",
+        format!("{} on {}", cmd.name, cmd.date),
+    ))
+}
+
+/// Which list of an open's history an entry came from.
+#[derive(Clone, Copy)]
+enum Past {
+    Event,
+    Outcome,
+}
+
+impl Past {
+    fn list(self) -> &'static str {
+        match self {
+            Past::Event => "events",
+            Past::Outcome => "outcomes",
+        }
+    }
+
+    /// A refusal of the `i`-th entry of this list, naming it: the field is its place in the
+    /// request (`events[2].date`), and the message names the event and its date.
+    fn names(self, i: usize, e: &Record, err: LifecycleError) -> LifecycleError {
+        let (field, message) = match err {
+            LifecycleError::Invalid { field, message } => {
+                (format!("{}[{i}].{field}", self.list()), message)
+            }
+            // Nothing more can be recorded (an out-of-scope complaint is referred at once): the
+            // request, not the complaint's state, is at fault.
+            LifecycleError::Conflict(message) => (format!("{}[{i}]", self.list()), message),
+            other => return other,
+        };
+        let what = match self {
+            Past::Event => "event",
+            Past::Outcome => "outcome",
+        };
+        let message = if message.contains(&format!("'{}'", e.name)) {
+            message
+        } else {
+            format!("{what} '{}' on {}: {message}", e.name, e.date)
+        };
+        invalid(field, message)
+    }
+}
+
+/// The history an open recorded, for its audit line: "; earlier events: a on D, b on D".
+fn history_line(history: &[(Past, usize, Record)]) -> String {
+    let mut out = String::new();
+    for past in [Past::Event, Past::Outcome] {
+        let these: Vec<String> = history
+            .iter()
+            .filter(|(p, _, _)| p.list() == past.list())
+            .map(|(_, _, e)| format!("{} on {}", e.name, e.date))
+            .collect();
+        if !these.is_empty() {
+            let label = match past {
+                Past::Event => "earlier events",
+                Past::Outcome => "outcomes",
+            };
+            out.push_str(&format!("; {label}: {}", these.join(", ")));
+        }
+    }
+    out
 }
 
 /// Refuses a change that leaves an event where the stage machine does not take it, or that

@@ -56,6 +56,12 @@ impl DigestSchedule {
 /// Sends today's digest to every email recipient with something due within `within` working
 /// days or overdue, once a day each: a digest already recorded as sent today is not sent again
 /// (after a restart, say). Returns how many were sent.
+///
+/// Each deadline goes to its owner's recipients and, once it has been escalated (overdue past
+/// its policy's `escalate_after_working_days`), also to the recipients of the role it is
+/// escalated to (`escalate_to`, per procedure or deadline where overridden): the managers who
+/// own escalations see in one list what is escalated to them. Someone who hears both as owner
+/// and as manager gets the deadline once, marked escalated.
 pub async fn send_digests(
     lifecycle: &Lifecycle,
     channels: &Channels,
@@ -67,14 +73,19 @@ pub async fn send_digests(
     let now = lifecycle.clock().now();
     let today = lifecycle.today_default();
     let pending = lifecycle.due_and_overdue(within).await?;
-    // Recipient -> procedure -> stage -> lines.
-    let mut by_recipient: BTreeMap<String, BTreeMap<String, BTreeMap<String, Vec<String>>>> =
+    let procedures = lifecycle.procedures();
+    let calendars = lifecycle.calendars();
+    // A role's own mailboxes, or the fallback's: the one lookup alerts use too.
+    let emails_of = |procedure: &str, role: &str| -> Vec<String> {
+        addressing
+            .targets(procedure, role)
+            .map(|t| t.email.clone())
+            .unwrap_or_default()
+    };
+    // Recipient -> procedure -> stage -> (reference, deadline) and its line, earliest first.
+    let mut by_recipient: BTreeMap<String, BTreeMap<String, BTreeMap<String, Lines>>> =
         BTreeMap::new();
     for p in &pending {
-        // The owner's own mailboxes, or the fallback's: the one lookup alerts use too.
-        let Some(targets) = addressing.targets(&p.procedure, &p.owner_role) else {
-            continue;
-        };
         let state = if p.due_date < today {
             format!("OVERDUE since {}", p.due_date)
         } else {
@@ -85,16 +96,33 @@ pub async fn send_digests(
         } else {
             ""
         };
+        let key = (p.reference.clone(), p.deadline.clone());
         let line = format!("{} {}{kind}: {state}", p.reference, p.deadline);
-        for email in &targets.email {
-            by_recipient
-                .entry(email.clone())
+        let mut add = |email: &str, line: &str, replace: bool| {
+            let lines = by_recipient
+                .entry(email.to_string())
                 .or_default()
                 .entry(p.procedure.clone())
                 .or_default()
                 .entry(p.stage.clone().unwrap_or_default())
-                .or_default()
-                .push(line.clone());
+                .or_default();
+            match lines.iter_mut().find(|(k, _)| *k == key) {
+                Some(existing) if replace => existing.1 = line.to_string(),
+                Some(_) => {}
+                None => lines.push((key.clone(), line.to_string())),
+            }
+        };
+        for email in emails_of(&p.procedure, &p.owner_role) {
+            add(&email, &line, false);
+        }
+        if let Some(role) = escalated_to(p, addressing, &procedures, &calendars, now) {
+            let line = format!(
+                "{} {}: ESCALATED, {state} (owner: {})",
+                p.reference, p.deadline, p.owner_role
+            );
+            for email in emails_of(&p.procedure, &role) {
+                add(&email, &line, true);
+            }
         }
     }
     let mut sent = 0;
@@ -108,6 +136,7 @@ pub async fn send_digests(
         for (procedure, stages) in procedures {
             for (stage, lines) in stages {
                 count += lines.len();
+                let lines: Vec<String> = lines.into_iter().map(|(_, l)| l).collect();
                 facts.push((format!("{procedure} · {stage}"), lines.join("; ")));
             }
         }
@@ -135,6 +164,34 @@ pub async fn send_digests(
         }
     }
     Ok(sent)
+}
+
+/// One digest section's lines, each with the (reference, deadline) it is about.
+type Lines = Vec<((String, String), String)>;
+
+/// The role an overdue obligation has been escalated to by `now`, under its policy: none for a
+/// window, a deadline not yet overdue long enough, or a policy that never escalates.
+fn escalated_to(
+    p: &crate::store::PendingRow,
+    addressing: &Addressing,
+    procedures: &crate::procedure::Procedures,
+    calendars: &crate::calendar::Calendars,
+    now: DateTime<Utc>,
+) -> Option<String> {
+    if p.kind != "obligation" {
+        return None;
+    }
+    let procedure = procedures.get(&p.procedure)?;
+    let policy = addressing.policy_for(&p.procedure, &p.deadline);
+    let first = crate::reminder::escalation_at(
+        p.due_date,
+        1,
+        policy,
+        calendars.get(procedure.region),
+        procedure.time_zone,
+        &addressing.window,
+    )?;
+    (first <= now).then(|| policy.escalate_to.clone())
 }
 
 /// Tells the operator, once a day, when any division's official GOV.UK holiday data runs out

@@ -11,6 +11,7 @@ use timescales::clock::FixedClock;
 use timescales::config::Scope;
 use timescales::lifecycle::Lifecycle;
 use timescales::procedure::Procedures;
+use timescales::reminder::Addressing;
 use timescales::store::Store;
 
 pub const WRITER: &str = "writer-token-0123456789";
@@ -19,19 +20,30 @@ pub const READER: &str = "reader-token-0123456789";
 pub struct App {
     pub base: String,
     pub client: Client,
+    /// The store behind it, to look at what the API wrote (the outbox).
+    pub store: Store,
 }
 
 impl App {
     /// The API over `store`, today being `today`, with a body limit of 4 KiB.
     pub async fn spawn(store: Store, today: &str) -> App {
+        Self::spawn_with(store, today, None).await
+    }
+
+    /// The API as [`App::spawn`] makes it, planning notifications as `addressing` says (the
+    /// service's way) when it is given.
+    pub async fn spawn_with(store: Store, today: &str, addressing: Option<Addressing>) -> App {
         let today: NaiveDate = today.parse().unwrap();
-        let lifecycle = Lifecycle::new(
-            store,
+        let mut lifecycle = Lifecycle::new(
+            store.clone(),
             Arc::new(Procedures::load(None).unwrap()),
             Arc::new(Calendars::embedded()),
             Arc::new(FixedClock::at_noon(today)),
             2,
         );
+        if let Some(a) = addressing {
+            lifecycle = lifecycle.with_notifications(a, Arc::new(tokio::sync::Notify::new()));
+        }
         let tokens = vec![
             Token::new("case-system", WRITER, vec![Scope::Read, Scope::Write]),
             Token::new("dashboard", READER, vec![Scope::Read]),
@@ -43,6 +55,7 @@ impl App {
         App {
             base,
             client: Client::new(),
+            store,
         }
     }
 

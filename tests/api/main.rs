@@ -5,6 +5,7 @@
 mod backends;
 mod bad_input;
 mod helpers;
+mod history;
 mod lifecycles;
 mod metrics;
 mod openapi;

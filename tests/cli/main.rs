@@ -4,6 +4,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+mod readme;
 mod semantics;
 
 /// A scratch folder with a config file of its own, so no machine-wide config is read.
@@ -1103,6 +1104,14 @@ fn init_writes_the_commented_starter_config_and_never_overwrites_silently() {
     let out = s.path("etc/timescales.toml");
     let o = s.run(&["init", "--output", out.to_str().unwrap()]);
     assert!(o.status.success(), "{}", stderr(&o));
+    // It says what to run next, for the file it wrote.
+    let next = stdout(&o);
+    let with = format!("timescales --config {}", out.display());
+    assert!(
+        next.contains(&format!("`{with} config check`"))
+            && next.contains(&format!("`{with} doctor`")),
+        "{next}"
+    );
     let text = std::fs::read_to_string(&out).unwrap();
     assert!(
         text.contains("[notify.policy]") && text.contains("default_region = \"england-and-wales\"")
@@ -1268,4 +1277,68 @@ fn with_notifications_off_the_shipped_config_and_no_config_at_all_are_accepted()
     let shipped = concat!(env!("CARGO_MANIFEST_DIR"), "/config/timescales.toml");
     let o = s.run(&["--config", shipped, "config", "check"]);
     assert!(o.status.success(), "{}", stderr(&o));
+}
+
+#[test]
+fn complaint_open_takes_the_history_so_far_in_one_change() {
+    let s = Sandbox::new();
+    let now = "2027-04-30";
+    let open = |reference: &str, events: &[&str]| {
+        let mut args = vec![
+            "complaint",
+            "open",
+            reference,
+            "--procedure",
+            "durham",
+            "--complainant",
+            "parent",
+            "--conference",
+            "2026-12-04",
+        ];
+        for e in events {
+            args.extend(["--event", e]);
+        }
+        complaint_run(&s, now, &args)
+    };
+    let o = open(
+        "CP-2001",
+        &[
+            "concerns-received=2026-12-17",
+            "stage-2-requested=2027-01-13",
+            "stage-2-letter-sent=2027-02-26",
+            "stage-3-requested=2027-03-30",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).starts_with("CP-2001 · durham (conference) · stage-3 · open"),
+        "{}",
+        stdout(&o)
+    );
+    let v = json(&complaint_run(
+        &s,
+        now,
+        &["complaint", "audit", "CP-2001", "--json"],
+    ));
+    assert_eq!(v.as_array().unwrap().len(), 1, "{v}");
+    assert!(
+        v[0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("earlier events: concerns-received on 2026-12-17, stage-2-requested"),
+        "{v}"
+    );
+    // A refused event refuses the open: exit 2, one line naming it, nothing written.
+    let o = open(
+        "CP-2002",
+        &["concerns-received=2026-12-17", "panel-held=2027-01-04"],
+    );
+    assert_bad_input(
+        &o,
+        "'panel-held' on 2027-01-04 cannot be recorded in stage-1",
+    );
+    let o = complaint_run(&s, now, &["complaint", "show", "CP-2002"]);
+    assert_bad_input(&o, "no complaint has reference 'CP-2002'");
+    let o = open("CP-2002", &["concerns-received"]);
+    assert_bad_input(&o, "'concerns-received' should be NAME=YYYY-MM-DD");
 }

@@ -810,3 +810,78 @@ async fn a_change_made_with_the_cli_is_delivered_by_the_running_service() {
         "{m}"
     );
 }
+
+/// Outside systemd, `serve --credentials DIR` reads `credential:NAME` secrets from DIR as the
+/// unit's LoadCredential= would hand them over, a further webhook's from `webhooks/NAME` included;
+/// without it, such a config is refused (exit 78) saying what to pass.
+#[test]
+fn serve_takes_a_credentials_folder_outside_systemd() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("timescales.toml"),
+        format!(
+            "[store]\nstate_dir = {:?}\n[api]\nlisten = \"127.0.0.1:0\"\n\n\
+             [[notify.chat]]\nname = \"team\"\nkind = \"teams\"\nurl = \"credential:webhook-url\"\n\n\
+             [[notify.chat]]\nname = \"ops\"\nkind = \"slack\"\nurl = \"credential:webhooks_ops\"\n",
+            dir.path().join("state").display().to_string()
+        ),
+    )
+    .unwrap();
+    let credentials = dir.path().join("credentials");
+    std::fs::create_dir_all(credentials.join("webhooks")).unwrap();
+    std::fs::write(credentials.join("webhook-url"), "http://127.0.0.1:9/team\n").unwrap();
+    std::fs::write(credentials.join("webhooks/ops"), "http://127.0.0.1:9/ops").unwrap();
+
+    let run = |extra: &[&std::ffi::OsStr]| {
+        Command::new(env!("CARGO_BIN_EXE_timescales"))
+            .arg("--config")
+            .arg(dir.path().join("timescales.toml"))
+            .arg("serve")
+            .args(extra)
+            .env_remove("CREDENTIALS_DIRECTORY")
+            .env("TIMESCALES_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let refused = run(&[]).wait_with_output().unwrap();
+    assert_eq!(refused.status.code(), Some(78));
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        err.contains("names credential 'webhook-url' but CREDENTIALS_DIRECTORY is not set (outside systemd, pass --credentials DIR)"),
+        "{err}"
+    );
+
+    let socket_path = dir.path().join("notify.sock");
+    let socket = std::os::unix::net::UnixDatagram::bind(&socket_path).unwrap();
+    socket
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_timescales"))
+        .arg("--config")
+        .arg(dir.path().join("timescales.toml"))
+        .arg("serve")
+        .arg("--credentials")
+        .arg(&credentials)
+        .env_remove("CREDENTIALS_DIRECTORY")
+        .env("NOTIFY_SOCKET", &socket_path)
+        .env("TIMESCALES_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let ready = next_ready(&socket);
+    assert!(ready.contains("STATUS=serving on"), "{ready}");
+    terminate(&child);
+    assert_eq!(exit_within(&mut child, Duration::from_secs(30)).0, Some(0));
+
+    let missing = run(&[
+        std::ffi::OsStr::new("--credentials"),
+        dir.path().join("nowhere").as_os_str(),
+    ])
+    .wait_with_output()
+    .unwrap();
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("not a folder"));
+}

@@ -3,6 +3,7 @@
 
 #[path = "../support/backends.rs"]
 mod backends;
+mod digest;
 mod doctor;
 mod email;
 #[path = "../support/fixtures.rs"]

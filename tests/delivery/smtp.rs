@@ -1,9 +1,12 @@
 //! A real SMTP server for the tests: aiosmtpd (a maintained Python package) writing every message
-//! it receives to a Maildir. Installed with pip when missing.
+//! it receives to a Maildir. It is a prerequisite, installed once before the tests
+//! (`python3 -m pip install aiosmtpd`; `.ci/run` does it): never from a test, where parallel
+//! installs collide.
 
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 pub struct SmtpServer {
@@ -12,21 +15,22 @@ pub struct SmtpServer {
     child: Child,
 }
 
+/// Fails the test with what to run when aiosmtpd is missing (asked once per test binary).
 fn ensure_aiosmtpd() {
-    let ok = Command::new("python3")
-        .args(["-c", "import aiosmtpd"])
-        .status()
-        .is_ok_and(|s| s.success());
-    if !ok {
-        let installed = Command::new("python3")
-            .args(["-m", "pip", "install", "-q", "aiosmtpd"])
+    static PRESENT: OnceLock<bool> = OnceLock::new();
+    let present = *PRESENT.get_or_init(|| {
+        Command::new("python3")
+            .args(["-c", "import aiosmtpd"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
             .status()
-            .is_ok_and(|s| s.success());
-        assert!(
-            installed,
-            "aiosmtpd is needed for the SMTP tests and pip could not install it"
-        );
-    }
+            .is_ok_and(|s| s.success())
+    });
+    assert!(
+        present,
+        "the SMTP tests need aiosmtpd, which python3 cannot import: install it once before \
+         running the tests with `python3 -m pip install aiosmtpd` (README.md names it)"
+    );
 }
 
 /// aiosmtpd with AUTH required (PLAIN and LOGIN, allowed without TLS on loopback): one login.

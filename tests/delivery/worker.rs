@@ -636,12 +636,9 @@ async fn a_new_bank_holiday_moves_the_reminders_with_the_due_date() {
 #[tokio::test]
 async fn two_workers_on_postgresql_deliver_each_of_1000_notifications_once() {
     let Ok(admin) = std::env::var("TIMESCALES_TEST_DATABASE_URL") else {
-        use std::io::Write;
-        if let Ok(mut f) = std::fs::OpenOptions::new().write(true).open("/dev/stderr") {
-            let _ = f.write_all(
-                b"two workers on PostgreSQL: SKIPPED: TIMESCALES_TEST_DATABASE_URL is not set\n",
-            );
-        }
+        crate::backends::skipped(
+            "two workers on PostgreSQL: SKIPPED: TIMESCALES_TEST_DATABASE_URL is not set",
+        );
         return;
     };
     let db = format!("timescales_two_{}", std::process::id());

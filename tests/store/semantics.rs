@@ -135,14 +135,14 @@ async fn refused<T: std::fmt::Debug>(
     l: &Lifecycle,
     reference: &str,
     command: impl std::future::Future<Output = Result<T, LifecycleError>>,
-) -> (&'static str, String) {
+) -> (String, String) {
     let before = snapshot(l, reference).await;
     let err = command.await.unwrap_err();
     assert_eq!(snapshot(l, reference).await, before);
     let LifecycleError::Invalid { field, message } = err else {
         panic!("{err:?}")
     };
-    (field, message)
+    (field.into_owned(), message)
 }
 
 /// The references a list gives.

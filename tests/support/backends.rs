@@ -24,18 +24,9 @@ where
     sqlite.close().await;
 
     let Ok(admin_url) = std::env::var("TIMESCALES_TEST_DATABASE_URL") else {
-        // Written to the process's stderr file, past the test harness's capture, so the skip is
-        // seen in every run, not only with --nocapture.
-        use std::io::Write;
-        let message = format!(
-            "{name}: PostgreSQL part SKIPPED: TIMESCALES_TEST_DATABASE_URL is not set (.ci/run sets it to the local server)\n"
-        );
-        match std::fs::OpenOptions::new().write(true).open("/dev/stderr") {
-            Ok(mut f) => {
-                let _ = f.write_all(message.as_bytes());
-            }
-            Err(_) => eprint!("{message}"),
-        }
+        skipped(&format!(
+            "{name}: PostgreSQL part SKIPPED: TIMESCALES_TEST_DATABASE_URL is not set (.ci/run sets it to the local server)"
+        ));
         return;
     };
     let db = format!(
@@ -56,6 +47,15 @@ where
         .execute(&admin)
         .await
         .unwrap();
+}
+
+/// Says a test skipped part of its work, on the process's standard error itself: past the test
+/// harness's capture (which takes only `eprintln!`), so the skip shows in every run, not only
+/// with --nocapture. Written through the inherited descriptor, never by reopening /dev/stderr,
+/// which truncates a log the output is redirected to.
+pub fn skipped(message: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "{message}");
 }
 
 /// `url` with its database name replaced by `db`.

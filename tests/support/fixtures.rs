@@ -19,6 +19,8 @@ pub fn open(reference: &str, procedure: &str, conference: &str) -> OpenComplaint
         out_of_scope: None,
         recorded_by: "Team Manager".into(),
         note: String::new(),
+        events: vec![],
+        outcomes: vec![],
     }
 }
 

@@ -1,0 +1,158 @@
+//! The daily digest reaches the managers who own escalations (issue 17): each gets the overdue
+//! deadlines escalated to their role, as well as the owners getting theirs.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use chrono::{TimeZone, Utc};
+use timescales::calendar::Calendars;
+use timescales::channel::{Channels, Email, SmtpSecurity, SmtpSettings};
+use timescales::clock::FixedClock;
+use timescales::lifecycle::Lifecycle;
+use timescales::outbox::send_digests;
+use timescales::procedure::Procedures;
+use timescales::reminder::{Addressing, Policy, RoleTargets};
+
+use crate::backends::on_both;
+use crate::fixtures::{open, rec};
+use crate::smtp::{decoded, SmtpServer};
+
+fn mailbox(address: &str) -> RoleTargets {
+    RoleTargets {
+        email: vec![address.into()],
+        chat: vec![],
+    }
+}
+
+/// The digest addressed to `to`, decoded; panics naming who did get one when there is none.
+fn digest_to(smtp: &SmtpServer, to: &str) -> String {
+    let all: Vec<String> = smtp.messages().iter().map(|m| decoded(m)).collect();
+    all.iter()
+        .find(|m| m.contains(&format!("To: {to}")))
+        .cloned()
+        .unwrap_or_else(|| panic!("no digest to {to} among {all:#?}"))
+}
+
+#[tokio::test]
+async fn managers_get_a_digest_of_the_deadlines_escalated_to_them() {
+    on_both("digest to managers", |store| async move {
+        let smtp = SmtpServer::start();
+        // Tuesday 5 January 2027, 10:00.
+        let clock = Arc::new(FixedClock::new(
+            Utc.with_ymd_and_hms(2027, 1, 5, 10, 0, 0).unwrap(),
+        ));
+        let lifecycle = Lifecycle::new(
+            store,
+            Arc::new(Procedures::load(None).unwrap()),
+            Arc::new(Calendars::embedded()),
+            clock,
+            2,
+        );
+        // Durham, conference 11 December 2026; acknowledge is due 3 working days after the
+        // concerns arrive, and escalates (by default) 2 working days after that.
+        // CP-7: due Wed 30 Dec, escalated Mon 4 Jan (31 Dec, 4 Jan).
+        // CP-9: due Mon 4 Jan (30, 31 Dec, 4 Jan): overdue, escalated only on Wed 6 Jan.
+        // CP-8: due Thu 7 Jan: not overdue.
+        for (reference, received) in [
+            ("CP-7", "2026-12-23"),
+            ("CP-9", "2026-12-29"),
+            ("CP-8", "2027-01-04"),
+        ] {
+            lifecycle
+                .open(open(reference, "durham", "2026-12-11"))
+                .await
+                .unwrap();
+            lifecycle
+                .record_event(reference, rec("concerns-received", received))
+                .await
+                .unwrap();
+        }
+        let mut roles = BTreeMap::new();
+        roles.insert("chair".to_string(), mailbox("chairs@council.example"));
+        roles.insert("manager".to_string(), mailbox("managers@council.example"));
+        let addressing = Addressing {
+            roles,
+            ..Addressing::default()
+        };
+        let email = Email::new(&SmtpSettings {
+            host: "127.0.0.1".into(),
+            port: Some(smtp.port),
+            security: SmtpSecurity::None,
+            username: None,
+            password: None,
+            from: "timescales <timescales@council.example>".into(),
+            timeout_seconds: 5,
+        })
+        .unwrap();
+        let channels = Channels::new(Some(email), vec![]);
+        let sent = send_digests(&lifecycle, &channels, &addressing, 5, None)
+            .await
+            .unwrap();
+        assert_eq!(sent, 2, "the chairs and the managers");
+
+        let chairs = digest_to(&smtp, "chairs@council.example");
+        assert!(
+            chairs.contains("CP-7 acknowledge: OVERDUE since 2026-12-30"),
+            "{chairs}"
+        );
+        assert!(
+            chairs.contains("CP-9 acknowledge: OVERDUE since 2027-01-04"),
+            "{chairs}"
+        );
+        assert!(
+            chairs.contains("CP-8 acknowledge: due 2027-01-07"),
+            "{chairs}"
+        );
+
+        let managers = digest_to(&smtp, "managers@council.example");
+        assert!(
+            managers.contains("Subject: timescales digest for 2027-01-05: 1 deadlines"),
+            "{managers}"
+        );
+        assert!(
+            managers
+                .contains("CP-7 acknowledge: ESCALATED, OVERDUE since 2026-12-30 (owner: chair)"),
+            "{managers}"
+        );
+        assert!(managers.contains("durham · stage-1"), "{managers}");
+        // Overdue but not yet escalated, or not overdue: the owner's business only.
+        assert!(!managers.contains("CP-9"), "{managers}");
+        assert!(!managers.contains("CP-8"), "{managers}");
+
+        // Escalations routed elsewhere for one deadline (a policy override) reach that role.
+        let mut overridden = addressing.clone();
+        overridden.roles.insert(
+            "head-of-service".to_string(),
+            mailbox("head@council.example"),
+        );
+        overridden.overrides.insert(
+            "durham/acknowledge".to_string(),
+            Policy {
+                escalate_to: "head-of-service".into(),
+                ..Policy::default()
+            },
+        );
+        let sent = send_digests(&lifecycle, &channels, &overridden, 5, None)
+            .await
+            .unwrap();
+        assert_eq!(sent, 1, "the chairs and managers had today's already");
+        let head = digest_to(&smtp, "head@council.example");
+        assert!(
+            head.contains("CP-7 acknowledge: ESCALATED, OVERDUE since 2026-12-30 (owner: chair)"),
+            "{head}"
+        );
+
+        // A policy that never escalates sends the managers nothing.
+        let mut never = addressing.clone();
+        never.policy.escalate_after_working_days = 0;
+        never.roles.insert(
+            "manager".to_string(),
+            mailbox("other-managers@council.example"),
+        );
+        let sent = send_digests(&lifecycle, &channels, &never, 5, None)
+            .await
+            .unwrap();
+        assert_eq!(sent, 0);
+    })
+    .await;
+}
