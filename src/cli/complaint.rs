@@ -15,10 +15,10 @@ context and must hold no personal data. Every change is written with who made it
 cli:$USER) to the audit log.
 
 Examples:
-  timescales complaint open CP-1001 --procedure durham --complainant parent --conference 2026-12-11
+  timescales complaint open CP-1001 --procedure durham --complainant parent --conference 2026-11-11
   timescales complaint open CP-1002 --procedure durham --complainant parent --conference 2026-11-02 \\
       --event concerns-received=2026-11-10 --event stage-2-requested=2026-11-30
-  timescales complaint event CP-1001 concerns-received --date 2026-12-23
+  timescales complaint event CP-1001 concerns-received --date 2026-11-23
   timescales complaint show CP-1001
   timescales complaint list --overdue
   timescales complaint list --due-within 5 --owner chair --json";
