@@ -1156,3 +1156,49 @@ async fn operator_alerts_are_grouped_per_channel_and_hour() {
     })
     .await;
 }
+
+/// History entered one call at a time: a complaint's alerts wait until it has gone
+/// `settle` unchanged, so the calls in between raise no alarm.
+#[tokio::test]
+async fn alerts_wait_until_the_complaint_has_settled() {
+    on_both("settling", |store| async move {
+        let smtp = SmtpServer::start();
+        let chat = receiving(ResponseTemplate::new(200)).await;
+        // Recorded in time on Monday 14 December; the acknowledgement was due Thursday 17.
+        let mut r = rig(
+            store,
+            smtp.port,
+            &chat,
+            ChatKind::Webhook,
+            at(2026, 12, 14, 12, 0),
+        );
+        r.worker.settle = chrono::Duration::seconds(30);
+        r.lifecycle.open(open("ST-1")).await.unwrap();
+        r.lifecycle
+            .record_event("ST-1", rec("concerns-received", "2026-12-14"))
+            .await
+            .unwrap();
+        // Friday 18 December, 08:00: the breach is due, and the complaint is changed that minute
+        // (the offer of an appointment recorded): its alerts wait.
+        r.clock.set(at(2026, 12, 18, 8, 0));
+        r.lifecycle
+            .record_event("ST-1", rec("appointment-offered", "2026-12-18"))
+            .await
+            .unwrap();
+        let report = r.worker.step().await.unwrap();
+        assert_eq!(report.sent, 0, "{report:?}");
+        assert!(smtp.messages().is_empty());
+        // Unchanged for 30 seconds: the breach goes.
+        r.clock.advance(chrono::Duration::seconds(31));
+        let report = r.worker.step().await.unwrap();
+        assert!(report.sent >= 1, "{report:?}");
+        assert!(smtp
+            .messages()
+            .iter()
+            .map(|m| crate::smtp::decoded(m))
+            .any(|m| m.contains(
+                "Subject: ST-1 (Durham): Write back to the complainant: overdue since Thu 17 Dec"
+            )));
+    })
+    .await;
+}
