@@ -35,6 +35,27 @@ pub struct Message {
     /// `complaint-3f2a9c0e5b7d1a48`. Email names it in `In-Reply-To` and `References`, so mail
     /// clients group the messages.
     pub thread: Option<String>,
+    /// Rows, for a message that lists many things (the digest); `None` for one notification.
+    pub table: Option<Table>,
+}
+
+/// Rows of a message, in titled groups (the digest's overdue, due today, due soon): rendered as
+/// an HTML table, and in plain text as one line a row, for mail clients that show only text.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Table {
+    /// The column headings.
+    pub columns: Vec<String>,
+    /// Titled groups of rows, in order; an empty group is left out.
+    pub groups: Vec<(String, Vec<TableRow>)>,
+}
+
+/// One row of a [`Table`].
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct TableRow {
+    /// One cell a column.
+    pub cells: Vec<String>,
+    /// Where the first cell links to (the case record), when a link template is configured.
+    pub link: Option<String>,
 }
 
 /// How urgent a message is.
@@ -54,6 +75,17 @@ impl Message {
         for (k, v) in &self.facts {
             s.push_str(&format!("{k}: {v}\n"));
         }
+        if let Some(t) = &self.table {
+            for (title, rows) in t.groups.iter().filter(|(_, r)| !r.is_empty()) {
+                s.push_str(&format!("\n{title} ({})\n", rows.len()));
+                for r in rows {
+                    s.push_str(&format!("- {}\n", r.cells.join(" | ")));
+                    if let Some(l) = &r.link {
+                        s.push_str(&format!("  {l}\n"));
+                    }
+                }
+            }
+        }
         if let Some(l) = &self.link {
             s.push_str(&format!("\nCase record: {l}\n"));
         }
@@ -63,18 +95,48 @@ impl Message {
 
     /// HTML, every value escaped.
     pub fn html(&self) -> String {
-        let mut s = format!(
-            "<p><strong>{}</strong></p>\n<table>\n",
-            escape(&self.subject)
-        );
-        for (k, v) in &self.facts {
-            s.push_str(&format!(
-                "<tr><th align=\"left\">{}</th><td>{}</td></tr>\n",
-                escape(k),
-                escape(v)
-            ));
+        let mut s = format!("<p><strong>{}</strong></p>\n", escape(&self.subject));
+        if !self.facts.is_empty() {
+            s.push_str("<table>\n");
+            for (k, v) in &self.facts {
+                s.push_str(&format!(
+                    "<tr><th align=\"left\">{}</th><td>{}</td></tr>\n",
+                    escape(k),
+                    escape(v)
+                ));
+            }
+            s.push_str("</table>\n");
         }
-        s.push_str("</table>\n");
+        if let Some(t) = &self.table {
+            s.push_str("<table border=\"1\" cellpadding=\"4\" cellspacing=\"0\">\n<tr>");
+            for c in &t.columns {
+                s.push_str(&format!("<th align=\"left\">{}</th>", escape(c)));
+            }
+            s.push_str("</tr>\n");
+            for (title, rows) in t.groups.iter().filter(|(_, r)| !r.is_empty()) {
+                s.push_str(&format!(
+                    "<tr><th align=\"left\" colspan=\"{}\">{} ({})</th></tr>\n",
+                    t.columns.len().max(1),
+                    escape(title),
+                    rows.len()
+                ));
+                for r in rows {
+                    s.push_str("<tr>");
+                    for (i, c) in r.cells.iter().enumerate() {
+                        match (&r.link, i) {
+                            (Some(l), 0) => s.push_str(&format!(
+                                "<td><a href=\"{}\">{}</a></td>",
+                                escape(l),
+                                escape(c)
+                            )),
+                            _ => s.push_str(&format!("<td>{}</td>", escape(c))),
+                        }
+                    }
+                    s.push_str("</tr>\n");
+                }
+            }
+            s.push_str("</table>\n");
+        }
         if let Some(l) = &self.link {
             s.push_str(&format!(
                 "<p><a href=\"{}\">Case record</a></p>\n",

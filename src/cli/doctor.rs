@@ -426,6 +426,7 @@ async fn check_all(
             link: None,
             severity: crate::channel::Severity::Reminder,
             thread: None,
+            table: None,
         };
         for d in destinations {
             let check = format!("test {}", crate::outbox::redact(&d));

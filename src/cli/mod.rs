@@ -174,13 +174,12 @@ impl Context {
             .map_err(|errors| CliError::Config(procedure_errors(&errors)))
     }
 
-    /// The complaint service over the configured store, with deadlines brought up to date with
-    /// the procedures and holidays in force and closed windows proposed for closure.
+    /// The complaint service over the configured store. A command changes only the complaint
+    /// it names (deriving and planning it under the procedures, holidays and `[notify]` in
+    /// force); bringing every stored complaint up to date, and proposing closures, is the
+    /// service's upkeep, so a command and the service never rewrite each other's fingerprints.
     pub async fn lifecycle(&self) -> Result<crate::lifecycle::Lifecycle, CliError> {
-        let l = self.open_lifecycle().await?;
-        l.recompute_if_changed().await?;
-        l.propose_closures().await?;
-        Ok(l)
+        self.open_lifecycle().await
     }
 
     /// The complaint service over the configured store, as it is: the service brings it up to

@@ -221,15 +221,19 @@ fn condition_met(
     facts: &Facts,
     c: &Condition,
     from_date: NaiveDate,
+    from_known: NaiveDate,
 ) -> Option<(Option<NaiveDate>, Option<NaiveDate>)> {
     let (name, is_event) = match c {
         Condition::Event(e) => (e, true),
         Condition::Outcome(o) => (o, false),
         Condition::UnlessEvent(e) => {
-            let before = facts
-                .events
-                .get(e)
-                .is_some_and(|dates| dates.iter().any(|d| *d <= from_date));
+            // Dated on or before the anchor, and known by the time the anchor was: recorded
+            // later, it does not undo a duty already begun.
+            let before = facts.steps.iter().any(|s| {
+                matches!(&s.what, StepKind::Event(x) if x == e)
+                    && s.date <= from_date
+                    && s.known <= from_known.max(from_date)
+            });
             return (!before).then_some((None, None));
         }
     };
@@ -292,7 +296,7 @@ pub fn derive(
         let from_known = latest(facts, &def.from).map_or(from_date, |(_, k)| k);
         let (cond_on, cond_known) = match &def.applies_when {
             None => (None, None),
-            Some(c) => match condition_met(facts, c, from_date) {
+            Some(c) => match condition_met(facts, c, from_date, from_known) {
                 Some(x) => x,
                 None => continue,
             },

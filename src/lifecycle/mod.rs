@@ -352,6 +352,11 @@ impl Lifecycle {
         self
     }
 
+    /// The configured default calendar (`calendar.default_region`).
+    pub fn region(&self) -> crate::calendar::Division {
+        self.region
+    }
+
     /// Today in the configured time zone.
     pub fn today_default(&self) -> NaiveDate {
         self.clock.today(self.time_zone)
@@ -1292,8 +1297,23 @@ impl Lifecycle {
             }
             let references = self.store.live_references_of(&id).await?;
             let mut n = 0;
+            let mut failed = 0;
             for reference in &references {
-                n += usize::from(self.rederive(reference).await?);
+                match self.rederive(reference).await {
+                    Ok(moved) => n += usize::from(moved),
+                    Err(LifecycleError::Store(e)) => return Err(LifecycleError::Store(e)),
+                    // One complaint the procedures in force cannot derive (a deadline it names
+                    // was renamed, say) keeps what it has and is named in the log; the others
+                    // go on, and the next start or reload tries again.
+                    Err(e) => {
+                        failed += 1;
+                        tracing::error!(reference = %reference, procedure = %id, error = %e, "could not re-derive this complaint under the procedures in force; it keeps its stored deadlines");
+                    }
+                }
+            }
+            if failed > 0 {
+                moved += n;
+                continue;
             }
             self.store.set_meta(&deadlines_key, &deadlines).await?;
             // Re-derived without notification settings, the plans may now be out of step:

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
-use crate::channel::{Channels, Message, Severity};
+use crate::channel::{Channels, Message, Severity, Table, TableRow};
 use crate::lifecycle::{Lifecycle, LifecycleError};
 use crate::reminder::Addressing;
 
@@ -69,7 +69,6 @@ pub async fn send_digests(
     within: u32,
     link_template: Option<&str>,
 ) -> Result<usize, LifecycleError> {
-    let _ = link_template;
     let now = lifecycle.clock().now();
     let today = lifecycle.today_default();
     let pending = lifecycle.due_and_overdue(within).await?;
@@ -82,63 +81,96 @@ pub async fn send_digests(
             .map(|t| t.email.clone())
             .unwrap_or_default()
     };
-    // Recipient -> procedure -> stage -> (reference, deadline) and its line, earliest first.
-    let mut by_recipient: BTreeMap<String, BTreeMap<String, BTreeMap<String, Lines>>> =
-        BTreeMap::new();
+    // Recipient -> one row a deadline, keyed by (reference, deadline): someone who is both
+    // owner and manager of an escalated one gets its escalated row, once.
+    let mut by_recipient: BTreeMap<String, Vec<Keyed>> = BTreeMap::new();
     for p in &pending {
-        let state = if p.due_date < today {
-            format!("OVERDUE since {}", p.due_date)
+        let procedure = procedures.get(&p.procedure);
+        let what = procedure
+            .and_then(|x| x.deadline(&p.deadline))
+            .map(|d| d.what.clone())
+            .unwrap_or_else(|| p.deadline.clone());
+        let calendar = calendars.get(procedure.map_or(lifecycle.region(), |x| x.region));
+        // The one wording of a status, as the complaint itself shows it.
+        let status = if p.due_date < today {
+            crate::complaint::Status::Overdue {
+                working_days_overdue: calendar
+                    .working_days_between(p.due_date, today)
+                    .unwrap_or(0),
+            }
         } else {
-            format!("due {}", p.due_date)
+            crate::complaint::Status::Open {
+                working_days_left: calendar
+                    .working_days_between(today, p.due_date)
+                    .unwrap_or(0),
+            }
         };
-        let kind = if p.kind == "window" {
-            " (complainant's window)"
+        let group = match p.due_date.cmp(&today) {
+            std::cmp::Ordering::Less => 0,
+            std::cmp::Ordering::Equal => 1,
+            std::cmp::Ordering::Greater => 2,
+        };
+        let whose = if p.kind == "window" {
+            "the family's window".to_string()
         } else {
-            ""
+            procedure
+                .map(|x| x.role_name(&p.owner_role).to_string())
+                .unwrap_or_else(|| p.owner_role.clone())
+        };
+        let row = |status_text: String| Row {
+            group,
+            due: p.due_date,
+            cells: vec![
+                format!(
+                    "{} ({})",
+                    p.reference,
+                    crate::reminder::message::short_name(&p.procedure)
+                ),
+                what.clone(),
+                crate::reminder::message::day(p.due_date, chrono::Datelike::year(&today)),
+                status_text,
+                whose.clone(),
+            ],
+            link: link_template.map(|t| t.replace("{reference}", &p.reference)),
         };
         let key = (p.reference.clone(), p.deadline.clone());
-        let line = format!("{} {}{kind}: {state}", p.reference, p.deadline);
-        let mut add = |email: &str, line: &str, replace: bool| {
-            let lines = by_recipient
-                .entry(email.to_string())
-                .or_default()
-                .entry(p.procedure.clone())
-                .or_default()
-                .entry(p.stage.clone().unwrap_or_default())
-                .or_default();
-            match lines.iter_mut().find(|(k, _)| *k == key) {
-                Some(existing) if replace => existing.1 = line.to_string(),
+        let mut add = |email: &str, row: Row, replace: bool| {
+            let rows = by_recipient.entry(email.to_string()).or_default();
+            match rows.iter_mut().find(|(k, _)| *k == key) {
+                Some(existing) if replace => existing.1 = row,
                 Some(_) => {}
-                None => lines.push((key.clone(), line.to_string())),
+                None => rows.push((key.clone(), row)),
             }
         };
         for email in emails_of(&p.procedure, &p.owner_role) {
-            add(&email, &line, false);
+            add(&email, row(status.verdict(false, false)), false);
         }
         if let Some(role) = escalated_to(p, addressing, &procedures, &calendars, now) {
-            let line = format!(
-                "{} {}: ESCALATED, {state} (owner: {})",
-                p.reference, p.deadline, p.owner_role
-            );
+            let escalated = row(format!("ESCALATED: {}", status.verdict(false, false)));
             for email in emails_of(&p.procedure, &role) {
-                add(&email, &line, true);
+                add(&email, escalated.clone(), true);
             }
         }
     }
     let mut sent = 0;
-    for (email, procedures) in by_recipient {
+    for (email, rows) in by_recipient {
         let key = format!("digest:{today}:{email}");
         if lifecycle.store().meta(&key).await?.is_some() {
             continue;
         }
-        let mut facts = Vec::new();
-        let mut count = 0;
-        for (procedure, stages) in procedures {
-            for (stage, lines) in stages {
-                count += lines.len();
-                let lines: Vec<String> = lines.into_iter().map(|(_, l)| l).collect();
-                facts.push((format!("{procedure} · {stage}"), lines.join("; ")));
-            }
+        let count = rows.len();
+        let mut rows: Vec<Row> = rows.into_iter().map(|(_, r)| r).collect();
+        rows.sort_by(|a, b| (a.group, a.due, &a.cells).cmp(&(b.group, b.due, &b.cells)));
+        let mut groups: Vec<(String, Vec<TableRow>)> = vec![
+            ("Overdue".into(), vec![]),
+            ("Due today".into(), vec![]),
+            (format!("Due within {within} working days"), vec![]),
+        ];
+        for r in rows {
+            groups[r.group].1.push(TableRow {
+                cells: r.cells,
+                link: r.link,
+            });
         }
         let message = Message {
             key: format!("digest-{today}-{:x}", {
@@ -146,11 +178,21 @@ pub async fn send_digests(
                 h.write(email.as_bytes());
                 h.finish()
             }),
-            subject: format!("timescales digest for {today}: {count} deadlines due within {within} working days or overdue"),
-            facts,
+            subject: format!(
+                "timescales digest for {}: {count} deadline{} overdue or due within {within} working days",
+                today.format("%a %-d %b %Y"),
+                if count == 1 { "" } else { "s" }
+            ),
+            facts: vec![],
             link: None,
             severity: Severity::Reminder,
             thread: None,
+            table: Some(Table {
+                columns: ["Complaint", "Deadline", "Due", "Status", "Whose"]
+                    .map(String::from)
+                    .to_vec(),
+                groups,
+            }),
         };
         match channels
             .deliver(&format!("email:{email}"), &message, now)
@@ -167,7 +209,18 @@ pub async fn send_digests(
 }
 
 /// One digest section's lines, each with the (reference, deadline) it is about.
-type Lines = Vec<((String, String), String)>;
+/// A row under its (reference, deadline).
+type Keyed = ((String, String), Row);
+
+/// One deadline's row in a recipient's digest, with where it sorts.
+#[derive(Clone)]
+struct Row {
+    /// 0 overdue, 1 due today, 2 due soon.
+    group: usize,
+    due: chrono::NaiveDate,
+    cells: Vec<String>,
+    link: Option<String>,
+}
 
 /// The role an overdue obligation has been escalated to by `now`, under its policy: none for a
 /// window, a deadline not yet overdue long enough, or a policy that never escalates.
@@ -246,6 +299,7 @@ pub async fn holiday_data_alert(
         link: None,
         severity: Severity::Alert,
         thread: None,
+        table: None,
     };
     let mut sent = false;
     for dest in admin {

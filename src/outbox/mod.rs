@@ -225,10 +225,13 @@ impl Worker {
         let mut busy: BTreeMap<String, usize> = BTreeMap::new();
         let mut tasks: tokio::task::JoinSet<(String, DeliveryResult)> = tokio::task::JoinSet::new();
         let mut done_claiming = false;
+        // When the summaries now gathered began: they must go before the leases run out.
+        let mut gathering_since: Option<std::time::Instant> = None;
         loop {
             // Stopping: what is in flight finishes; nothing more is taken.
             let stopping = self.stopping.as_ref().is_some_and(|s| *s.borrow());
             let mut claimed_any = false;
+            let mut released_any = false;
             if !stopping && !done_claiming {
                 let full: Vec<String> = busy
                     .iter()
@@ -251,11 +254,14 @@ impl Worker {
                     let channel = channel_of(&row.destination);
                     let slots = busy.entry(channel.clone()).or_default();
                     if *slots >= per_channel {
-                        // More of one channel than it has room for: back to the queue.
+                        // More of one channel than it has room for: back to the queue, and
+                        // claim again at once without that channel (the others may have work
+                        // waiting behind its backlog).
                         self.lifecycle
                             .store()
                             .release_claim(row.id, &self.id)
                             .await?;
+                        released_any = true;
                         continue;
                     }
                     *slots += 1;
@@ -278,9 +284,20 @@ impl Worker {
                 }
                 break;
             }
-            if claimed_any && busy.values().any(|n| *n < per_channel) {
-                // Room left: claim again before waiting.
+            if released_any || (claimed_any && busy.values().any(|n| *n < per_channel)) {
+                // Room left, or a channel just filled up: claim again before waiting.
                 continue;
+            }
+            // Rows gathered for a summary stay leased until it goes: send it well within the
+            // lease, even while deliveries keep finishing.
+            if !missed.is_empty()
+                && gathering_since.is_some_and(|t: std::time::Instant| {
+                    t.elapsed() >= (self.lease / 3).to_std().unwrap_or(Duration::from_secs(30))
+                })
+            {
+                self.send_summaries(std::mem::take(&mut missed), &mut report)
+                    .await?;
+                gathering_since = None;
             }
             // Wait for a delivery to end, or for new work (planned now, or coming due).
             let mut quiet = false;
@@ -298,6 +315,7 @@ impl Worker {
             if quiet && !missed.is_empty() {
                 self.send_summaries(std::mem::take(&mut missed), &mut report)
                     .await?;
+                gathering_since = None;
             }
             if let Some(done) = finished {
                 let (channel, result) =
@@ -307,6 +325,9 @@ impl Worker {
                 }
                 let (r, m) = result?;
                 report.add(&r);
+                if !m.is_empty() && gathering_since.is_none() {
+                    gathering_since = Some(std::time::Instant::now());
+                }
                 for (dest, lines) in m {
                     missed.entry(dest).or_default().extend(lines);
                 }
@@ -523,6 +544,7 @@ impl Worker {
             link: None,
             severity: Severity::Alert,
             thread: None,
+            table: None,
         };
         for dest in &self.admin {
             if let Err(e) = self.channels.deliver(dest, &message, now).await {

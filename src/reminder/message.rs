@@ -125,6 +125,7 @@ pub fn compose(
         },
         // One conversation per complaint in mail clients that thread by headers.
         thread: Some(super::complaint_thread(&complaint.reference)),
+        table: None,
     }
 }
 
@@ -178,5 +179,6 @@ pub fn summary(kind: Summary, key: String, lines: Vec<String>) -> Message {
         link: None,
         severity: Severity::Alert,
         thread: None,
+        table: None,
     }
 }

@@ -476,7 +476,8 @@ pub(super) async fn mark_failed(pool: &Pool<Db>, id: i64, error: &str) -> Result
 
 pub(super) async fn mark_cancelled(pool: &Pool<Db>, id: i64, why: &str) -> Result<(), StoreError> {
     // 'skipped', not 'cancelled': re-planning revives cancelled rows, never skipped ones.
-    sqlx::query("UPDATE notifications SET state = 'skipped', last_error = $2, claimed_until = NULL WHERE id = $1")
+    // Only a row still planned: one revived meanwhile by re-planning is not lost.
+    sqlx::query("UPDATE notifications SET state = 'skipped', last_error = $2, claimed_until = NULL WHERE id = $1 AND state = 'planned'")
         .bind(id)
         .bind(why)
         .execute(pool)

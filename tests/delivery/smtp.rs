@@ -188,10 +188,12 @@ pub fn headers(raw: &str) -> Vec<(String, String)> {
 
 /// A raw message made readable: folded headers unfolded, quoted-printable decoded.
 pub fn decoded(raw: &str) -> String {
+    // Soft line breaks first: a quoted-printable line may break just before a space, which
+    // would otherwise read as a folded header line.
     let unfolded = raw
         .replace("\r\n", "\n")
-        .replace("\n ", " ")
-        .replace("=\n", "");
+        .replace("=\n", "")
+        .replace("\n ", " ");
     let bytes = unfolded.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

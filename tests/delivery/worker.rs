@@ -745,7 +745,8 @@ async fn two_workers_on_postgresql_deliver_each_of_1000_notifications_once() {
 }
 
 #[tokio::test]
-async fn the_daily_digest_goes_once_to_each_recipient_grouped_by_procedure_and_stage() {
+async fn the_daily_digest_goes_once_to_each_recipient_one_row_a_deadline_grouped_overdue_today_soon(
+) {
     on_both("digest", |store| async move {
         let smtp = SmtpServer::start();
         let chat = MockServer::start().await;
@@ -763,13 +764,20 @@ async fn the_daily_digest_goes_once_to_each_recipient_grouped_by_procedure_and_s
         assert_eq!(sent, 1);
         let mail = smtp.messages();
         let m = &crate::smtp::decoded(mail.last().unwrap());
-        assert!(m.contains("Subject: timescales digest for 2027-01-05: 3 deadlines due within 5 working days or overdue"), "{m}");
-        // CP-7: acknowledge overdue since 30 Dec, offer-appointment due Mon 11 Jan (within 5
-        // working days of Tue 5 Jan: 6, 7, 8, 11, 12). CP-8: acknowledge due Thu 7 Jan.
-        assert!(m.contains("CP-7 acknowledge: OVERDUE since 2026-12-30"), "{m}");
-        assert!(m.contains("CP-7 offer-appointment: due 2027-01-11"), "{m}");
-        assert!(m.contains("CP-8 acknowledge: due 2027-01-07"), "{m}");
-        assert!(m.contains("durham · stage-1"), "{m}");
+        assert!(m.contains("Subject: timescales digest for Tue 5 Jan 2027: 3 deadlines overdue or due within 5 working days"), "{m}");
+        // One row a deadline, grouped, in the procedure's words. CP-7: the acknowledgement
+        // overdue since 30 Dec (31 Dec, 4, 5 Jan: 3 working days), the offer of an appointment
+        // due Mon 11 Jan (6, 7, 8, 11: 4 left). CP-8: its acknowledgement due Thu 7 Jan (6, 7).
+        let overdue = m.find("Overdue (1)").expect("an overdue group");
+        let soon = m.find("Due within 5 working days (2)").expect("a due-soon group");
+        assert!(overdue < soon, "{m}");
+        assert!(m.contains("- CP-7 (Durham) | Write back to the complainant | Wed 30 Dec 2026 | overdue by 3 working days | Chairperson of the conference (Independent Reviewing Officer)"), "{m}");
+        assert!(m.contains("- CP-8 (Durham) | Write back to the complainant | Thu 7 Jan | open: 2 working days left | Chairperson of the conference (Independent Reviewing Officer)"), "{m}");
+        assert!(m.contains("- CP-7 (Durham) | Offer an appointment to attempt to resolve things | Mon 11 Jan | open: 4 working days left | Chairperson of the conference (Independent Reviewing Officer)"), "{m}");
+        // CP-8's row (due Thu 7 Jan) comes before CP-7's offer (Mon 11 Jan): earliest first.
+        assert!(m.find("- CP-8 (Durham)").unwrap() < m.find("- CP-7 (Durham) | Offer").unwrap(), "{m}");
+        // The HTML part is a table with the column headings.
+        assert!(m.contains("<th align=\"left\">Complaint</th><th align=\"left\">Deadline</th>"), "{m}");
         // Once a day.
         assert_eq!(timescales::outbox::send_digests(&r.lifecycle, &channels, &addressing, 5, None).await.unwrap(), 0);
     })
@@ -1067,6 +1075,7 @@ async fn an_smtp_server_that_stops_answering_fails_the_delivery_within_its_timeo
         link: None,
         severity: timescales::channel::Severity::Alert,
         thread: None,
+        table: None,
     };
     for _ in 0..2 {
         let started = std::time::Instant::now();

@@ -139,6 +139,19 @@ fn kent_minutes_apply_unless_already_available_by_the_notice_to_appeal() {
             working_days_overdue: 6
         }
     );
+    // Dated on the notice day but only recorded on Mon 4 Jan, once the duty was overdue: a
+    // later record does not undo a duty already begun.
+    let mut f = facts(&[
+        ("conference", "2026-12-11"),
+        ("representation-received", "2026-12-18"),
+    ]);
+    f.record_known(
+        "minutes-already-available",
+        d("2026-12-18"),
+        d("2027-01-04"),
+    );
+    let p = plan("kent", &f, Some("2027-01-05"));
+    assert_eq!(get(&p, "minutes").due, d("2026-12-23"));
 }
 
 /// Kent to the Review Panel: the conference Wed 9 Dec 2026, referred to the panel Wed 3 Mar 2027,
