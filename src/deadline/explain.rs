@@ -167,7 +167,12 @@ impl Explanation {
             }
             if self.weekend_days > 0 {
                 let label = if first { "skipped:" } else { "" };
-                let _ = writeln!(s, "{label:<9} {} weekend days", self.weekend_days);
+                let _ = writeln!(
+                    s,
+                    "{label:<9} {} weekend day{}",
+                    self.weekend_days,
+                    if self.weekend_days == 1 { "" } else { "s" }
+                );
             }
         }
         let _ = writeln!(s, "due:      {}", day(self.due));

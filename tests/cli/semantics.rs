@@ -96,6 +96,8 @@ fn deadline_rolls_forward_when_rolling_back_would_reach_the_trigger() {
         "{out}"
     );
     assert!(out.contains("2027-03-29 Easter Monday"), "{out}");
+    // Sunday 28 March, the one weekend day between the unrolled and the rolled date.
+    assert!(out.contains("1 weekend day\n"), "{out}");
     assert!(out.contains("due:      2027-03-30 (Tuesday)"), "{out}");
     let v = json(&s.run(&[&args[..], &["--json"]].concat()));
     assert_eq!(v["unrolled"], "2027-03-28");
