@@ -2,6 +2,8 @@
 //! 1. 10,000 notifications due at once, to a real SMTP server (aiosmtpd) and a webhook receiver
 //!    (wiremock): throughput, and the delay from planned instant to delivery.
 //! 2. The same 10,000 planned over ten seconds: how close to its planned instant each goes out.
+//!    Then the burst again with the chat webhook hanging a minute on every post: the emails'
+//!    rate, which a slow channel must not hold up.
 //! 3. An idle daemon (`timescales serve`, release build) with 10,000 open complaints: resident
 //!    memory, and CPU over a minute.
 //! 4. Start-up and reload as the open complaints grow (1,000, 10,000, 100,000 by default;
@@ -212,6 +214,75 @@ async fn delivery() {
         percentile(&d, 0.99),
         d.last().copied().unwrap_or(f64::NAN)
     );
+
+    // 3. The burst again, with the chat webhook hanging for a minute on every post: the email
+    //    half goes at the email rate regardless (deliveries run per channel).
+    let stuck =
+        fixtures::receiving(ResponseTemplate::new(200).set_delay(Duration::from_secs(60))).await;
+    let email = Email::new(&SmtpSettings {
+        host: "127.0.0.1".into(),
+        port: Some(port),
+        security: SmtpSecurity::None,
+        username: None,
+        password: None,
+        from: "timescales <t@council.example>".into(),
+        timeout_seconds: 10,
+    })
+    .unwrap();
+    let team = Webhook::new(&ChatSettings {
+        name: "team".into(),
+        kind: ChatKind::Slack,
+        url: SecretString::from(format!("{}/team", stuck.uri())),
+        secret: None,
+        timeout_seconds: 90,
+    })
+    .unwrap();
+    let mut hanging = Worker::new(
+        lifecycle.clone(),
+        Arc::new(Channels::new(Some(email), vec![team])),
+        RetryPolicy::default(),
+        "bench-hanging".into(),
+        None,
+        vec![],
+        Arc::new(tokio::sync::Notify::new()),
+    );
+    hanging.lease = chrono::Duration::seconds(300);
+    hanging.grace = Duration::from_millis(100);
+    let now = Utc::now();
+    sqlx::query("UPDATE notifications SET state = 'planned', sent_at = NULL, claimed_until = NULL, planned_at = $1, next_attempt_at = $1")
+        .bind(now)
+        .execute(&pool)
+        .await
+        .unwrap();
+    let emails: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM notifications WHERE destination LIKE 'email:%'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let started = Instant::now();
+    let run = tokio::spawn(hanging.run(stop_rx));
+    loop {
+        let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM notifications WHERE destination LIKE 'email:%' AND state = 'planned'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        if left == 0 || started.elapsed() > Duration::from_secs(600) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let secs = started.elapsed().as_secs_f64();
+    let chat_sent: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM notifications WHERE destination LIKE 'chat:%' AND state = 'sent'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    let _ = stop_tx.send(true);
+    let _ = run.await;
+    println!("hanging webhook: {emails} emails of the {total} sent in {secs:.1} s = {:.0} emails/s while every chat post hung ({chat_sent} chat posts answered meanwhile)", emails as f64 / secs);
+
     let _ = smtp.kill();
     let _ = smtp.wait();
 }
