@@ -1471,7 +1471,51 @@ impl Lifecycle {
     }
 }
 
-/// An event the current stage allows, on a valid date: what to append, and the audit line.
+/// The stage a complaint that may still be written to is in.
+fn current_stage<'p>(
+    p: &'p Procedure,
+    row: &ComplaintRow,
+    r: &Replayed,
+) -> Result<&'p crate::procedure::Stage, LifecycleError> {
+    check_writable(row, r)?;
+    r.stage.as_deref().and_then(|s| p.stage(s)).ok_or_else(|| {
+        LifecycleError::Conflict(format!(
+            "complaint '{}' has no current stage",
+            row.reference
+        ))
+    })
+}
+
+/// An event or outcome `cmd` on a valid date, with who and a note: the entry of `kind` to
+/// append, and its audit line (`action`).
+fn dated(
+    kind: &str,
+    action: &str,
+    row: &ComplaintRow,
+    today: NaiveDate,
+    cmd: &Record,
+) -> Result<(Vec<NewEntry>, NewAudit), LifecycleError> {
+    check_date("date", cmd.date, row.conference_date, today)?;
+    check_text("recorded_by", &cmd.recorded_by, 100)?;
+    check_note(&cmd.note)?;
+    Ok(recorded(
+        entry(
+            kind,
+            &cmd.name,
+            cmd.date,
+            None,
+            None,
+            &cmd.recorded_by,
+            &cmd.note,
+        ),
+        action,
+        format!("{} on {}", cmd.name, cmd.date),
+    ))
+}
+
+/// An event the procedure names, on a valid date: what to append, and the audit line. Whether
+/// the complaint's stage on the event's date takes it is the stage machine's to say
+/// (check_walk), the same check as the planner's.
 fn event_rule(
     p: &Procedure,
     row: &ComplaintRow,
@@ -1479,15 +1523,7 @@ fn event_rule(
     today: NaiveDate,
     cmd: &Record,
 ) -> Result<(Vec<NewEntry>, NewAudit), LifecycleError> {
-    check_writable(row, r)?;
-    let stage = r.stage.as_deref().and_then(|s| p.stage(s)).ok_or_else(|| {
-        LifecycleError::Conflict(format!(
-            "complaint '{}' has no current stage",
-            row.reference
-        ))
-    })?;
-    // Whether the complaint's stage on the event's date takes it is the stage machine's to say
-    // (check_walk), the same check as the planner's.
+    let stage = current_stage(p, row, r)?;
     if !p.events.contains_key(&cmd.name) {
         return Err(invalid(
             "name",
@@ -1499,22 +1535,7 @@ fn event_rule(
             ),
         ));
     }
-    check_date("date", cmd.date, row.conference_date, today)?;
-    check_text("recorded_by", &cmd.recorded_by, 100)?;
-    check_note(&cmd.note)?;
-    Ok(recorded(
-        entry(
-            kind::EVENT,
-            &cmd.name,
-            cmd.date,
-            None,
-            None,
-            &cmd.recorded_by,
-            &cmd.note,
-        ),
-        "event",
-        format!("{} on {}", cmd.name, cmd.date),
-    ))
+    dated(kind::EVENT, "event", row, today, cmd)
 }
 
 /// An outcome the current stage can end with, on a valid date: what to append, and the audit
@@ -1526,13 +1547,7 @@ fn outcome_rule(
     today: NaiveDate,
     cmd: &Record,
 ) -> Result<(Vec<NewEntry>, NewAudit), LifecycleError> {
-    check_writable(row, r)?;
-    let stage = r.stage.as_deref().and_then(|s| p.stage(s)).ok_or_else(|| {
-        LifecycleError::Conflict(format!(
-            "complaint '{}' has no current stage",
-            row.reference
-        ))
-    })?;
+    let stage = current_stage(p, row, r)?;
     if !stage.outcomes.iter().any(|o| o == &cmd.name) {
         return Err(invalid(
             "name",
@@ -1544,22 +1559,7 @@ fn outcome_rule(
             ),
         ));
     }
-    check_date("date", cmd.date, row.conference_date, today)?;
-    check_text("recorded_by", &cmd.recorded_by, 100)?;
-    check_note(&cmd.note)?;
-    Ok(recorded(
-        entry(
-            kind::OUTCOME,
-            &cmd.name,
-            cmd.date,
-            None,
-            None,
-            &cmd.recorded_by,
-            &cmd.note,
-        ),
-        "outcome",
-        format!("{} on {}", cmd.name, cmd.date),
-    ))
+    dated(kind::OUTCOME, "outcome", row, today, cmd)
 }
 
 /// Which list of an open's history an entry came from.
