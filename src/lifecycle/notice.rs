@@ -12,8 +12,16 @@ use crate::store::NotificationRow;
 /// What to do with one due notification.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Notice {
-    /// Send this.
-    Send(Message),
+    /// Send this, about the complaint with this reference under this procedure (for the
+    /// worker's log and its retry timing, without reading the complaint again).
+    Send {
+        /// The message.
+        message: Message,
+        /// The complaint's reference.
+        reference: String,
+        /// Its procedure's id.
+        procedure: String,
+    },
     /// It no longer applies (met, marked not applicable, moved, closed, superseded); why.
     Drop(&'static str),
     /// The complaint changed moments ago: ask again at this instant, when the change has
@@ -103,7 +111,7 @@ impl Lifecycle {
                 complaint.reference, row.deadline, row.kind, row.occurrence
             ))
         );
-        Ok(Notice::Send(message::compose(
+        let message = message::compose(
             &row.kind,
             key,
             &view.complaint,
@@ -111,6 +119,11 @@ impl Lifecycle {
             d,
             today,
             link_template.map(|t| t.replace("{reference}", &complaint.reference)),
-        )))
+        );
+        Ok(Notice::Send {
+            message,
+            reference: complaint.reference,
+            procedure: complaint.procedure,
+        })
     }
 }

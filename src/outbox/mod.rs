@@ -403,8 +403,12 @@ impl Worker {
             .lifecycle
             .notice(&row, self.settle, self.link_template.as_deref())
             .await;
-        let message = match notice {
-            Ok(Notice::Send(m)) => m,
+        let (message, reference, procedure) = match notice {
+            Ok(Notice::Send {
+                message,
+                reference,
+                procedure,
+            }) => (message, reference, procedure),
             Ok(Notice::Drop(why)) => {
                 store.mark_cancelled(row.id, why).await?;
                 report.cancelled += 1;
@@ -433,7 +437,6 @@ impl Worker {
                 return Ok(());
             }
         };
-        let complaint = store.complaint_by_id(row.complaint_id).await?;
         match self
             .channels
             .deliver(&row.destination, &message, self.lifecycle.clock().now())
@@ -445,7 +448,7 @@ impl Worker {
                 let sent = Outcome::sent(row.planned_at, row.created_at, sent_at);
                 self.stats.record(&row.destination, sent);
                 report.sent += 1;
-                tracing::info!(reference = %complaint.reference, deadline = %row.deadline, kind = %row.kind, "notification sent");
+                tracing::info!(reference = %reference, deadline = %row.deadline, kind = %row.kind, "notification sent");
             }
             Err(DeliveryError::Transient {
                 message: err,
@@ -465,20 +468,18 @@ impl Worker {
                     .and_then(|w| now.checked_add_signed(w))
                     .unwrap_or(now);
                 // Retries, too, go out only within the send window.
-                let next = self
-                    .lifecycle
-                    .next_send_instant(later, &complaint.procedure);
+                let next = self.lifecycle.next_send_instant(later, &procedure);
                 store.mark_retry(row.id, next, &err).await?;
                 self.stats.record(&row.destination, Outcome::Retried);
                 report.retried += 1;
-                tracing::warn!(reference = %complaint.reference, error = %err, retry_at = %next, "delivery failed; will retry");
+                tracing::warn!(reference = %reference, error = %err, retry_at = %next, "delivery failed; will retry");
             }
             Err(e) => {
                 store.mark_failed(row.id, &e.to_string()).await?;
                 self.stats.record(&row.destination, Outcome::Failed);
                 report.failed += 1;
-                tracing::error!(reference = %complaint.reference, deadline = %row.deadline, error = %e, "delivery failed for good");
-                self.tell_operator(&complaint.reference, &row, &e.to_string(), now)
+                tracing::error!(reference = %reference, deadline = %row.deadline, error = %e, "delivery failed for good");
+                self.tell_operator(&reference, &row, &e.to_string(), now)
                     .await;
             }
         }
