@@ -11,28 +11,25 @@
 //!    service has not derived (every complaint re-derived and planned), a restart that changed
 //!    nothing, and a SIGHUP that changed nothing; each to systemd's READY=1, with peak memory.
 //!
+//! The delivery measures run the service as `serve` does (`timescales::daemon::Daemon`, in
+//! process), on the real clock.
+//!
 //! Run: `cargo bench --bench daemon` (needs python3 with aiosmtpd: `python3 -m pip install aiosmtpd`);
 //! `TIMESCALES_BENCH=startup` (or delivery, idle) runs one part.
 
 #[path = "../tests/support/fixtures.rs"]
 mod fixtures;
 
-use std::collections::BTreeMap;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use secrecy::SecretString;
 use timescales::calendar::Calendars;
-use timescales::channel::{
-    Channels, ChatKind, ChatSettings, Email, SmtpSecurity, SmtpSettings, Webhook,
-};
 use timescales::clock::{FixedClock, SystemClock};
+use timescales::daemon::{Control, Daemon};
 use timescales::lifecycle::Lifecycle;
-use timescales::outbox::{RetryPolicy, Worker};
 use timescales::procedure::Procedures;
-use timescales::reminder::{Addressing, Policy, RoleTargets};
 use timescales::store::Store;
 use wiremock::ResponseTemplate;
 
@@ -79,6 +76,69 @@ fn aiosmtpd(port: u16, dir: &std::path::Path) -> std::process::Child {
     child
 }
 
+/// The service's config for the delivery measures: breach alerts only, the chair by email and
+/// in the `team` chat (a webhook at `chat`, answering within `chat_timeout` seconds), the other
+/// Durham roles by email; `settle_seconds = 0` (nothing held back).
+fn delivery_settings(
+    dir: &std::path::Path,
+    smtp_port: u16,
+    chat: &str,
+    chat_timeout: u64,
+) -> timescales::config::Settings {
+    let path = dir.join(format!("delivery-{chat_timeout}.toml"));
+    std::fs::write(
+        &path,
+        format!(
+            "[store]\nstate_dir = {state:?}\n[api]\nlisten = \"127.0.0.1:0\"\n\
+             [notify]\nsettle_seconds = 0\nprocedures = [\"durham\"]\n\
+             lease_seconds = {lease}\nshutdown_grace_seconds = 1\n\
+             [notify.digest]\ncron = \"\"\n\
+             [notify.policy]\nremind_working_days_before = []\nremind_on_due_day = false\n\
+             escalate_after_working_days = 0\nwindow_closed_notice = false\n\
+             [notify.roles.chair]\nemail = [\"chairs@council.example\"]\nchat = [\"team\"]\n\
+             [notify.roles.resolution-lead]\nemail = [\"leads@council.example\"]\n\
+             [notify.roles.panel-chair]\nemail = [\"panel@council.example\"]\n\
+             [notify.roles.manager]\nemail = [\"managers@council.example\"]\n\
+             [notify.smtp]\nhost = \"127.0.0.1\"\nport = {smtp_port}\nsecurity = \"none\"\n\
+             from = \"timescales <t@council.example>\"\ntimeout_seconds = 10\n\
+             [[notify.chat]]\nname = \"team\"\nkind = \"slack\"\nurl = \"{chat}/team\"\n\
+             timeout_seconds = {chat_timeout}\n",
+            state = dir.join("state").display().to_string(),
+            lease = (2 * chat_timeout + 10).max(120),
+        ),
+    )
+    .unwrap();
+    timescales::config::Settings::load_from(Some(&path), Vec::<(String, String)>::new()).unwrap()
+}
+
+/// Runs the service (`Daemon`, as `serve` runs it) with `settings` on the real clock until
+/// `done` says so; returns the seconds from the start of serving to then.
+async fn serving_until<F, Fut>(settings: timescales::config::Settings, done: F) -> f64
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let daemon = Daemon::build(settings, None, Arc::new(SystemClock))
+        .await
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let started = Instant::now();
+    let serving = daemon.start(listener).await.unwrap();
+    let (control, controlled) = tokio::sync::mpsc::channel(1);
+    let run = tokio::spawn(serving.run(controlled));
+    while !done().await && started.elapsed() < Duration::from_secs(600) {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let secs = started.elapsed().as_secs_f64();
+    let _ = control.send(Control::Stop).await;
+    run.await.unwrap().unwrap();
+    secs
+}
+
+async fn count(pool: &sqlx::SqlitePool, sql: &str) -> i64 {
+    sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
+}
+
 async fn delivery() {
     let dir = tempfile::tempdir().unwrap();
     let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -88,101 +148,51 @@ async fn delivery() {
         .port();
     let mut smtp = aiosmtpd(port, dir.path());
     let chat = fixtures::receiving(ResponseTemplate::new(200)).await;
-    let db = dir.path().join("d.db");
-    let store = Store::connect(&format!("sqlite://{}", db.display()))
-        .await
-        .unwrap();
-    let mut roles = BTreeMap::new();
-    roles.insert(
-        "chair".to_string(),
-        RoleTargets {
-            email: vec!["chairs@council.example".into()],
-            chat: vec!["team".into()],
-        },
-    );
-    let policy = Policy {
-        remind_working_days_before: vec![],
-        remind_on_due_day: false,
-        escalate_after_working_days: 0,
-        window_closed_notice: false,
-        ..Default::default()
-    };
-    let wake = Arc::new(tokio::sync::Notify::new());
-    let addressing = Addressing {
-        policy,
-        roles,
-        ..Addressing::default()
-    };
-    // 2,500 complaints x 2 overdue obligations x (email + chat) = 10,000 notifications,
-    // recorded in time (so each breach goes on its own, not in an "entered late" notice).
-    let seeding = Lifecycle::new(
-        store.clone(),
-        Arc::new(Procedures::load(None).unwrap()),
-        Arc::new(Calendars::embedded()),
-        Arc::new(FixedClock::at_noon(
+    let settings = delivery_settings(dir.path(), port, &chat.uri(), 10);
+    // 2,500 complaints x 2 overdue obligations x (email + chat) = 10,000 breach alerts, seeded
+    // by the service itself on a clock when they were recorded in time (so each breach goes on
+    // its own, not in an "entered late" notice), and started once there so that its
+    // fingerprints are written and the next start derives nothing.
+    {
+        let clock = Arc::new(FixedClock::at_noon(
             fixtures::RECORDED_IN_TIME.parse().unwrap(),
-        )),
-        2,
-    )
-    .with_notifications(addressing.clone(), wake.clone());
-    for chunk in fixtures::overdue_durham(2_500).chunks(500) {
-        seeding.import(chunk).await.unwrap();
+        ));
+        let seeding = Daemon::build(settings.clone(), None, clock).await.unwrap();
+        for chunk in fixtures::overdue_durham(2_500).chunks(500) {
+            seeding.lifecycle().import(chunk).await.unwrap();
+        }
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let (_, controlled) = tokio::sync::mpsc::channel(1);
+        seeding.run(listener, controlled).await.unwrap();
     }
-    let lifecycle = Lifecycle::new(
-        store,
-        Arc::new(Procedures::load(None).unwrap()),
-        Arc::new(Calendars::embedded()),
-        Arc::new(SystemClock),
-        2,
-    )
-    .with_notifications(addressing, wake.clone());
+    let db = dir.path().join("state").join("timescales.db");
     let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display()))
         .await
         .unwrap();
-    let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM notifications")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-    let email = Email::new(&SmtpSettings {
-        host: "127.0.0.1".into(),
-        port: Some(port),
-        security: SmtpSecurity::None,
-        username: None,
-        password: None,
-        from: "timescales <t@council.example>".into(),
-        timeout_seconds: 10,
-    })
-    .unwrap();
-    let team = Webhook::new(&ChatSettings {
-        name: "team".into(),
-        kind: ChatKind::Slack,
-        url: SecretString::from(format!("{}/team", chat.uri())),
-        secret: None,
-        timeout_seconds: 10,
-    })
-    .unwrap();
-    let worker = Worker::new(
-        lifecycle.clone(),
-        Arc::new(Channels::new(Some(email), vec![team])),
-        RetryPolicy::default(),
-        "bench".into(),
-        None,
-        vec![],
-        wake,
-    );
+    let total = count(&pool, "SELECT COUNT(*) FROM notifications").await;
 
     // 1. All due now.
-    let now = Utc::now();
     sqlx::query("UPDATE notifications SET planned_at = $1, next_attempt_at = $1")
-        .bind(now)
+        .bind(Utc::now())
         .execute(&pool)
         .await
         .unwrap();
-    let started = Instant::now();
-    let report = worker.step().await.unwrap();
-    let secs = started.elapsed().as_secs_f64();
+    let secs = serving_until(settings.clone(), || async {
+        count(
+            &pool,
+            "SELECT COUNT(*) FROM notifications WHERE state = 'planned'",
+        )
+        .await
+            == 0
+    })
+    .await;
+    let sent = count(
+        &pool,
+        "SELECT COUNT(*) FROM notifications WHERE state = 'sent'",
+    )
+    .await;
     let d = delays(&pool).await;
-    println!("burst: {total} planned, {} sent in {secs:.1} s = {:.0} notifications/s; delay planned->sent p50 {:.0} ms, p99 {:.0} ms", report.sent, report.sent as f64 / secs, percentile(&d, 0.5), percentile(&d, 0.99));
+    println!("burst: {total} planned, {sent} sent in {secs:.1} s = {:.0} notifications/s; delay planned->sent p50 {:.0} ms, p99 {:.0} ms", sent as f64 / secs, percentile(&d, 0.5), percentile(&d, 0.99));
 
     // 2. 1,000 of them again, spread over ten seconds (100 a second), starting in two.
     let start = Utc::now() + chrono::Duration::seconds(2);
@@ -200,11 +210,8 @@ async fn delivery() {
         sqlx::query("UPDATE notifications SET state = 'planned', sent_at = NULL, planned_at = $1, next_attempt_at = $1 WHERE id = $2").bind(at).bind(id).execute(&mut *tx).await.unwrap();
     }
     tx.commit().await.unwrap();
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let run = tokio::spawn(worker.clone().run(stop_rx));
-    tokio::time::sleep(Duration::from_secs(16)).await;
-    let _ = stop_tx.send(true);
-    let _ = run.await;
+    let until = Instant::now() + Duration::from_secs(16);
+    serving_until(settings, || async { Instant::now() >= until }).await;
     let d = delays(&pool).await;
     println!(
         "spread: {} of {} planned over 10 s sent; delay planned->sent p50 {:.0} ms, p99 {:.0} ms, max {:.0} ms",
@@ -219,68 +226,29 @@ async fn delivery() {
     //    half goes at the email rate regardless (deliveries run per channel).
     let stuck =
         fixtures::receiving(ResponseTemplate::new(200).set_delay(Duration::from_secs(60))).await;
-    let email = Email::new(&SmtpSettings {
-        host: "127.0.0.1".into(),
-        port: Some(port),
-        security: SmtpSecurity::None,
-        username: None,
-        password: None,
-        from: "timescales <t@council.example>".into(),
-        timeout_seconds: 10,
-    })
-    .unwrap();
-    let team = Webhook::new(&ChatSettings {
-        name: "team".into(),
-        kind: ChatKind::Slack,
-        url: SecretString::from(format!("{}/team", stuck.uri())),
-        secret: None,
-        timeout_seconds: 90,
-    })
-    .unwrap();
-    let mut hanging = Worker::new(
-        lifecycle.clone(),
-        Arc::new(Channels::new(Some(email), vec![team])),
-        RetryPolicy::default(),
-        "bench-hanging".into(),
-        None,
-        vec![],
-        Arc::new(tokio::sync::Notify::new()),
-    );
-    hanging.lease = chrono::Duration::seconds(300);
-    hanging.grace = Duration::from_millis(100);
-    let now = Utc::now();
     sqlx::query("UPDATE notifications SET state = 'planned', sent_at = NULL, claimed_until = NULL, planned_at = $1, next_attempt_at = $1")
-        .bind(now)
+        .bind(Utc::now())
         .execute(&pool)
         .await
         .unwrap();
-    let emails: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM notifications WHERE destination LIKE 'email:%'")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let started = Instant::now();
-    let run = tokio::spawn(hanging.run(stop_rx));
-    loop {
-        let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM notifications WHERE destination LIKE 'email:%' AND state = 'planned'")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
-        if left == 0 || started.elapsed() > Duration::from_secs(600) {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    let secs = started.elapsed().as_secs_f64();
-    let chat_sent: i64 = sqlx::query_scalar(
+    let emails = count(
+        &pool,
+        "SELECT COUNT(*) FROM notifications WHERE destination LIKE 'email:%'",
+    )
+    .await;
+    let secs = serving_until(
+        delivery_settings(dir.path(), port, &stuck.uri(), 90),
+        || async {
+            count(&pool, "SELECT COUNT(*) FROM notifications WHERE destination LIKE 'email:%' AND state = 'planned'").await == 0
+        },
+    )
+    .await;
+    // Counted after the stop: the hung posts were abandoned at the grace period, unanswered.
+    let chat_sent = count(
+        &pool,
         "SELECT COUNT(*) FROM notifications WHERE destination LIKE 'chat:%' AND state = 'sent'",
     )
-    .fetch_one(&pool)
-    .await
-    .unwrap();
-    let _ = stop_tx.send(true);
-    let _ = run.await;
+    .await;
     println!("hanging webhook: {emails} emails of the {total} sent in {secs:.1} s = {:.0} emails/s while every chat post hung ({chat_sent} chat posts answered meanwhile)", emails as f64 / secs);
 
     let _ = smtp.kill();

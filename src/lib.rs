@@ -29,6 +29,9 @@
 //! - [`folder`]: reading the administrator's drop-in folders in a predictable order.
 //! - [`systemd`]: readiness, stopping and watchdog notifications to systemd.
 //! - [`telemetry`]: installs the tracing subscriber, once.
+//! - [`daemon`]: the service built in one place from the settings and a clock: the store, the
+//!   complaint service, the API, the delivery worker, the digest and the upkeep, run until told
+//!   to stop. Every face and test builds it (or its complaint service) here.
 //! - [`cli`]: the command line, a thin face over the modules above.
 //! - [`api`]: the HTTP API, another thin face over the same calls.
 //!
@@ -42,6 +45,7 @@ pub mod cli;
 pub mod clock;
 pub mod complaint;
 pub mod config;
+pub mod daemon;
 pub mod deadline;
 pub mod folder;
 pub mod lifecycle;

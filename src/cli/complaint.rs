@@ -248,19 +248,9 @@ pub(super) fn run(ctx: &Context, cmd: ComplaintCommand) -> Result<(), CliError> 
         .build()
         .map_err(|e| CliError::Failure(format!("cannot start the runtime: {e}")))?;
     rt.block_on(async {
-        // Reading writes nothing: show, list and audit take the store as it is (the service
-        // keeps it up to date). A change first brings it up to date, as the service would.
-        let reads = matches!(
-            cmd,
-            ComplaintCommand::Show { .. }
-                | ComplaintCommand::List { .. }
-                | ComplaintCommand::Audit { .. }
-        );
-        let l = if reads {
-            ctx.open_lifecycle().await?
-        } else {
-            ctx.lifecycle().await?
-        };
+        // The service's own complaint service: a change is derived and planned as the
+        // service's would be; show, list and audit write nothing.
+        let l = ctx.lifecycle().await?;
         let today = || ctx.today();
         let (view, json) = match cmd {
             ComplaintCommand::Open {

@@ -341,7 +341,7 @@ async fn check_all(
             Some("set notify.admin = [\"email:...\"] or [\"chat:NAME\"]"),
         );
     }
-    let email = match n.smtp.as_ref().map(super::serve::build_email) {
+    let email = match n.smtp.as_ref().map(crate::daemon::build_email) {
         Some(Err(e)) => {
             r.add("smtp", Fail, e, Some(&secrets_fix));
             None
@@ -377,7 +377,7 @@ async fn check_all(
     }
     let mut chats = Vec::new();
     for c in &n.chat {
-        match super::serve::build_chat(c) {
+        match crate::daemon::build_chat(c) {
             Result::Ok(chat) => chats.push(chat),
             Err(e) => r.add(&format!("chat {}", c.name), Fail, e, Some(&secrets_fix)),
         }
@@ -450,7 +450,7 @@ fn check_routing(s: &Settings, procedures: Option<&crate::procedure::Procedures>
             Some("fix the procedures first (see above)"),
         );
     };
-    let routing = crate::reminder::Routing::check(&super::addressing(&s.notify), procedures);
+    let routing = crate::reminder::Routing::check(&s.notify.addressing(), procedures);
     if let Some((why, fix)) = routing.problem() {
         return r.add("routing", Verdict::Fail, why, Some(fix));
     }
@@ -472,7 +472,7 @@ fn check_routing(s: &Settings, procedures: Option<&crate::procedure::Procedures>
         },
         routing.procedures.join(", ")
     );
-    match super::fallback_note(&routing) {
+    match crate::daemon::fallback_note(&routing) {
         Some(note) => r.add(
             "routing",
             Verdict::Warn,

@@ -144,6 +144,15 @@ impl CliError {
     }
 }
 
+impl From<crate::daemon::DaemonError> for CliError {
+    fn from(e: crate::daemon::DaemonError) -> Self {
+        match e {
+            crate::daemon::DaemonError::Config(m) => CliError::Config(m),
+            crate::daemon::DaemonError::Failure(m) => CliError::Failure(m),
+        }
+    }
+}
+
 impl From<CalendarError> for CliError {
     fn from(e: CalendarError) -> Self {
         CliError::Input(e.to_string())
@@ -171,47 +180,16 @@ impl Context {
     /// the service would refuse to start.
     pub fn procedures(&self) -> Result<crate::procedure::Procedures, CliError> {
         crate::procedure::Procedures::load(self.settings.procedures.local_dir.as_deref())
-            .map_err(|errors| CliError::Config(procedure_errors(&errors)))
+            .map_err(|errors| CliError::Config(crate::procedure::summary(&errors)))
     }
 
-    /// The complaint service over the configured store. A command changes only the complaint
-    /// it names (deriving and planning it under the procedures, holidays and `[notify]` in
-    /// force); bringing every stored complaint up to date, and proposing closures, is the
-    /// service's upkeep, so a command and the service never rewrite each other's fingerprints.
+    /// The complaint service over the configured store, built as the service builds its own
+    /// ([`crate::daemon::open_lifecycle`]): a command changes only the complaint it names,
+    /// deriving and planning it under the procedures, holidays and `[notify]` in force; bringing
+    /// every stored complaint up to date, and proposing closures, is the service's upkeep, so a
+    /// command and the service never rewrite each other's fingerprints.
     pub async fn lifecycle(&self) -> Result<crate::lifecycle::Lifecycle, CliError> {
-        self.open_lifecycle().await
-    }
-
-    /// The complaint service over the configured store, as it is: the service brings it up to
-    /// date itself, after it starts answering.
-    pub async fn open_lifecycle(&self) -> Result<crate::lifecycle::Lifecycle, CliError> {
-        let procedures = self.procedures()?;
-        // Notifications planned here must reach someone, as the service's would.
-        routing(&self.settings, &procedures).map_err(CliError::Config)?;
-        let calendars = self.calendars()?;
-        let url = self.settings.store.url();
-        let store = crate::store::Store::connect(&url).await.map_err(|e| {
-            CliError::Failure(format!(
-                "cannot open the store at {}: {e}",
-                crate::store::redact_url(&url)
-            ))
-        })?;
-        let clock = self.clock.clone();
-        let l = crate::lifecycle::Lifecycle::new(
-            store,
-            std::sync::Arc::new(procedures),
-            std::sync::Arc::new(calendars),
-            clock,
-            self.settings.display.amber_within_working_days,
-        )
-        .with_defaults(
-            self.settings.calendar.default_region,
-            self.settings.calendar.time_zone,
-        );
-        // Every face plans notifications alike: a change made here is planned in its own
-        // transaction, for the running service's worker to deliver.
-        l.set_addressing(addressing(&self.settings.notify));
-        Ok(l)
+        Ok(crate::daemon::open_lifecycle(&self.settings, self.clock.clone()).await?)
     }
 
     pub fn region(&self, given: Option<Division>) -> Division {
@@ -312,14 +290,15 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Init { output, force } => init(&output, force),
         Command::Config(ConfigCommand::Check { json }) => {
             let procedures = ctx.procedures()?;
-            let routing = routing(&ctx.settings, &procedures).map_err(CliError::Config)?;
+            let routing =
+                crate::daemon::routing(&ctx.settings, &procedures).map_err(CliError::Config)?;
             ctx.calendars()?;
             crate::api::load_tokens(&ctx.settings.api)
                 .map_err(|e| CliError::Config(e.to_string()))?;
             let rows = ctx
                 .settings
                 .provenance(ctx.config_path.as_deref(), std::env::vars());
-            if let Some(note) = fallback_note(&routing) {
+            if let Some(note) = crate::daemon::fallback_note(&routing) {
                 eprintln!("note: {note}");
             }
             if !routing.on {
@@ -383,20 +362,6 @@ fn init(output: &std::path::Path, force: bool) -> Result<(), CliError> {
     Ok(())
 }
 
-/// Procedure errors as one message, one per paragraph, with how many there are.
-pub(crate) fn procedure_errors(errors: &[crate::procedure::ProcedureError]) -> String {
-    let mut s = format!(
-        "{} problem{} in the procedure files:",
-        errors.len(),
-        if errors.len() == 1 { "" } else { "s" }
-    );
-    for e in errors {
-        s.push('\n');
-        s.push_str(&e.to_string());
-    }
-    s
-}
-
 fn parse_now(s: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
     if let Some(d) = parse_iso_date(s) {
         return Ok(FixedClock::at_noon(d).now());
@@ -454,45 +419,6 @@ fn print_json<T: serde::Serialize>(value: &T) -> Result<(), CliError> {
     let s = serde_json::to_string_pretty(value).map_err(|e| CliError::Failure(e.to_string()))?;
     println!("{s}");
     Ok(())
-}
-
-/// Whom notifications go to, when and under which policy: one reading of `[notify]` for the
-/// service and every command.
-pub(crate) fn addressing(notify: &crate::config::NotifySettings) -> crate::reminder::Addressing {
-    notify.addressing()
-}
-
-/// How the roles of the procedures in use are reached under `settings`, or why that config
-/// cannot be used: with notifications on, a role that owns a deadline (or receives its
-/// escalations) and reaches nobody is a config error, as an invalid procedure is.
-pub(crate) fn routing(
-    settings: &Settings,
-    procedures: &crate::procedure::Procedures,
-) -> Result<crate::reminder::Routing, String> {
-    let routing = crate::reminder::Routing::check(&addressing(&settings.notify), procedures);
-    match routing.refusal() {
-        Some(why) => Err(crate::config::ConfigError(why).to_string()),
-        None => Ok(routing),
-    }
-}
-
-/// The roles that reach only `notify.fallback`, as one line for `config check` and the log;
-/// `None` when there are none.
-pub(crate) fn fallback_note(routing: &crate::reminder::Routing) -> Option<String> {
-    let roles: Vec<String> = routing
-        .fallen_back()
-        .map(|r| format!("{}/{}", r.procedure, r.role))
-        .collect();
-    (!roles.is_empty()).then(|| {
-        format!(
-            "{} role{} with no destination of {} own go{} to notify.fallback: {}",
-            roles.len(),
-            if roles.len() == 1 { "" } else { "s" },
-            if roles.len() == 1 { "its" } else { "their" },
-            if roles.len() == 1 { "es" } else { "" },
-            roles.join(", ")
-        )
-    })
 }
 
 #[cfg(test)]

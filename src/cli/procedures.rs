@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Subcommand;
 
-use super::{print_json, procedure_errors, CliError, Context};
+use super::{print_json, CliError, Context};
 use crate::procedure::{Kind, Procedure, Procedures};
 
 /// `timescales procedures ...`
@@ -88,7 +88,7 @@ pub(super) fn run(ctx: &Context, cmd: ProceduresCommand) -> Result<(), CliError>
                     }
                     Ok(())
                 }
-                Err(errors) => Err(CliError::Failure(procedure_errors(&errors))),
+                Err(errors) => Err(CliError::Failure(crate::procedure::summary(&errors))),
             }
         }
     }

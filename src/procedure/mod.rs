@@ -339,3 +339,18 @@ impl Procedure {
             .find(|d| d.kind == kind && d.deadlines.iter().any(|x| x == deadline))
     }
 }
+
+/// Procedure errors as one message, one per paragraph, with how many there are: what the
+/// command line prints and the service logs when a procedure file cannot be used.
+pub fn summary(errors: &[ProcedureError]) -> String {
+    let mut s = format!(
+        "{} problem{} in the procedure files:",
+        errors.len(),
+        if errors.len() == 1 { "" } else { "s" }
+    );
+    for e in errors {
+        s.push('\n');
+        s.push_str(&e.to_string());
+    }
+    s
+}

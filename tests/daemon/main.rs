@@ -885,3 +885,152 @@ fn serve_takes_a_credentials_folder_outside_systemd() {
     assert_eq!(missing.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("not a folder"));
 }
+
+/// The service as tests and benchmarks run it: built in process from its settings by the same
+/// `Daemon` that `serve` runs, on an injected clock, told to reload and stop through its control
+/// channel. A complaint opened through its API is planned and, once the clock passes the due
+/// date, its breach alert reaches a real SMTP server; a reload puts a new token in force; a stop
+/// returns cleanly.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_daemon_runs_in_process_on_an_injected_clock_and_obeys_reload_and_stop() {
+    use timescales::daemon::{Control, Daemon};
+    let smtp = smtp::SmtpServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("timescales.toml");
+    let base = format!(
+        "[store]\nstate_dir = {:?}\n[api]\nlisten = \"127.0.0.1:0\"\n\
+         [[api.tokens]]\nname = \"case-system\"\ntoken = \"writer-token-0123456789\"\nscopes = [\"read\", \"write\"]\n\
+         [notify]\nsettle_seconds = 1\nprocedures = [\"durham\"]\n\
+         [notify.policy]\nremind_working_days_before = []\nremind_on_due_day = false\n\
+         escalate_after_working_days = 0\nwindow_closed_notice = false\n\
+         [notify.roles.chair]\nemail = [\"chairs@council.example\"]\n\
+         [notify.roles.resolution-lead]\nemail = [\"leads@council.example\"]\n\
+         [notify.roles.panel-chair]\nemail = [\"panel@council.example\"]\n\
+         [notify.roles.manager]\nemail = [\"managers@council.example\"]\n\
+         [notify.smtp]\nhost = \"127.0.0.1\"\nport = {}\nsecurity = \"none\"\n\
+         from = \"timescales <timescales@council.example>\"\n",
+        dir.path().join("state").display().to_string(),
+        smtp.port
+    );
+    std::fs::write(&path, &base).unwrap();
+    let settings =
+        timescales::config::Settings::load_from(Some(&path), Vec::<(String, String)>::new())
+            .unwrap();
+    // Mon 14 Dec 2026, noon: the concerns arrive today.
+    let clock = Arc::new(FixedClock::at_noon(
+        NaiveDate::from_ymd_opt(2026, 12, 14).unwrap(),
+    ));
+    let daemon = Daemon::build(settings, Some(path.clone()), clock.clone())
+        .await
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let api = format!("http://{}", listener.local_addr().unwrap());
+    let (control, controlled) = tokio::sync::mpsc::channel(4);
+    let run = tokio::spawn(daemon.run(listener, controlled));
+
+    let http = reqwest::Client::new();
+    let opened = http
+        .post(format!("{api}/api/v1/complaints"))
+        .bearer_auth("writer-token-0123456789")
+        .json(&serde_json::json!({
+            "reference": "INP-1", "procedure": "durham", "complainant_role": "parent",
+            "conference_date": "2026-12-11", "recorded_by": "Team Manager",
+            "events": [{"name": "concerns-received", "date": "2026-12-14"}]
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        opened.status().is_success(),
+        "{}",
+        opened.text().await.unwrap()
+    );
+    // Started after today's digest time (8 am): today's digest is caught up at once. Nothing
+    // else is due: the acknowledgement is due Thu 17 Dec (15, 16, 17).
+    let arrived = |n: usize| {
+        let smtp = &smtp;
+        async move {
+            let started = Instant::now();
+            let mut mail = smtp.messages();
+            while started.elapsed() < Duration::from_secs(10) && mail.len() < n {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                mail = smtp.messages();
+            }
+            mail
+        }
+    };
+    let mail = arrived(1).await;
+    assert_eq!(mail.len(), 1, "{mail:?}");
+    let digest = smtp::decoded(&mail[0]);
+    assert!(
+        digest.contains("Subject: timescales digest for Mon 14 Dec 2026: 1 deadline overdue or due within 5 working days"),
+        "{digest}"
+    );
+    assert!(
+        digest.contains("- INP-1 (Durham) | Write back to the complainant | Thu 17 Dec | open: 3 working days left"),
+        "{digest}"
+    );
+
+    // Fri 18 Dec, 2 pm: the acknowledgement is a day overdue; the offer of an appointment (Wed
+    // 30 Dec) is not yet due. The worker looks again within seconds.
+    clock.set("2026-12-18T14:00:00Z".parse().unwrap());
+    let mail = arrived(2).await;
+    assert_eq!(mail.len(), 2, "one breach alert within 10 s: {mail:?}");
+    let m = smtp::decoded(&mail[1]);
+    assert!(m.contains("To: chairs@council.example"), "{m}");
+    assert!(
+        m.contains(
+            "Subject: INP-1 (Durham): Write back to the complainant: overdue since Thu 17 Dec"
+        ),
+        "{m}"
+    );
+
+    // A reload adds a read-only token: it is accepted once the reload is in force.
+    std::fs::write(
+        &path,
+        format!("{base}[[api.tokens]]\nname = \"dashboard\"\ntoken = \"reader-token-0123456789\"\nscopes = [\"read\"]\n"),
+    )
+    .unwrap();
+    let read = |token: &'static str| {
+        let (http, url) = (http.clone(), format!("{api}/api/v1/complaints/INP-1"));
+        async move {
+            http.get(url)
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    assert_eq!(read("reader-token-0123456789").await, 401);
+    control.send(Control::Reload).await.unwrap();
+    let started = Instant::now();
+    while read("reader-token-0123456789").await != 200 {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "reload not in force"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // A broken config is refused and the one in force stays.
+    std::fs::write(&path, "[store\n").unwrap();
+    control.send(Control::Reload).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(read("reader-token-0123456789").await, 200);
+
+    control.send(Control::Stop).await.unwrap();
+    let stopped = tokio::time::timeout(Duration::from_secs(15), run)
+        .await
+        .expect("stops within 15 s")
+        .unwrap();
+    assert!(stopped.is_ok(), "{stopped:?}");
+    // The reload's new crew caught up Fri 18 Dec's digest (the clock jumped past its time);
+    // nothing else was sent: each digest and the breach once.
+    let mail = smtp.messages();
+    assert_eq!(mail.len(), 3, "{mail:?}");
+    let digest = smtp::decoded(&mail[2]);
+    assert!(
+        digest.contains("Subject: timescales digest for Fri 18 Dec 2026: 1 deadline overdue or due within 5 working days"),
+        "{digest}"
+    );
+}

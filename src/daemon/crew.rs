@@ -1,0 +1,210 @@
+//! The tasks that work while the service runs with one set of settings: the delivery worker,
+//! the daily digest, the hourly upkeep, and the watchdog's keep-alives.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::Setup;
+
+/// The tasks that deliver with one [`Setup`]: the delivery worker, the digest and the upkeep.
+/// A reload stops one crew and starts another.
+#[derive(Clone)]
+pub(super) struct Crew {
+    pub(super) lifecycle: crate::lifecycle::Lifecycle,
+    pub(super) wake: Arc<tokio::sync::Notify>,
+    pub(super) stats: Arc<crate::outbox::DeliveryStats>,
+    pub(super) worker_id: String,
+}
+
+/// A crew at work, and how to stop it.
+pub(super) struct Running {
+    stop: tokio::sync::watch::Sender<bool>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Crew {
+    pub(super) fn start(&self, setup: &Setup) -> Running {
+        let (stop, stop_rx) = tokio::sync::watch::channel(false);
+        let notify = &setup.notify;
+        let mut worker = crate::outbox::Worker::new(
+            self.lifecycle.clone(),
+            setup.channels.clone(),
+            notify.retry.clone(),
+            self.worker_id.clone(),
+            notify.link_template.clone(),
+            notify.admin.clone(),
+            self.wake.clone(),
+        );
+        worker.lease = chrono::Duration::seconds(i64::try_from(notify.lease()).unwrap_or(120));
+        worker.grace = Duration::from_secs(notify.shutdown_grace_seconds);
+        worker.settle =
+            chrono::Duration::seconds(i64::try_from(notify.settle_seconds.min(3600)).unwrap_or(5));
+        worker.stats = self.stats.clone();
+        let mut tasks = vec![
+            tokio::spawn(worker.run(stop_rx.clone())),
+            tokio::spawn(upkeep(
+                self.lifecycle.clone(),
+                setup.channels.clone(),
+                notify.admin.clone(),
+                stop_rx.clone(),
+            )),
+        ];
+        if let Some(schedule) = &setup.digest {
+            tasks.push(tokio::spawn(digest_loop(
+                schedule.clone(),
+                self.lifecycle.clone(),
+                setup.channels.clone(),
+                setup.addressing.clone(),
+                notify.digest.within_working_days,
+                stop_rx,
+            )));
+        }
+        Running { stop, tasks }
+    }
+}
+
+impl Running {
+    /// Tells every task to stop and waits for them: the worker's in-flight deliveries finish
+    /// (or are released after its grace period). A digest or upkeep run still going after a
+    /// few seconds more is cut short: a digest skips, next time, whoever already had today's.
+    pub(super) async fn stop(self) {
+        let _ = self.stop.send(true);
+        let mut tasks = self.tasks.into_iter();
+        if let Some(worker) = tasks.next() {
+            let _ = worker.await;
+        }
+        for task in tasks {
+            let abort = task.abort_handle();
+            if tokio::time::timeout(Duration::from_secs(5), task)
+                .await
+                .is_err()
+            {
+                abort.abort();
+                tracing::warn!("a digest or upkeep run did not stop within 5 s and was cut short");
+            }
+        }
+    }
+}
+
+/// Sends the digest at each scheduled instant, sleeping in between (the clock decides when).
+async fn digest_loop(
+    schedule: crate::outbox::DigestSchedule,
+    lifecycle: crate::lifecycle::Lifecycle,
+    channels: Arc<crate::channel::Channels>,
+    addressing: crate::reminder::Addressing,
+    within: u32,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    // Down at digest time today? Send it now; recipients already sent today are skipped.
+    if schedule.due_earlier_today(lifecycle.clock().now()) {
+        if let Err(e) =
+            crate::outbox::send_digests(&lifecycle, &channels, &addressing, within, None).await
+        {
+            tracing::error!(error = %e, "catching up today's digests failed");
+        }
+        release_heap();
+    }
+    loop {
+        let now = lifecycle.clock().now();
+        let Some(next) = schedule.next_after(now) else {
+            return;
+        };
+        let wait = (next - now).to_std().unwrap_or(Duration::from_secs(1));
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = stop.wait_for(|s| *s) => return,
+        }
+        match crate::outbox::send_digests(&lifecycle, &channels, &addressing, within, None).await {
+            Ok(n) => tracing::info!(sent = n, "daily digests sent"),
+            Err(e) => tracing::error!(error = %e, "daily digests failed"),
+        }
+        release_heap();
+    }
+}
+
+/// Keep-alives for systemd's watchdog, sent only while the store answers: a daemon whose runtime
+/// or database has hung stops sending them and systemd restarts it.
+pub(super) async fn watchdog(
+    lifecycle: crate::lifecycle::Lifecycle,
+    every: Duration,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    loop {
+        let healthy = tokio::time::timeout(every, lifecycle.store().next_notification_at()).await;
+        if matches!(healthy, Ok(Ok(_))) {
+            crate::systemd::notify("WATCHDOG=1");
+        } else {
+            tracing::error!("the store did not answer: withholding the watchdog keep-alive");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = stop.wait_for(|s| *s) => return,
+        }
+    }
+}
+
+/// Every hour: closed windows proposed for closure, and the operator told (once a day) when the
+/// official holiday data runs out within six months. Stops when told.
+async fn upkeep(
+    lifecycle: crate::lifecycle::Lifecycle,
+    channels: Arc<crate::channel::Channels>,
+    admin: Vec<String>,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    loop {
+        if let Err(e) = crate::outbox::holiday_data_alert(&lifecycle, &channels, &admin).await {
+            tracing::error!(error = %e, "checking the holiday data failed");
+        }
+        match lifecycle.propose_closures().await {
+            Ok(refs) if !refs.is_empty() => tracing::info!(
+                count = refs.len(),
+                "windows closed: complaints proposed for closure"
+            ),
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "proposing closures failed"),
+        }
+        // Fresh statistics for SQLite's planner as the tables grow (cheap when they have not).
+        if let Err(e) = lifecycle.store().optimize().await {
+            tracing::warn!(error = %e, "PRAGMA optimize failed");
+        }
+        // That touched every complaint with an overdue window: give the memory back before
+        // idling for the hour.
+        lifecycle.store().shrink_memory().await;
+        release_heap();
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(3600)) => {}
+            _ = stop.wait_for(|s| *s) => return,
+        }
+    }
+}
+
+/// Returns freed heap memory to the operating system (glibc keeps it otherwise), so the idle
+/// daemon's resident size reflects what it holds, not what start-up once needed.
+pub(super) fn release_heap() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        extern "C" {
+            fn malloc_trim(pad: usize) -> std::os::raw::c_int;
+        }
+        // SAFETY: malloc_trim only releases free memory at the top and in the middle of glibc's
+        // heaps; it takes no pointers and is safe to call at any time from any thread.
+        unsafe {
+            malloc_trim(0);
+        }
+    }
+}
+
+/// This worker's name in leases: host, process and start instant, so that two containers with
+/// the same host name and process id (both PID 1) still tell their leases apart.
+pub(super) fn worker_id() -> String {
+    let started = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    format!("{}:{}:{started:x}", hostname(), std::process::id())
+}
+
+fn hostname() -> String {
+    std::fs::read_to_string("/etc/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_else(|_| "localhost".into())
+}
