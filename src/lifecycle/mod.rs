@@ -1298,10 +1298,9 @@ impl Lifecycle {
             let references = self.store.live_references_of(&id).await?;
             let mut n = 0;
             let mut failed = 0;
-            for reference in &references {
-                match self.rederive(reference).await {
+            for (reference, outcome) in self.rederive_many(&references).await? {
+                match outcome {
                     Ok(moved) => n += usize::from(moved),
-                    Err(LifecycleError::Store(e)) => return Err(LifecycleError::Store(e)),
                     // One complaint the procedures in force cannot derive (a deadline it names
                     // was renamed, say) keeps what it has and is named in the log; the others
                     // go on, and the next start or reload tries again.
@@ -1345,37 +1344,62 @@ impl Lifecycle {
     async fn rederive(&self, reference: &str) -> Result<bool, LifecycleError> {
         let now = self.now();
         let this = self.clone();
-        let moved = self
+        Ok(self
             .store
             .update(reference, now, move |row, entries, stored| {
-                let p_in_force = this.procedure(&row.procedure)?;
-                let p = p_in_force.as_ref();
-                let today = this.today(p);
-                let (state, deadlines, notifications) = this.evaluate(p, row, entries, today)?;
-                let m = moves(stored, &deadlines);
-                let audit = if m.is_empty() {
-                    vec![]
-                } else {
-                    vec![NewAudit {
-                        actor: "timescales".into(),
-                        action: "recompute".into(),
-                        detail: format!("procedures or holidays changed; deadlines: {m}"),
-                    }]
-                };
-                let moved = !m.is_empty();
-                Ok((
-                    Change {
-                        entries: vec![],
-                        state,
-                        deadlines,
-                        audit,
-                        notifications,
-                    },
-                    moved,
-                ))
+                this.rederivation(row, entries, stored)
             })
-            .await?;
-        Ok(moved)
+            .await?)
+    }
+
+    /// Many complaints re-derived as [`Lifecycle::rederive`] does one, in transactions of a few
+    /// hundred that write only what changed: start-up and reload over every live complaint.
+    /// Each reference with whether its deadlines moved, or why it could not be re-derived.
+    async fn rederive_many(
+        &self,
+        references: &[String],
+    ) -> Result<Vec<(String, Result<bool, LifecycleError>)>, LifecycleError> {
+        Ok(self
+            .store
+            .update_many(references, self.now(), |row, entries, stored| {
+                self.rederivation(row, entries, stored)
+            })
+            .await?)
+    }
+
+    /// What re-deriving a stored complaint under what is in force writes: its state,
+    /// deadlines and plan, and an audit line naming the deadlines that moved.
+    fn rederivation(
+        &self,
+        row: &ComplaintRow,
+        entries: &[EntryRow],
+        stored: &[DeadlineRow],
+    ) -> Result<(Change, bool), LifecycleError> {
+        let p_in_force = self.procedure(&row.procedure)?;
+        let p = p_in_force.as_ref();
+        let today = self.today(p);
+        let (state, deadlines, notifications) = self.evaluate(p, row, entries, today)?;
+        let m = moves(stored, &deadlines);
+        let audit = if m.is_empty() {
+            vec![]
+        } else {
+            vec![NewAudit {
+                actor: "timescales".into(),
+                action: "recompute".into(),
+                detail: format!("procedures or holidays changed; deadlines: {m}"),
+            }]
+        };
+        let moved = !m.is_empty();
+        Ok((
+            Change {
+                entries: vec![],
+                state,
+                deadlines,
+                audit,
+                notifications,
+            },
+            moved,
+        ))
     }
 
     /// Proposes for closure every open complaint with a window that closed before today with

@@ -305,9 +305,22 @@ pub mod hot {
     /// The live complaints of one procedure (re-derivation after a change to it).
     pub const LIVE_REFERENCES_OF: &str = "SELECT reference FROM complaints \
         WHERE status IN ('open', 'proposed-for-closure') AND procedure = $1 ORDER BY reference";
+    /// A batch re-derivation's statements, shown for one complaint: the batch puts its few
+    /// hundred ids (or references) in the list.
+    pub const COMPLAINTS_BY_REFERENCES: &str =
+        "SELECT * FROM complaints WHERE reference IN ($1) ORDER BY id";
+    /// The logs of a batch.
+    pub const ENTRIES_OF_MANY: &str =
+        "SELECT * FROM entries WHERE complaint_id IN ($1) ORDER BY complaint_id, id";
+    /// The deadlines of a batch.
+    pub const DEADLINES_OF_MANY: &str = "SELECT * FROM deadlines WHERE complaint_id IN ($1)";
+    /// The planned notifications of a batch.
+    pub const PLANNED_OF_MANY: &str = "SELECT complaint_id, deadline, kind, occurrence, \
+        destination, role, planned_at FROM notifications WHERE complaint_id IN ($1) \
+        AND state = 'planned'";
     /// Every hot statement, with a name for messages and a value for each placeholder (a
     /// date, an id or a text, as the statement binds it).
-    pub const ALL: [(&str, &str); 9] = [
+    pub const ALL: [(&str, &str); 13] = [
         ("cancel planned notifications", CANCEL_PLANNED),
         ("a complaint's entries", ENTRIES_OF),
         ("a complaint's deadlines", DEADLINES_OF),
@@ -317,11 +330,82 @@ pub mod hot {
         ("what is due to claim", DUE_TO_CLAIM),
         ("pending deadlines due by a date", PENDING_DUE_BY),
         ("live complaints of a procedure", LIVE_REFERENCES_OF),
+        ("a batch's complaints", COMPLAINTS_BY_REFERENCES),
+        ("a batch's entries", ENTRIES_OF_MANY),
+        ("a batch's deadlines", DEADLINES_OF_MANY),
+        ("a batch's planned notifications", PLANNED_OF_MANY),
     ];
+}
+
+/// How many complaints a batch re-derivation reads and writes in one transaction: big enough
+/// that commits are a small part of the cost, small enough that a transaction holds the write
+/// lock for a fraction of a second and the memory for a few hundred complaints.
+const REDERIVE_CHUNK: usize = 250;
+
+/// Which parts of a complaint a change would leave as stored: its row's state, its deadlines
+/// and its planned notifications (each compared in any order).
+#[derive(Clone, Copy, Debug)]
+struct Same {
+    state: bool,
+    deadlines: bool,
+    plan: bool,
+}
+
+impl Same {
+    fn compare(
+        row: &ComplaintRow,
+        stored: &[DeadlineRow],
+        planned: &[NewNotification],
+        change: &Change,
+    ) -> Same {
+        fn sorted<T: Clone>(v: &[T], key: impl Fn(&T, &T) -> std::cmp::Ordering) -> Vec<T> {
+            let mut v = v.to_vec();
+            v.sort_by(key);
+            v
+        }
+        let by_deadline = |a: &DeadlineRow, b: &DeadlineRow| {
+            (a.due_date, &a.deadline, &a.kind, a.from_date).cmp(&(
+                b.due_date,
+                &b.deadline,
+                &b.kind,
+                b.from_date,
+            ))
+        };
+        let by_key = |a: &NewNotification, b: &NewNotification| {
+            (&a.deadline, &a.kind, &a.occurrence, &a.destination).cmp(&(
+                &b.deadline,
+                &b.kind,
+                &b.occurrence,
+                &b.destination,
+            ))
+        };
+        Same {
+            state: change.entries.is_empty()
+                && change.audit.is_empty()
+                && row.stage == change.state.stage
+                && row.status == change.state.status
+                && row.outcome == change.state.outcome
+                && row.referred_to == change.state.referred_to,
+            deadlines: stored.len() == change.deadlines.len()
+                && sorted(stored, by_deadline) == sorted(&change.deadlines, by_deadline),
+            plan: change.notifications.as_ref().is_none_or(|n| {
+                n.len() == planned.len() && sorted(n, by_key) == sorted(planned, by_key)
+            }),
+        }
+    }
+
+    fn all(self) -> bool {
+        self.state && self.deadlines && self.plan
+    }
 }
 
 mod sqlite {
     type Db = sqlx::Sqlite;
+    /// A batch's transaction takes the one write lock at once: a deferred one that read first
+    /// could fail to upgrade when another connection wrote meanwhile.
+    const BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
+    /// The write lock already keeps other writers out.
+    const LOCK_ROWS: &str = "";
     /// The claim's closing words: plain on SQLite, whose one writer at a time keeps two
     /// workers apart.
     const CLAIM_LOCK: &str = "";
@@ -336,6 +420,10 @@ mod sqlite {
 
 mod postgres {
     type Db = sqlx::Postgres;
+    const BEGIN_WRITE: &str = "BEGIN";
+    /// A batch locks the rows it re-derives (an API write to one of them waits, then sees the
+    /// result), in id order.
+    const LOCK_ROWS: &str = " FOR UPDATE";
     // SKIP LOCKED: two daemons on one database never claim the same notification.
     const CLAIM_LOCK: &str = " FOR UPDATE SKIP LOCKED";
     const PENDING_JSON: &str =
@@ -552,6 +640,19 @@ impl Store {
         rule: impl FnOnce(&ComplaintRow, &[EntryRow], &[DeadlineRow]) -> Result<(Change, T), E>,
     ) -> Result<T, UpdateError<E>> {
         dispatch!(self, update(reference, now, rule))
+    }
+
+    /// Re-derives each complaint of `references` with `rule`, as [`Store::update`] does one,
+    /// but in transactions of a few hundred, writing only those whose state, deadlines or plan
+    /// changed; a complaint `rule` refuses keeps what it has. Each reference comes back with
+    /// what `rule` gave (a reference no longer stored is left out).
+    pub async fn update_many<T, E>(
+        &self,
+        references: &[String],
+        now: DateTime<Utc>,
+        rule: impl FnMut(&ComplaintRow, &[EntryRow], &[DeadlineRow]) -> Result<(Change, T), E>,
+    ) -> Result<Vec<(String, Result<T, E>)>, StoreError> {
+        dispatch!(self, update_many(references, now, rule))
     }
 
     /// A complaint with its log and deadlines.

@@ -535,3 +535,137 @@ async fn an_import_opens_complaints_with_their_history_all_or_nothing() {
     })
     .await;
 }
+
+/// Start-up and reload re-derive every live complaint in batches of a few hundred per
+/// transaction, writing only those that changed: 600 complaints (more than two batches) of which
+/// a new holiday moves exactly half.
+#[tokio::test]
+async fn re_derivation_in_batches_writes_only_the_complaints_that_changed() {
+    on_both("recompute batches", |store| async move {
+        let (l, _) = service(&store, "2027-01-05");
+        // A-: concerns received Wed 23 Dec, so the offer of an appointment is due Mon 11 Jan
+        // (24, 29, 30, 31 Dec, 4-8 Jan, 11 Jan: 1 Jan a bank holiday), after the new holiday.
+        // B-: opened with nothing received: every deadline fell before Thu 7 January.
+        let items: Vec<_> = (0..300)
+            .map(|i| {
+                (
+                    open(&format!("A-{i:03}"), "durham", "2026-12-11"),
+                    vec![rec("concerns-received", "2026-12-23")],
+                )
+            })
+            .chain((0..300).map(|i| (open(&format!("B-{i:03}"), "durham", "2026-12-11"), vec![])))
+            .collect();
+        l.import(&items).await.unwrap();
+        let versions = || async {
+            let mut v = std::collections::BTreeMap::new();
+            for (c, _) in &items {
+                let s = store.get(&c.reference).await.unwrap();
+                v.insert(
+                    c.reference.clone(),
+                    (s.complaint.version, s.complaint.updated_at),
+                );
+            }
+            v
+        };
+        let before = versions().await;
+        // First start: no fingerprint yet, so every complaint is re-derived; nothing moved and
+        // nothing was written.
+        assert_eq!(l.recompute_if_changed().await.unwrap(), 0);
+        assert_eq!(versions().await, before);
+
+        // A one-off holiday on Thursday 7 January 2027 is announced.
+        let closure = ClosureSpec {
+            name: "Announced holiday".into(),
+            from: "2027-01-07".into(),
+            to: None,
+            regions: vec![],
+        };
+        let (l2, _) = service_with(
+            &store,
+            "2027-01-05",
+            Procedures::load(None).unwrap(),
+            Calendars::load(None, &[closure]).unwrap(),
+        );
+        assert_eq!(l2.recompute_if_changed().await.unwrap(), 300);
+        let after = versions().await;
+        for (reference, (version, _)) in &after {
+            let moved = reference.starts_with("A-");
+            assert_eq!(
+                *version,
+                before[reference].0 + i64::from(moved),
+                "{reference}"
+            );
+        }
+        let v = l2.show("A-299").await.unwrap();
+        assert_eq!(due(&v, "offer-appointment"), "2027-01-12");
+        let last = l2.audit("A-000").await.unwrap().pop().unwrap();
+        assert_eq!(last.action, "recompute");
+        assert!(
+            last.detail
+                .contains("offer-appointment moved 2027-01-11 -> 2027-01-12"),
+            "{last:?}"
+        );
+        assert!(l2
+            .audit("B-000")
+            .await
+            .unwrap()
+            .iter()
+            .all(|a| a.action != "recompute"));
+        assert_eq!(l2.recompute_if_changed().await.unwrap(), 0);
+        assert_eq!(versions().await, after);
+
+        // Notifications turned on: every complaint's plan is written in the batches, exactly
+        // as the one-complaint writer would write it.
+        let mut roles = std::collections::BTreeMap::new();
+        for role in ["chair", "resolution-lead", "panel-chair", "manager"] {
+            roles.insert(
+                role.to_string(),
+                timescales::reminder::RoleTargets {
+                    email: vec![format!("{role}@council.example")],
+                    chat: vec![],
+                },
+            );
+        }
+        let l3 = l2.clone().with_notifications(
+            timescales::reminder::Addressing {
+                roles,
+                ..Default::default()
+            },
+            std::sync::Arc::new(tokio::sync::Notify::new()),
+        );
+        assert_eq!(l3.recompute_if_changed().await.unwrap(), 0);
+        let outbox = |reference: &'static str| {
+            let store = store.clone();
+            async move {
+                let mut rows: Vec<_> = store
+                    .notifications_of(reference)
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .map(|n| {
+                        (
+                            n.deadline,
+                            n.kind,
+                            n.occurrence,
+                            n.destination,
+                            n.planned_at,
+                            n.state,
+                        )
+                    })
+                    .collect();
+                rows.sort();
+                rows
+            }
+        };
+        let batched = outbox("A-123").await;
+        assert!(
+            batched.iter().any(|n| n.0 == "offer-appointment"
+                && n.3 == "email:chair@council.example"
+                && n.5 == "planned"),
+            "{batched:?}"
+        );
+        l3.refresh("A-123").await.unwrap();
+        assert_eq!(outbox("A-123").await, batched);
+    })
+    .await;
+}

@@ -18,9 +18,9 @@ async fn plan(store: &Store, sql: &str) -> Vec<String> {
     macro_rules! bound {
         ($q:expr) => {{
             let q = $q;
-            if sql.contains("complaint_id = $1") {
+            if sql.contains("complaint_id = $1") || sql.contains("complaint_id IN ($1)") {
                 q.bind(1_i64)
-            } else if sql.contains("reference = $1") {
+            } else if sql.contains("reference = $1") || sql.contains("reference IN ($1)") {
                 q.bind("CP-1")
             } else if sql.contains("procedure = $1") {
                 q.bind("durham")
