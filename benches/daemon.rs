@@ -400,6 +400,8 @@ async fn startup() {
         .unwrap()
         .port();
     let mut smtp = aiosmtpd(port, dir.path());
+    // (open complaints, first start's milliseconds a complaint), for the check.
+    let mut per_complaint: Vec<(usize, f64)> = Vec::new();
     for n in sizes {
         let case = dir.path().join(format!("n{n}"));
         let state = case.join("state");
@@ -480,6 +482,7 @@ async fn startup() {
             pool.close().await;
             c
         };
+        per_complaint.push((n, first.as_secs_f64() * 1000.0 / n as f64));
         println!(
             "startup: {n} open complaints ({planned} notifications planned; seeded in {:.1} s): first start {:.2} s ({:.3} ms a complaint, peak {first_peak:.1} MB); restart {:.2} s; reload {:.2} s (peak {peak:.1} MB)",
             seeding.as_secs_f64(),
@@ -491,6 +494,23 @@ async fn startup() {
     }
     let _ = smtp.kill();
     let _ = smtp.wait();
+    // The growth check (`TIMESCALES_BENCH_CHECK=1`, run by .ci/run at 1,000 and 10,000): the
+    // first start's time a complaint at the largest size may not exceed 3 times that at the
+    // smallest. Linear cost keeps the ratio near 1 (below, as fixed costs are amortised);
+    // quadratic cost makes it about 10 for a tenfold caseload. 3 leaves room for a noisy machine
+    // without letting quadratic growth through.
+    if std::env::var_os("TIMESCALES_BENCH_CHECK").is_some() {
+        if let (Some(&(small, a)), Some(&(large, b))) =
+            (per_complaint.first(), per_complaint.last())
+        {
+            let ratio = b / a;
+            println!("startup check: {b:.3} ms a complaint at {large} against {a:.3} ms at {small}: ratio {ratio:.2} (at most 3)");
+            if ratio > 3.0 {
+                eprintln!("startup check FAILED: the time a complaint grows with the caseload");
+                std::process::exit(1);
+            }
+        }
+    }
 }
 
 fn main() {
