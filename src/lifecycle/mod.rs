@@ -1298,15 +1298,18 @@ impl Lifecycle {
             let references = self.store.live_references_of(&id).await?;
             let mut n = 0;
             let mut failed = 0;
-            for (reference, outcome) in self.rederive_many(&references).await? {
-                match outcome {
-                    Ok(moved) => n += usize::from(moved),
-                    // One complaint the procedures in force cannot derive (a deadline it names
-                    // was renamed, say) keeps what it has and is named in the log; the others
-                    // go on, and the next start or reload tries again.
-                    Err(e) => {
-                        failed += 1;
-                        tracing::error!(reference = %reference, procedure = %id, error = %e, "could not re-derive this complaint under the procedures in force; it keeps its stored deadlines");
+            // A thousand at a time: what each gave is held for one part, not for them all.
+            for part in references.chunks(1000) {
+                for (reference, outcome) in self.rederive_many(part).await? {
+                    match outcome {
+                        Ok(moved) => n += usize::from(moved),
+                        // One complaint the procedures in force cannot derive (a deadline it names
+                        // was renamed, say) keeps what it has and is named in the log; the others
+                        // go on, and the next start or reload tries again.
+                        Err(e) => {
+                            failed += 1;
+                            tracing::error!(reference = %reference, procedure = %id, error = %e, "could not re-derive this complaint under the procedures in force; it keeps its stored deadlines");
+                        }
                     }
                 }
             }
