@@ -81,7 +81,9 @@ pub struct NotifySettings {
     /// How long a worker holds a notification it is sending before another may take it (after
     /// a crash), in seconds. At least twice the longest channel timeout plus
     /// [`LEASE_MARGIN_SECONDS`]: a delivery still going when its lease ends would be sent again
-    /// by another instance.
+    /// by another instance. With several instances on one PostgreSQL database, the leader (the
+    /// one that runs the digest and the upkeep) holds its lead as long, renewing it every third:
+    /// another takes over within this and a third of it after the leader dies. Read at start.
     pub lease_seconds: u64,
     /// On stop (or reload), how long the deliveries in flight may take to finish, in seconds;
     /// any still going then are sent again by the next start. Keep it below systemd's

@@ -30,8 +30,9 @@
 //! - [`systemd`]: readiness, stopping and watchdog notifications to systemd.
 //! - [`telemetry`]: installs the tracing subscriber, once.
 //! - [`daemon`]: the service built in one place from the settings and a clock: the store, the
-//!   complaint service, the API, the delivery worker, the digest and the upkeep, run until told
-//!   to stop. Every face and test builds it (or its complaint service) here.
+//!   complaint service, the API, the delivery worker, the digest and the upkeep (run by the one
+//!   instance that leads when several share a PostgreSQL database), run until told to stop.
+//!   Every face and test builds it (or its complaint service) here.
 //! - [`cli`]: the command line, a thin face over the modules above.
 //! - [`api`]: the HTTP API, another thin face over the same calls.
 //!

@@ -1,30 +1,35 @@
 //! The tasks that work while the service runs with one set of settings: the delivery worker,
-//! the daily digest, the hourly upkeep, and the watchdog's keep-alives.
+//! and, while this instance leads, the daily digest and the hourly upkeep; and the watchdog's
+//! keep-alives.
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use tokio::sync::watch;
+
 use super::Setup;
 
-/// The tasks that deliver with one [`Setup`]: the delivery worker, the digest and the upkeep.
-/// A reload stops one crew and starts another.
+/// The tasks that deliver with one [`Setup`]: the delivery worker on every instance; the digest
+/// and the upkeep while this instance leads. A reload stops one crew and starts another.
 #[derive(Clone)]
 pub(super) struct Crew {
     pub(super) lifecycle: crate::lifecycle::Lifecycle,
     pub(super) wake: Arc<tokio::sync::Notify>,
     pub(super) stats: Arc<crate::outbox::DeliveryStats>,
     pub(super) worker_id: String,
+    /// Whether this instance leads (see `leadership.rs`).
+    pub(super) leading: watch::Receiver<bool>,
 }
 
 /// A crew at work, and how to stop it.
 pub(super) struct Running {
-    stop: tokio::sync::watch::Sender<bool>,
+    stop: watch::Sender<bool>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl Crew {
     pub(super) fn start(&self, setup: &Setup) -> Running {
-        let (stop, stop_rx) = tokio::sync::watch::channel(false);
+        let (stop, stop_rx) = watch::channel(false);
         let notify = &setup.notify;
         let mut worker = crate::outbox::Worker::new(
             self.lifecycle.clone(),
@@ -40,48 +45,106 @@ impl Crew {
         worker.settle =
             chrono::Duration::seconds(i64::try_from(notify.settle_seconds.min(3600)).unwrap_or(5));
         worker.stats = self.stats.clone();
-        let mut tasks = vec![
+        let duties = Duties {
+            lifecycle: self.lifecycle.clone(),
+            channels: setup.channels.clone(),
+            admin: notify.admin.clone(),
+            digest: setup.digest.clone(),
+            addressing: setup.addressing.clone(),
+            within: notify.digest.within_working_days,
+        };
+        let tasks = vec![
             tokio::spawn(worker.run(stop_rx.clone())),
-            tokio::spawn(upkeep(
-                self.lifecycle.clone(),
-                setup.channels.clone(),
-                notify.admin.clone(),
-                stop_rx.clone(),
-            )),
+            tokio::spawn(while_leading(self.leading.clone(), stop_rx, duties)),
         ];
-        if let Some(schedule) = &setup.digest {
-            tasks.push(tokio::spawn(digest_loop(
-                schedule.clone(),
-                self.lifecycle.clone(),
-                setup.channels.clone(),
-                setup.addressing.clone(),
-                notify.digest.within_working_days,
-                stop_rx,
-            )));
-        }
         Running { stop, tasks }
     }
 }
 
 impl Running {
     /// Tells every task to stop and waits for them: the worker's in-flight deliveries finish
-    /// (or are released after its grace period). A digest or upkeep run still going after a
-    /// few seconds more is cut short: a digest skips, next time, whoever already had today's.
+    /// (or are released after its grace period); a digest or upkeep run still going after a
+    /// few seconds more is cut short.
     pub(super) async fn stop(self) {
         let _ = self.stop.send(true);
-        let mut tasks = self.tasks.into_iter();
-        if let Some(worker) = tasks.next() {
-            let _ = worker.await;
+        for task in self.tasks {
+            let _ = task.await;
         }
-        for task in tasks {
-            let abort = task.abort_handle();
-            if tokio::time::timeout(Duration::from_secs(5), task)
-                .await
-                .is_err()
-            {
-                abort.abort();
-                tracing::warn!("a digest or upkeep run did not stop within 5 s and was cut short");
-            }
+    }
+}
+
+/// The leader's work: the digest (when one is scheduled) and the upkeep, with what they need.
+struct Duties {
+    lifecycle: crate::lifecycle::Lifecycle,
+    channels: Arc<crate::channel::Channels>,
+    admin: Vec<String>,
+    digest: Option<crate::outbox::DigestSchedule>,
+    addressing: crate::reminder::Addressing,
+    within: u32,
+}
+
+impl Duties {
+    /// Starts the upkeep and the digest, to run until `stop`.
+    fn start(&self, stop: &watch::Receiver<bool>) -> Vec<tokio::task::JoinHandle<()>> {
+        let mut tasks = vec![tokio::spawn(upkeep(
+            self.lifecycle.clone(),
+            self.channels.clone(),
+            self.admin.clone(),
+            stop.clone(),
+        ))];
+        if let Some(schedule) = &self.digest {
+            tasks.push(tokio::spawn(digest_loop(
+                schedule.clone(),
+                self.lifecycle.clone(),
+                self.channels.clone(),
+                self.addressing.clone(),
+                self.within,
+                stop.clone(),
+            )));
+        }
+        tasks
+    }
+}
+
+/// Runs `duties` whenever this instance leads: started when it takes the lead (which is what a
+/// start does: today's digest caught up if its time has passed, the upkeep at once), stopped
+/// when it loses it, until `stop`.
+async fn while_leading(
+    mut leading: watch::Receiver<bool>,
+    mut stop: watch::Receiver<bool>,
+    duties: Duties,
+) {
+    loop {
+        tokio::select! {
+            led = leading.wait_for(|l| *l) => if led.is_err() { return },
+            _ = stop.wait_for(|s| *s) => return,
+        }
+        let (term, term_rx) = watch::channel(false);
+        let tasks = duties.start(&term_rx);
+        // A closed channel (the leadership gone) ends the term as a stop does.
+        let stopping = tokio::select! {
+            lost = leading.wait_for(|l| !*l) => lost.is_err(),
+            _ = stop.wait_for(|s| *s) => true,
+        };
+        let _ = term.send(true);
+        finish(tasks).await;
+        if stopping {
+            return;
+        }
+    }
+}
+
+/// Waits for the digest and the upkeep to stop: a run still going after 5 s is cut short (a
+/// digest skips, next time, whoever already had today's).
+async fn finish(tasks: Vec<tokio::task::JoinHandle<()>>) {
+    for task in tasks {
+        let abort = task.abort_handle();
+        if tokio::time::timeout(Duration::from_secs(5), task)
+            .await
+            .is_err()
+        {
+            abort.abort();
+            tracing::warn!("a digest or upkeep run did not stop within 5 s and was cut short");
         }
     }
 }
@@ -93,7 +156,7 @@ async fn digest_loop(
     channels: Arc<crate::channel::Channels>,
     addressing: crate::reminder::Addressing,
     within: u32,
-    mut stop: tokio::sync::watch::Receiver<bool>,
+    mut stop: watch::Receiver<bool>,
 ) {
     // Down at digest time today? Send it now; recipients already sent today are skipped.
     if schedule.due_earlier_today(lifecycle.clock().now()) {
@@ -127,7 +190,7 @@ async fn digest_loop(
 pub(super) async fn watchdog(
     lifecycle: crate::lifecycle::Lifecycle,
     every: Duration,
-    mut stop: tokio::sync::watch::Receiver<bool>,
+    mut stop: watch::Receiver<bool>,
 ) {
     loop {
         let healthy = tokio::time::timeout(every, lifecycle.store().next_notification_at()).await;
@@ -149,7 +212,7 @@ async fn upkeep(
     lifecycle: crate::lifecycle::Lifecycle,
     channels: Arc<crate::channel::Channels>,
     admin: Vec<String>,
-    mut stop: tokio::sync::watch::Receiver<bool>,
+    mut stop: watch::Receiver<bool>,
 ) {
     loop {
         if let Err(e) = crate::outbox::holiday_data_alert(&lifecycle, &channels, &admin).await {

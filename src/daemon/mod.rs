@@ -1,14 +1,17 @@
 //! The service, built in one place: from [`Settings`] and a clock, the store, the procedures and
 //! calendars, the complaint service that plans notifications, the channels, the API, and the
-//! crew that delivers. `timescales serve` is a thin face over [`Daemon`] (it turns signals into
-//! [`Control`]s); the commands open the same complaint service with [`open_lifecycle`], so a
-//! change made from the command line is derived and planned exactly as the service's own; tests
-//! and benchmarks run the same [`Daemon`] in process with an injected clock.
+//! crew that delivers; when several instances share one PostgreSQL database, which of them
+//! leads, running the digest and the upkeep (`leadership.rs`). `timescales serve` is a thin
+//! face over [`Daemon`] (it turns signals into [`Control`]s); the commands open the same
+//! complaint service with [`open_lifecycle`], so a change made from the command line is derived
+//! and planned exactly as the service's own; tests and benchmarks run the same [`Daemon`] in
+//! process with an injected clock.
 //!
 //! Why one place: when each face assembled its own service, the command line's planned no
 //! notifications at all (it had no addressing), and nothing said so.
 
 mod crew;
+mod leadership;
 mod setup;
 
 use std::path::{Path, PathBuf};
@@ -246,11 +249,25 @@ impl Daemon {
         lifecycle.store().shrink_memory().await;
         crew::release_heap();
         tracing::info!(%addr, store = lifecycle.store().backend(), "timescales is serving");
+        let worker_id = crew::worker_id();
+        // Holding the state folder's lock, this is the only instance; on a shared database the
+        // instances contend for the lead, held as long as the notifications' leases.
+        let leadership = if _lock.is_some() {
+            leadership::Leadership::sole()
+        } else {
+            leadership::Leadership::contend(
+                lifecycle.store().clone(),
+                lifecycle.clock().clone(),
+                worker_id.clone(),
+                chrono::Duration::seconds(i64::try_from(settings.notify.lease()).unwrap_or(120)),
+            )
+        };
         let crew = crew::Crew {
             lifecycle: lifecycle.clone(),
             wake,
             stats,
-            worker_id: crew::worker_id(),
+            worker_id,
+            leading: leadership.leading(),
         };
         let running = crew.start(&setup);
         // Ready: config, procedures, holidays and the store are loaded, the port is bound.
@@ -264,6 +281,7 @@ impl Daemon {
             tokens,
             crew,
             running,
+            leadership,
             server,
             stop: stop_tx,
             watchdog,
@@ -282,6 +300,8 @@ pub struct Serving {
     tokens: Arc<crate::api::TokenSet>,
     crew: crew::Crew,
     running: crew::Running,
+    /// Whether this instance runs the digest and the upkeep, and the lease behind it.
+    leadership: leadership::Leadership,
     server: tokio::task::JoinHandle<std::io::Result<()>>,
     stop: tokio::sync::watch::Sender<bool>,
     watchdog: Option<tokio::task::JoinHandle<()>>,
@@ -313,6 +333,7 @@ impl Serving {
             tokens,
             crew,
             mut running,
+            leadership,
             server,
             stop,
             watchdog,
@@ -379,8 +400,10 @@ impl Serving {
         crate::systemd::notify("STOPPING=1");
         tracing::info!("stopping: finishing requests and deliveries in progress");
         let _ = stop.send(true);
-        // The worker finishes the notifications in hand (within its grace period), then stops.
+        // The worker finishes the notifications in hand (within its grace period), then stops;
+        // the lead is given back only once the digest and upkeep have stopped.
         running.stop().await;
+        leadership.resign().await;
         match server.await {
             Ok(Ok(())) => {}
             Ok(Err(e)) => return Err(DaemonError::Failure(format!("server: {e}"))),

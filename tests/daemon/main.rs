@@ -1,9 +1,14 @@
 //! The service as a real process: killed with SIGKILL in the middle of 1,000 deliveries and
 //! restarted, it delivers every notification, with duplicates only within what was in flight; a
-//! second instance on the same SQLite file refuses to start.
+//! second instance on the same SQLite file refuses to start; two on one PostgreSQL database
+//! share the work (`instances.rs`).
 
+#[path = "../support/backends.rs"]
+#[allow(dead_code)]
+mod backends;
 #[path = "../support/fixtures.rs"]
 mod fixtures;
+mod instances;
 #[path = "../delivery/smtp.rs"]
 #[allow(dead_code)]
 mod smtp;

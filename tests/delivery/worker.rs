@@ -635,21 +635,10 @@ async fn a_new_bank_holiday_moves_the_reminders_with_the_due_date() {
 
 #[tokio::test]
 async fn two_workers_on_postgresql_deliver_each_of_1000_notifications_once() {
-    let Ok(admin) = std::env::var("TIMESCALES_TEST_DATABASE_URL") else {
-        crate::backends::skipped(
-            "two workers on PostgreSQL: SKIPPED: TIMESCALES_TEST_DATABASE_URL is not set",
-        );
+    let Some(db) = crate::backends::TestDatabase::create("two workers on PostgreSQL").await else {
         return;
     };
-    let db = format!("timescales_two_{}", std::process::id());
-    let pool = sqlx::PgPool::connect(&admin).await.unwrap();
-    sqlx::query(&format!("CREATE DATABASE {db}"))
-        .execute(&pool)
-        .await
-        .unwrap();
-    let store = Store::connect(&crate::backends::with_database(&admin, &db))
-        .await
-        .unwrap();
+    let store = Store::connect(&db.url).await.unwrap();
 
     let chat = receiving(ResponseTemplate::new(200)).await;
     let smtp = SmtpServer::start();
@@ -738,10 +727,7 @@ async fn two_workers_on_postgresql_deliver_each_of_1000_notifications_once() {
     assert_eq!(keys.len(), 1000);
     assert!(keys.values().all(|n| *n == 1), "each delivered once");
     store.close().await;
-    sqlx::query(&format!("DROP DATABASE {db} WITH (FORCE)"))
-        .execute(&pool)
-        .await
-        .unwrap();
+    db.drop().await;
 }
 
 #[tokio::test]

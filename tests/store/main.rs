@@ -5,6 +5,7 @@ mod backends;
 #[path = "../support/fixtures.rs"]
 mod fixtures;
 mod helpers;
+mod leases;
 mod lifecycle;
 mod query_plans;
 mod semantics;

@@ -23,30 +23,59 @@ where
     test(sqlite.clone()).await;
     sqlite.close().await;
 
-    let Ok(admin_url) = std::env::var("TIMESCALES_TEST_DATABASE_URL") else {
-        skipped(&format!(
-            "{name}: PostgreSQL part SKIPPED: TIMESCALES_TEST_DATABASE_URL is not set (.ci/run sets it to the local server)"
-        ));
+    let Some(db) = TestDatabase::create(&format!("{name}: PostgreSQL part")).await else {
         return;
     };
-    let db = format!(
-        "timescales_test_{}_{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    );
-    let admin = sqlx::PgPool::connect(&admin_url).await.unwrap();
-    sqlx::query(&format!("CREATE DATABASE {db}"))
-        .execute(&admin)
-        .await
-        .unwrap();
-    let url = with_database(&admin_url, &db);
-    let pg = Store::connect(&url).await.unwrap();
+    let pg = Store::connect(&db.url).await.unwrap();
     test(pg.clone()).await;
     pg.close().await;
-    sqlx::query(&format!("DROP DATABASE {db} WITH (FORCE)"))
-        .execute(&admin)
-        .await
-        .unwrap();
+    db.drop().await;
+}
+
+/// A database of one test's own on the PostgreSQL server `TIMESCALES_TEST_DATABASE_URL` names,
+/// dropped by [`TestDatabase::drop`].
+pub struct TestDatabase {
+    admin: sqlx::PgPool,
+    name: String,
+    /// Where it is.
+    pub url: String,
+}
+
+impl TestDatabase {
+    /// A new, empty database; `None` when `TIMESCALES_TEST_DATABASE_URL` is not set, having
+    /// said that `what` was skipped.
+    pub async fn create(what: &str) -> Option<TestDatabase> {
+        let Ok(admin_url) = std::env::var("TIMESCALES_TEST_DATABASE_URL") else {
+            skipped(&format!(
+                "{what} SKIPPED: TIMESCALES_TEST_DATABASE_URL is not set (.ci/run sets it to the local server)"
+            ));
+            return None;
+        };
+        let name = format!(
+            "timescales_test_{}_{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        );
+        let admin = sqlx::PgPool::connect(&admin_url).await.unwrap();
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&admin)
+            .await
+            .unwrap();
+        Some(TestDatabase {
+            url: with_database(&admin_url, &name),
+            admin,
+            name,
+        })
+    }
+
+    /// Drops it, whoever is still connected.
+    pub async fn drop(self) {
+        sqlx::query(&format!("DROP DATABASE {} WITH (FORCE)", self.name))
+            .execute(&self.admin)
+            .await
+            .unwrap();
+        self.admin.close().await;
+    }
 }
 
 /// Says a test skipped part of its work, on the process's standard error itself: past the test
