@@ -172,8 +172,25 @@ fn benches(c: &mut Criterion) {
     group.sample_size(10);
     group.warm_up_time(Duration::from_secs(1));
     group.measurement_time(Duration::from_secs(3));
+    // Calendars are built on first use: asking for each division builds all three, as the
+    // service does at start-up.
     group.bench_function("calendars_embedded", |b| {
-        b.iter(|| black_box(Calendars::embedded()))
+        b.iter(|| {
+            let calendars = Calendars::embedded();
+            for d in Division::ALL {
+                black_box(calendars.get(d));
+            }
+            calendars
+        })
+    });
+    // What `timescales deadline` builds with no config: the data as loaded from the config's
+    // holidays folder (none), then the one division it counts in.
+    group.bench_function("cli_one_division", |b| {
+        b.iter(|| {
+            let calendars = Calendars::load(None, &[]).expect("the embedded data loads");
+            black_box(calendars.get(Division::EnglandAndWales));
+            calendars
+        })
     });
     group.finish();
 }

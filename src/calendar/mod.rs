@@ -5,7 +5,7 @@
 //! holidays, less the organisation's own closures. Bank holidays come from GOV.UK's official data
 //! for every year it covers ([`official`]) and from the standing rules for every other year
 //! ([`rules`]), so a count that crosses into an uncovered year still answers, and says that it
-//! relied on computed years. [`Calendars`] holds all three divisions, built once at start-up.
+//! relied on computed years. [`Calendars`] holds all three divisions, built when first needed.
 //!
 //! This module knows nothing of procedures, databases or networks.
 
@@ -15,9 +15,11 @@ pub mod official;
 pub mod rules;
 mod working_days;
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::OnceLock;
 
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
@@ -26,7 +28,7 @@ pub use closure::{Closure, ClosureSpec};
 pub use division::Division;
 pub use official::{OfficialData, OfficialHoliday};
 pub use working_days::{is_weekend, FIRST_DATE, LAST_DATE};
-use working_days::{offset, WorkingDayIndex, DAYS};
+use working_days::{offset, WorkingDayIndex};
 
 /// What can go wrong with dates and holiday data. Every message names the bad value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -94,8 +96,10 @@ pub enum DayOffKind {
 pub struct DayOff {
     /// The date.
     pub date: NaiveDate,
-    /// Its name as staff would say it, e.g. `Boxing Day (substitute day)`.
-    pub name: String,
+    /// Its name as staff would say it, e.g. `Boxing Day (substitute day)`. Borrowed where the
+    /// standing rules give it (most days off of 1900-2200), so building a calendar allocates a
+    /// name only for official holidays, substitutes and closures.
+    pub name: Cow<'static, str>,
     /// Where it comes from.
     pub kind: DayOffKind,
 }
@@ -166,7 +170,11 @@ fn year_bit(year: i32) -> Option<usize> {
 pub struct Calendar {
     division: Division,
     index: WorkingDayIndex,
-    days_off: BTreeMap<NaiveDate, Vec<DayOff>>,
+    /// Every named non-working weekday, in date order; two reasons for one date (a closure on a
+    /// bank holiday) in the order they were added. One sorted list rather than a map of lists:
+    /// building it is one allocation, which matters to a command that builds a calendar, answers
+    /// once and exits.
+    days_off: Vec<DayOff>,
     official: YearSet,
     official_sources: BTreeMap<i32, String>,
     warned_computed: AtomicBool,
@@ -176,14 +184,13 @@ impl Calendar {
     /// Builds one division's calendar. For each year the last of `official` that covers it wins;
     /// other years come from the standing rules; `closures` are added on top.
     pub fn build(division: Division, official: &[OfficialData], closures: &[Closure]) -> Self {
-        let mut flags = vec![false; DAYS];
-        let mut days_off: BTreeMap<NaiveDate, Vec<DayOff>> = BTreeMap::new();
+        // About eight bank holidays a year for 301 years, more with closures.
+        let mut days_off: Vec<DayOff> = Vec::with_capacity(3000);
         let mut years = YearSet::default();
         let mut official_sources = BTreeMap::new();
-        let mut mark = |day: DayOff, days_off: &mut BTreeMap<NaiveDate, Vec<DayOff>>| {
-            if let (Some(i), false) = (offset(day.date), is_weekend(day.date)) {
-                flags[i] = true;
-                days_off.entry(day.date).or_default().push(day);
+        let mut mark = |date: NaiveDate, name: Cow<'static, str>, kind: DayOffKind| {
+            if offset(date).is_some() && !is_weekend(date) {
+                days_off.push(DayOff { date, name, kind });
             }
         };
         for year in FIRST_DATE.year()..=LAST_DATE.year() {
@@ -197,42 +204,29 @@ impl Calendar {
                 years.insert(year);
                 official_sources.insert(year, file.source.clone());
                 for h in list {
-                    let day = DayOff {
-                        date: h.date,
-                        name: h.display_name(),
-                        kind: DayOffKind::Official,
-                    };
-                    mark(day, &mut days_off);
+                    mark(h.date, h.display_name().into(), DayOffKind::Official);
                 }
             } else {
                 for h in rules::holidays(division, year) {
                     let name = if h.substitute {
-                        format!("{} (substitute day)", h.title)
+                        format!("{} (substitute day)", h.title).into()
                     } else {
-                        h.title.to_string()
+                        h.title.into()
                     };
-                    let day = DayOff {
-                        date: h.date,
-                        name,
-                        kind: DayOffKind::Computed,
-                    };
-                    mark(day, &mut days_off);
+                    mark(h.date, name, DayOffKind::Computed);
                 }
             }
             for c in closures.iter().filter(|c| c.applies_to(division)) {
                 for date in c.dates_in_year(year) {
-                    let day = DayOff {
-                        date,
-                        name: c.name.clone(),
-                        kind: DayOffKind::Configured,
-                    };
-                    mark(day, &mut days_off);
+                    mark(date, c.name.clone().into(), DayOffKind::Configured);
                 }
             }
         }
+        // Stable: the reasons for one date keep the order they were added in.
+        days_off.sort_by_key(|d| d.date);
         Calendar {
             division,
-            index: WorkingDayIndex::build(&flags),
+            index: WorkingDayIndex::build(days_off.iter().filter_map(|d| offset(d.date))),
             days_off,
             official: years,
             official_sources,
@@ -314,7 +308,15 @@ impl Calendar {
 
     /// The named reasons `date` is not a working day, empty for a working day or a plain weekend.
     pub fn days_off_on(&self, date: NaiveDate) -> &[DayOff] {
-        self.days_off.get(&date).map(Vec::as_slice).unwrap_or(&[])
+        self.days_off_in(date, date)
+    }
+
+    /// The named non-working weekdays from `from` to `to` inclusive (none when `to` is before
+    /// `from`), as a slice of the sorted list.
+    fn days_off_in(&self, from: NaiveDate, to: NaiveDate) -> &[DayOff] {
+        let lo = self.days_off.partition_point(|d| d.date < from);
+        let hi = self.days_off.partition_point(|d| d.date <= to).max(lo);
+        &self.days_off[lo..hi]
     }
 
     /// Every named non-working weekday from `from` to `to` inclusive.
@@ -323,8 +325,8 @@ impl Calendar {
         from: NaiveDate,
         to: NaiveDate,
     ) -> impl Iterator<Item = &DayOff> + '_ {
-        let range = if from <= to { from..=to } else { to..=to };
-        self.days_off.range(range).flat_map(|(_, v)| v.iter())
+        let from = if from <= to { from } else { to };
+        self.days_off_in(from, to).iter()
     }
 
     /// Where `year`'s bank holidays come from.
@@ -444,26 +446,40 @@ impl bdays::HolidayCalendar<NaiveDate> for Calendar {
     }
 }
 
-/// All three divisions' calendars, built once at start-up from the same holiday data and closures.
+/// All three divisions' calendars over the same holiday data and closures.
+///
+/// Each division's calendar is built the first time it is asked for, then kept: a command that
+/// counts in one division (`timescales deadline`) builds that one only, a third of the work,
+/// while the service, which asks for all three (the fingerprint reads every one), builds each
+/// once as before. Every caller goes through [`Calendars::get`], so the command line and the
+/// service count on the same [`Calendar`].
 #[derive(Debug)]
 pub struct Calendars {
-    calendars: [Calendar; 3],
+    official: Vec<OfficialData>,
+    closures: Vec<Closure>,
+    calendars: [OnceLock<Calendar>; 3],
     sources: Vec<String>,
 }
 
 impl Calendars {
-    /// Builds the three calendars.
+    /// The calendars over `official` (later files win for the years they cover) and `closures`;
+    /// each division is built on first use.
     pub fn build(official: &[OfficialData], closures: &[Closure]) -> Self {
-        let calendars = Division::ALL.map(|d| Calendar::build(d, official, closures));
+        Self::from_parts(official.to_vec(), closures.to_vec())
+    }
+
+    fn from_parts(official: Vec<OfficialData>, closures: Vec<Closure>) -> Self {
         Calendars {
-            calendars,
             sources: official.iter().map(|f| f.source.clone()).collect(),
+            official,
+            closures,
+            calendars: Default::default(),
         }
     }
 
     /// The embedded official data, with no closures: what the program uses with no config.
     pub fn embedded() -> Self {
-        Self::build(&OfficialData::embedded(), &[])
+        Self::from_parts(OfficialData::embedded(), Vec::new())
     }
 
     /// The embedded data, then every `*.json` file in `holidays_dir` (in name order) when it is
@@ -488,26 +504,31 @@ impl Calendars {
             .iter()
             .map(Closure::from_spec)
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(Self::build(&official, &closures))
+        Ok(Self::from_parts(official, closures))
     }
 
-    /// One division's calendar.
+    /// One division's calendar, built now if this is the first time it is asked for.
     pub fn get(&self, division: Division) -> &Calendar {
-        &self.calendars[division.index()]
+        self.calendars[division.index()]
+            .get_or_init(|| Calendar::build(division, &self.official, &self.closures))
     }
 
     /// A fingerprint of every non-working day of every division (date, name, kind): it changes
     /// when holiday data or closures change, so stored deadlines know to be recomputed.
     pub fn fingerprint(&self) -> u64 {
         let mut h = crate::folder::Fnv::default();
-        for cal in &self.calendars {
+        for cal in Division::ALL.map(|d| self.get(d)) {
             h.write(cal.division.key().as_bytes());
-            for (date, days) in &cal.days_off {
-                h.write(date.to_string().as_bytes());
-                for d in days {
-                    h.write(d.name.as_bytes());
-                    h.write(&[d.kind as u8]);
+            // Each date once, then every reason for it: the bytes the fingerprint has always
+            // hashed, so stored deadlines are not recomputed for a change of layout.
+            let mut last = None;
+            for d in &cal.days_off {
+                if last != Some(d.date) {
+                    h.write(d.date.to_string().as_bytes());
+                    last = Some(d.date);
                 }
+                h.write(d.name.as_bytes());
+                h.write(&[d.kind as u8]);
             }
         }
         h.finish()
@@ -525,4 +546,74 @@ pub fn holiday_files(dir: &Path) -> Result<Vec<PathBuf>, CalendarError> {
         file: dir.display().to_string(),
         message: e.to_string(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn a_closure_on_a_bank_holiday_is_named_after_it_and_each_division_is_built_on_first_use() {
+        let spec = ClosureSpec {
+            name: "Office closure".into(),
+            from: "2026-12-24".into(),
+            to: Some("2026-12-29".into()),
+            regions: vec![Division::Scotland],
+        };
+        let calendars = Calendars::load(None, &[spec]).unwrap();
+        assert!(calendars.calendars.iter().all(|c| c.get().is_none()));
+        let scotland = calendars.get(Division::Scotland);
+        assert!(calendars.calendars[Division::Scotland.index()]
+            .get()
+            .is_some());
+        assert!(calendars.calendars[Division::EnglandAndWales.index()]
+            .get()
+            .is_none());
+        let named = |from: &str, to: &str| -> Vec<String> {
+            scotland
+                .days_off_between(d(from), d(to))
+                .map(|o| format!("{} {} {:?}", o.date, o.name, o.kind))
+                .collect()
+        };
+        // Thu 24 Dec 2026 to Tue 29 Dec: Christmas Day (Friday) and Boxing Day's substitute
+        // (Monday 28) are bank holidays and closure days; Saturday and Sunday are neither.
+        assert_eq!(
+            named("2026-12-24", "2026-12-29"),
+            [
+                "2026-12-24 Office closure Configured",
+                "2026-12-25 Christmas Day Official",
+                "2026-12-25 Office closure Configured",
+                "2026-12-28 Boxing Day (substitute day) Official",
+                "2026-12-28 Office closure Configured",
+                "2026-12-29 Office closure Configured",
+            ]
+        );
+        assert_eq!(scotland.days_off_on(d("2026-12-25")).len(), 2);
+        assert!(scotland.days_off_on(d("2026-12-26")).is_empty());
+        // Backwards, only the end date's own.
+        assert_eq!(
+            named("2026-12-29", "2026-12-25"),
+            [
+                "2026-12-25 Christmas Day Official",
+                "2026-12-25 Office closure Configured"
+            ]
+        );
+        // 2034 is computed: 25 December 2034 is a Monday.
+        assert_eq!(
+            named("2034-12-25", "2034-12-25"),
+            ["2034-12-25 Christmas Day Computed"]
+        );
+        // In England and Wales the closure does not apply.
+        assert_eq!(
+            calendars
+                .get(Division::EnglandAndWales)
+                .days_off_on(d("2026-12-29"))
+                .len(),
+            0
+        );
+    }
 }

@@ -79,28 +79,21 @@ pub fn holidays(division: Division, year: i32) -> Vec<RuleHoliday> {
         _ => fixed(last_monday(year, 8), "Summer bank holiday"),
     }
 
-    let mut groups: Vec<Vec<(NaiveDate, &'static str)>> = Vec::with_capacity(5);
-    match division {
-        Division::Scotland => groups.push(vec![
-            (ymd(1, 1), "New Year’s Day"),
-            (ymd(1, 2), "2nd January"),
-        ]),
-        _ => groups.push(vec![(ymd(1, 1), "New Year’s Day")]),
-    }
-    if division == Division::NorthernIreland {
-        groups.push(vec![(ymd(3, 17), "St Patrick’s Day")]);
-        groups.push(vec![(ymd(7, 12), "Battle of the Boyne (Orangemen’s Day)")]);
-    }
-    if division == Division::Scotland {
-        groups.push(vec![(ymd(11, 30), "St Andrew’s Day")]);
-    }
-    groups.push(vec![
-        (ymd(12, 25), "Christmas Day"),
-        (ymd(12, 26), "Boxing Day"),
-    ]);
+    // The fixed-date holidays, by group (see the module's note on substitute days), on the
+    // stack: this runs for every computed year of every calendar built.
+    let new_year = [(ymd(1, 1), "New Year’s Day"), (ymd(1, 2), "2nd January")];
+    let st_patrick = [(ymd(3, 17), "St Patrick’s Day")];
+    let boyne = [(ymd(7, 12), "Battle of the Boyne (Orangemen’s Day)")];
+    let st_andrew = [(ymd(11, 30), "St Andrew’s Day")];
+    let christmas = [(ymd(12, 25), "Christmas Day"), (ymd(12, 26), "Boxing Day")];
+    let groups: [&[(NaiveDate, &'static str)]; 4] = match division {
+        Division::EnglandAndWales => [&new_year[..1], &christmas, &[], &[]],
+        Division::Scotland => [&new_year, &st_andrew, &christmas, &[]],
+        Division::NorthernIreland => [&new_year[..1], &st_patrick, &boyne, &christmas],
+    };
 
     for group in groups {
-        for &(date, title) in &group {
+        for &(date, title) in group {
             if !is_weekend(date) {
                 out.push(RuleHoliday {
                     date,

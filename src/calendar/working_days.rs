@@ -51,24 +51,28 @@ pub fn offset(date: NaiveDate) -> Option<usize> {
 }
 
 impl WorkingDayIndex {
-    /// Builds the index from a flag per day (indexed by [`offset`]) that is true when a weekday is
-    /// nonetheless not a working day (a bank holiday or a closure). Weekends are added here.
-    pub fn build(day_off: &[bool]) -> Self {
-        debug_assert_eq!(day_off.len(), DAYS);
+    /// Builds the index from the offsets (see [`offset`]) of the weekdays that are nonetheless
+    /// not working days (bank holidays, closures), in ascending order; an offset may repeat.
+    /// Weekends are added here.
+    pub fn build(days_off: impl IntoIterator<Item = usize>) -> Self {
+        let mut days_off = days_off.into_iter().peekable();
         let mut before = Vec::with_capacity(DAYS + 1);
         let mut nth = Vec::with_capacity(DAYS * 5 / 7 + 1);
-        let mut count = 0u32;
         let mut date = FIRST_DATE;
-        for (i, &off) in day_off.iter().enumerate() {
-            before.push(count);
+        for i in 0..DAYS {
+            before.push(nth.len() as u32);
+            let mut off = false;
+            while days_off.next_if(|&d| d <= i).is_some() {
+                off = true;
+            }
             // Day 0 is a Monday: i % 7 of 5 and 6 are Saturday and Sunday.
             if i % 7 < 5 && !off {
                 nth.push(date);
-                count += 1;
             }
             date = date.succ_opt().unwrap_or(date);
         }
-        before.push(count);
+        before.push(nth.len() as u32);
+        debug_assert!(days_off.next().is_none(), "an offset outside the index");
         WorkingDayIndex {
             before: before.into_boxed_slice(),
             nth: nth.into_boxed_slice(),

@@ -90,7 +90,7 @@ fn the_explanation_of_a_roll_shows_where_the_date_fell() {
         .unwrap();
     assert_eq!(e.unrolled, Some(d("2026-12-25")));
     assert_eq!(e.due, d("2026-12-29"));
-    let names: Vec<&str> = e.skipped.iter().map(|s| s.name.as_str()).collect();
+    let names: Vec<&str> = e.skipped.iter().map(|s| s.name.as_ref()).collect();
     assert_eq!(names, ["Christmas Day", "Boxing Day (substitute day)"]);
     assert!(e
         .to_text()
