@@ -19,6 +19,8 @@
 
 #[path = "../tests/support/fixtures.rs"]
 mod fixtures;
+#[path = "../tests/delivery/smtp.rs"]
+mod smtp;
 
 use std::process::{Command, Stdio};
 use std::sync::Arc;
@@ -52,28 +54,6 @@ async fn delays(pool: &sqlx::SqlitePool) -> Vec<f64> {
         .collect();
     d.sort_by(|a, b| a.partial_cmp(b).unwrap());
     d
-}
-
-fn aiosmtpd(port: u16, dir: &std::path::Path) -> std::process::Child {
-    let child = Command::new("python3")
-        .args([
-            "-m",
-            "aiosmtpd",
-            "-n",
-            "-l",
-            &format!("127.0.0.1:{port}"),
-            "-c",
-            "aiosmtpd.handlers.Sink",
-        ])
-        .current_dir(dir)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("python3 -m aiosmtpd (python3 -m pip install aiosmtpd)");
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    child
 }
 
 /// The service's config for the delivery measures: breach alerts only, the chair by email and
@@ -141,12 +121,8 @@ async fn count(pool: &sqlx::SqlitePool, sql: &str) -> i64 {
 
 async fn delivery() {
     let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut smtp = aiosmtpd(port, dir.path());
+    let smtp = smtp::SmtpServer::start_sink();
+    let port = smtp.port;
     let chat = fixtures::receiving(ResponseTemplate::new(200)).await;
     let settings = delivery_settings(dir.path(), port, &chat.uri(), 10);
     // 2,500 complaints x 2 overdue obligations x (email + chat) = 10,000 breach alerts, seeded
@@ -251,8 +227,7 @@ async fn delivery() {
     .await;
     println!("hanging webhook: {emails} emails of the {total} sent in {secs:.1} s = {:.0} emails/s while every chat post hung ({chat_sent} chat posts answered meanwhile)", emails as f64 / secs);
 
-    let _ = smtp.kill();
-    let _ = smtp.wait();
+    drop(smtp);
 }
 
 async fn idle() {
@@ -394,12 +369,8 @@ async fn startup() {
         .filter_map(|s| s.trim().parse().ok())
         .collect();
     let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut smtp = aiosmtpd(port, dir.path());
+    let smtp = smtp::SmtpServer::start_sink();
+    let port = smtp.port;
     // (open complaints, first start's milliseconds a complaint), for the check.
     let mut per_complaint: Vec<(usize, f64)> = Vec::new();
     for n in sizes {
@@ -492,8 +463,7 @@ async fn startup() {
             reload.as_secs_f64(),
         );
     }
-    let _ = smtp.kill();
-    let _ = smtp.wait();
+    drop(smtp);
     // The growth check (`TIMESCALES_BENCH_CHECK=1`, run by .ci/run at 1,000 and 10,000): the
     // first start's time a complaint at the largest size may not exceed 3 times that at the
     // smallest. Linear cost keeps the ratio near 1 (below, as fixed costs are amortised);

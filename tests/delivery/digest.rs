@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use chrono::{TimeZone, Utc};
 use timescales::calendar::Calendars;
-use timescales::channel::{Channels, Email, SmtpSecurity, SmtpSettings};
+use timescales::channel::{Channels, Email};
 use timescales::clock::FixedClock;
 use timescales::lifecycle::Lifecycle;
 use timescales::outbox::send_digests;
@@ -74,15 +74,7 @@ async fn managers_get_a_digest_of_the_deadlines_escalated_to_them() {
             roles,
             ..Addressing::default()
         };
-        let email = Email::new(&SmtpSettings {
-            host: "127.0.0.1".into(),
-            port: Some(smtp.port),
-            security: SmtpSecurity::None,
-            username: None,
-            password: None,
-            from: "timescales <timescales@council.example>".into(),
-            timeout_seconds: 5,
-        })
+        let email = Email::new(&crate::smtp::local_settings(smtp.port, 5))
         .unwrap();
         let channels = Channels::new(Some(email), vec![]);
         let sent = send_digests(&lifecycle, &channels, &addressing, 5, None)

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, TimeZone, Utc};
 use timescales::calendar::Calendars;
-use timescales::channel::{Channels, Email, SmtpSecurity, SmtpSettings};
+use timescales::channel::{Channels, Email};
 use timescales::clock::FixedClock;
 use timescales::lifecycle::Lifecycle;
 use timescales::outbox::{RetryPolicy, Worker};
@@ -60,16 +60,7 @@ fn email_only(
         2,
     )
     .with_notifications(mailboxes(), wake.clone());
-    let email = Email::new(&SmtpSettings {
-        host: "127.0.0.1".into(),
-        port: Some(smtp_port),
-        security: SmtpSecurity::None,
-        username: None,
-        password: None,
-        from: "timescales <timescales@council.example>".into(),
-        timeout_seconds: 5,
-    })
-    .unwrap();
+    let email = Email::new(&crate::smtp::local_settings(smtp_port, 5)).unwrap();
     let mut worker = Worker::new(
         lifecycle.clone(),
         Arc::new(Channels::new(Some(email), vec![])),

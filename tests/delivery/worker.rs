@@ -3,9 +3,7 @@ use std::sync::Arc;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use secrecy::SecretString;
 use timescales::calendar::Calendars;
-use timescales::channel::{
-    sign, Channels, ChatKind, ChatSettings, Email, SmtpSecurity, SmtpSettings, Webhook,
-};
+use timescales::channel::{sign, Channels, ChatKind, ChatSettings, Email, Webhook};
 use timescales::clock::FixedClock;
 use timescales::lifecycle::{Lifecycle, OpenComplaint};
 use timescales::outbox::{RetryPolicy, Worker};
@@ -70,16 +68,7 @@ fn rig(
         2,
     )
     .with_notifications(addressing, wake.clone());
-    let email = Email::new(&SmtpSettings {
-        host: "127.0.0.1".into(),
-        port: Some(smtp_port),
-        security: SmtpSecurity::None,
-        username: None,
-        password: None,
-        from: "timescales <timescales@council.example>".into(),
-        timeout_seconds: 5,
-    })
-    .unwrap();
+    let email = Email::new(&crate::smtp::local_settings(smtp_port, 5)).unwrap();
     let team = Webhook::new(&ChatSettings {
         name: "team".into(),
         kind: chat_kind,
@@ -744,7 +733,7 @@ async fn the_daily_digest_goes_once_to_each_recipient_one_row_a_deadline_grouped
         let mut roles = std::collections::BTreeMap::new();
         roles.insert("chair".to_string(), RoleTargets { email: vec!["chairs@council.example".into()], chat: vec![] });
         let addressing = Addressing { roles, ..Addressing::default() };
-        let email = Email::new(&SmtpSettings { host: "127.0.0.1".into(), port: Some(smtp.port), security: SmtpSecurity::None, username: None, password: None, from: "timescales <timescales@council.example>".into(), timeout_seconds: 5 }).unwrap();
+        let email = Email::new(&crate::smtp::local_settings(smtp.port, 5)).unwrap();
         let channels = Channels::new(Some(email), vec![]);
         let sent = timescales::outbox::send_digests(&r.lifecycle, &channels, &addressing, 5, None).await.unwrap();
         assert_eq!(sent, 1);
@@ -837,16 +826,7 @@ async fn a_hanging_webhook_delays_only_its_own_messages() {
             .await
             .unwrap();
         clock.set(at(2027, 1, 11, 10, 0));
-        let email = Email::new(&SmtpSettings {
-            host: "127.0.0.1".into(),
-            port: Some(smtp.port),
-            security: SmtpSecurity::None,
-            username: None,
-            password: None,
-            from: "timescales <timescales@council.example>".into(),
-            timeout_seconds: 5,
-        })
-        .unwrap();
+        let email = Email::new(&crate::smtp::local_settings(smtp.port, 5)).unwrap();
         let team = Webhook::new(&ChatSettings {
             name: "team".into(),
             kind: ChatKind::Teams,
@@ -1044,16 +1024,7 @@ async fn an_smtp_server_that_stops_answering_fails_the_delivery_within_its_timeo
         }
         std::thread::sleep(std::time::Duration::from_secs(5));
     });
-    let email = Email::new(&SmtpSettings {
-        host: "127.0.0.1".into(),
-        port: Some(port),
-        security: SmtpSecurity::None,
-        username: None,
-        password: None,
-        from: "timescales <timescales@council.example>".into(),
-        timeout_seconds: 1,
-    })
-    .unwrap();
+    let email = Email::new(&crate::smtp::local_settings(port, 1)).unwrap();
     let message = timescales::channel::Message {
         key: "n1-test".into(),
         subject: "CP-1: acknowledge was due 2026-12-30 and is not done".into(),
