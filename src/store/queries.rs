@@ -4,9 +4,10 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{Pool, QueryBuilder, Transaction};
 
+use super::list::{self, Arg, FEW};
 use super::{
-    AuditRow, Change, ComplaintRow, Counts, DeadlineRow, EntryRow, ListFilter, NewComplaint,
-    NotificationRow, PendingRow, Snapshot, StoreError, UpdateError,
+    AuditRow, Change, ComplaintRow, Counts, DeadlineRow, EntryRow, ListFilter, ListRows,
+    NewComplaint, NotificationRow, PendingRow, Snapshot, StoreError, UpdateError,
 };
 
 fn unique_violation(e: &sqlx::Error) -> bool {
@@ -248,47 +249,62 @@ pub(super) async fn audit(pool: &Pool<Db>, reference: &str) -> Result<Vec<AuditR
         .await?)
 }
 
-pub(super) async fn list(pool: &Pool<Db>, f: &ListFilter) -> Result<Vec<ComplaintRow>, StoreError> {
-    let mut q: QueryBuilder<Db> = QueryBuilder::new("SELECT c.* FROM complaints c WHERE 1 = 1");
-    if f.open_only {
-        q.push(" AND c.status IN ('open', 'proposed-for-closure')");
+/// A query with a [`list::Statement`]'s values bound, in order.
+macro_rules! bound {
+    ($q:expr, $args:expr) => {{
+        let mut q = $q;
+        for arg in $args {
+            q = match arg {
+                Arg::Text(t) => q.bind(t.as_str()),
+                Arg::Date(d) => q.bind(*d),
+                Arg::Id(i) => q.bind(*i),
+            };
+        }
+        q
+    }};
+}
+
+pub(super) async fn list(pool: &Pool<Db>, f: &ListFilter) -> Result<ListRows, StoreError> {
+    let mut tx = pool.begin().await?;
+    for setting in LIST_SETTINGS {
+        sqlx::query(setting).execute(&mut *tx).await?;
     }
-    if let Some(d) = f.overdue_before {
-        // Driven from the deadlines index (state, due_date), once, not once per complaint.
-        q.push(
-            " AND c.id IN (SELECT d.complaint_id FROM deadlines d WHERE d.state = 'pending' \
-             AND d.kind = 'obligation' AND d.due_date < ",
-        )
-        .push_bind(d)
-        .push(")");
+    // The plan: among the few complaints holding deadlines in the date filter's range, or a
+    // walk in reference order (`store::list` says why).
+    let mut among = None;
+    if let Some(before) = f.pending_before() {
+        let count = ListFilter::count_statement(before);
+        let few: i64 = bound!(sqlx::query_scalar(&count.sql), &count.args)
+            .fetch_one(&mut *tx)
+            .await?;
+        if few < FEW {
+            let candidates = ListFilter::candidates_statement(before);
+            let ids: Vec<i64> = bound!(sqlx::query_scalar(&candidates.sql), &candidates.args)
+                .fetch_all(&mut *tx)
+                .await?;
+            among = Some(ids);
+        }
     }
-    if let Some(d) = f.due_by {
-        q.push(
-            " AND c.id IN (SELECT d.complaint_id FROM deadlines d WHERE d.state = 'pending' \
-             AND d.due_date <= ",
-        )
-        .push_bind(d)
-        .push(")");
+    let complaints: Vec<ComplaintRow> = match &among {
+        Some(ids) if ids.is_empty() => Vec::new(),
+        _ => {
+            let page = f.page_statement(among.as_deref());
+            bound!(sqlx::query_as(&page.sql), &page.args)
+                .fetch_all(&mut *tx)
+                .await?
+        }
+    };
+    let mut pending = Vec::new();
+    if !complaints.is_empty() {
+        let ids: Vec<i64> = complaints.iter().map(|c| c.id).collect();
+        let of = list::pending_of(&ids);
+        let rows: Vec<DeadlineWithId> = bound!(sqlx::query_as(&of.sql), &of.args)
+            .fetch_all(&mut *tx)
+            .await?;
+        pending = rows.into_iter().map(|r| (r.complaint_id, r.row)).collect();
     }
-    if let Some(p) = &f.procedure {
-        q.push(" AND c.procedure = ").push_bind(p.clone());
-    }
-    if let Some(s) = &f.stage {
-        q.push(" AND c.stage = ").push_bind(s.clone());
-    }
-    if let Some(r) = &f.owner_role {
-        q.push(
-            " AND c.id IN (SELECT d.complaint_id FROM deadlines d WHERE d.state = 'pending' \
-             AND d.owner_role = ",
-        )
-        .push_bind(r.clone())
-        .push(")");
-    }
-    q.push(" ORDER BY c.reference");
-    if let Some(n) = f.limit {
-        q.push(" LIMIT ").push_bind(n);
-    }
-    Ok(q.build_query_as().fetch_all(pool).await?)
+    tx.commit().await?;
+    Ok(ListRows { complaints, pending })
 }
 
 pub(super) async fn pending_due_by(pool: &Pool<Db>, by: NaiveDate) -> Result<Vec<PendingRow>, StoreError> {
@@ -306,22 +322,6 @@ struct DeadlineWithId {
     row: DeadlineRow,
 }
 
-pub(super) async fn deadlines_of(pool: &Pool<Db>, ids: &[i64]) -> Result<Vec<(i64, DeadlineRow)>, StoreError> {
-    let mut out = Vec::new();
-    // In chunks: SQLite limits how many values one statement may bind.
-    for chunk in ids.chunks(1000) {
-        let mut q: QueryBuilder<Db> = QueryBuilder::new("SELECT * FROM deadlines WHERE complaint_id IN (");
-        let mut sep = q.separated(", ");
-        for id in chunk {
-            sep.push_bind(*id);
-        }
-        q.push(") ORDER BY complaint_id, due_date, deadline");
-        let rows: Vec<DeadlineWithId> = q.build_query_as().fetch_all(pool).await?;
-        out.extend(rows.into_iter().map(|r| (r.complaint_id, r.row)));
-    }
-    Ok(out)
-}
-
 pub(super) async fn count(pool: &Pool<Db>) -> Result<i64, StoreError> {
     Ok(sqlx::query_scalar("SELECT COUNT(*) FROM complaints").fetch_one(pool).await?)
 }
@@ -335,7 +335,7 @@ pub(super) async fn live_references(pool: &Pool<Db>) -> Result<Vec<String>, Stor
 }
 
 pub(super) async fn live_references_of(pool: &Pool<Db>, procedure: &str) -> Result<Vec<String>, StoreError> {
-    // complaints_status_procedure (status, procedure) answers this.
+    // complaints_live_procedure (procedure, reference), live complaints only, answers this.
     Ok(sqlx::query_scalar(
         super::hot::LIVE_REFERENCES_OF,
     )

@@ -6,5 +6,6 @@ mod backends;
 mod fixtures;
 mod helpers;
 mod lifecycle;
+mod pages;
 mod query_plans;
 mod semantics;
