@@ -337,10 +337,8 @@ mod postgres {
     type Db = sqlx::Postgres;
     // SKIP LOCKED: two daemons on one database never claim the same notification.
     const CLAIM_LOCK: &str = " FOR UPDATE SKIP LOCKED";
-    /// No parallel workers for a page: the planner, misjudging how many complaints a date
-    /// filter keeps, planned a parallel walk whose workers took 20 ms to start for a page
-    /// read in 1 ms without them (`store::list`).
-    const LIST_SETTINGS: &[&str] = &["SET LOCAL max_parallel_workers_per_gather = 0"];
+    /// Walks and lookups only, no parallel workers: the plan the store chose for the page.
+    const LIST_SETTINGS: &[&str] = &[super::list::POSTGRES_SETTINGS];
     const PENDING_JSON: &str =
         "SELECT COALESCE(json_agg(json_build_object('reference', c.reference, \
         'procedure', c.procedure, 'stage', c.stage, 'deadline', d.deadline, 'kind', d.kind, \

@@ -37,7 +37,7 @@ async fn plan(store: &Store, sql: &str) -> Vec<String> {
         ))
     };
     let args = arg.map(|a| vec![a]).unwrap_or_default();
-    plan_bound(store, sql, &args).await
+    plan_bound(store, sql, &args, None).await
 }
 
 /// A value for a placeholder: the store's own, and the instants the outbox compares.
@@ -58,14 +58,16 @@ impl From<&list::Arg> for Arg {
     }
 }
 
-/// The plan's lines for a statement the store builds, with the values it binds.
+/// The plan's lines for a list's statement, with the values it binds, under the settings of a
+/// list's transaction.
 async fn plan_of(store: &Store, s: &list::Statement) -> Vec<String> {
     let args: Vec<Arg> = s.args.iter().map(Arg::from).collect();
-    plan_bound(store, &s.sql, &args).await
+    plan_bound(store, &s.sql, &args, Some(list::POSTGRES_SETTINGS)).await
 }
 
-/// The plan's lines for `sql` with `args` bound in order.
-async fn plan_bound(store: &Store, sql: &str, args: &[Arg]) -> Vec<String> {
+/// The plan's lines for `sql` with `args` bound in order, on PostgreSQL in a transaction that
+/// first runs `settings`.
+async fn plan_bound(store: &Store, sql: &str, args: &[Arg], settings: Option<&str>) -> Vec<String> {
     macro_rules! bound {
         ($q:expr) => {{
             let mut q = $q;
@@ -92,18 +94,18 @@ async fn plan_bound(store: &Store, sql: &str, args: &[Arg]) -> Vec<String> {
                 .collect()
         }
         Store::Postgres(pool) => {
-            let mut conn = pool.acquire().await.unwrap();
-            sqlx::query("SET enable_seqscan = off")
-                .execute(&mut *conn)
+            let mut tx = pool.begin().await.unwrap();
+            sqlx::query("SET LOCAL enable_seqscan = off")
+                .execute(&mut *tx)
                 .await
                 .unwrap();
+            if let Some(settings) = settings {
+                sqlx::query(settings).execute(&mut *tx).await.unwrap();
+            }
             let explain = format!("EXPLAIN {sql}");
             let q = bound!(sqlx::query_scalar::<_, String>(&explain));
-            let lines = q.fetch_all(&mut *conn).await.unwrap();
-            sqlx::query("RESET enable_seqscan")
-                .execute(&mut *conn)
-                .await
-                .unwrap();
+            let lines = q.fetch_all(&mut *tx).await.unwrap();
+            tx.rollback().await.unwrap();
             lines
         }
     }
