@@ -1238,30 +1238,26 @@ impl Lifecycle {
             limit: i64::from(limit) + 1,
         };
         let mut rows = self.store.list(&filter).await?;
-        let more = rows.complaints.len() > limit as usize;
-        rows.complaints.truncate(limit as usize);
-        // Grouped by complaint once: linear in the page's deadlines.
-        let mut by_complaint: std::collections::HashMap<i64, Vec<DeadlineRow>> =
-            std::collections::HashMap::with_capacity(rows.complaints.len());
-        for (id, d) in rows.pending {
-            by_complaint.entry(id).or_default().push(d);
-        }
+        let more = rows.len() > limit as usize;
+        rows.truncate(limit as usize);
         let next_cursor = more
-            .then(|| rows.complaints.last())
+            .then(|| rows.last())
             .flatten()
-            .map(|c| Cursor::after(&c.reference).encode());
+            .map(|l| Cursor::after(&l.complaint.reference).encode());
         let complaints = rows
-            .complaints
             .into_iter()
-            .map(|c| {
-                let mine = by_complaint.remove(&c.id).unwrap_or_default();
-                let overdue = mine
+            .map(|l| {
+                let overdue = l
+                    .pending
                     .iter()
                     .filter(|d| d.kind == "obligation" && d.due_date < today)
                     .count();
-                let next_due = mine.into_iter().min_by_key(|d| d.due_date);
+                let next_due = l
+                    .pending
+                    .into_iter()
+                    .min_by(|a, b| (a.due_date, &a.deadline).cmp(&(b.due_date, &b.deadline)));
                 ListItem {
-                    complaint: c,
+                    complaint: l.complaint,
                     next_due,
                     overdue,
                 }

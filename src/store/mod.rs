@@ -19,7 +19,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
@@ -70,10 +70,10 @@ impl<E> From<sqlx::Error> for UpdateError<E> {
     }
 }
 
-/// A complaint's row.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow)]
+/// A complaint's row. Read from JSON too: a list's page comes as one JSON document on SQLite.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct ComplaintRow {
-    #[serde(skip)]
+    #[serde(skip_serializing)]
     pub id: i64,
     pub reference: String,
     pub procedure: String,
@@ -138,7 +138,7 @@ pub struct NewEntry {
 }
 
 /// A derived deadline as stored.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct DeadlineRow {
     pub deadline: String,
     pub kind: String,
@@ -223,14 +223,13 @@ pub struct Snapshot {
     pub deadlines: Vec<DeadlineRow>,
 }
 
-/// A page of complaints as the store reads it: the rows, and the pending deadlines of those
-/// rows alone (their next due dates and overdue counts), read in one transaction.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ListRows {
-    /// In reference order.
-    pub complaints: Vec<ComplaintRow>,
-    /// (complaint id, deadline), by complaint, then due date.
-    pub pending: Vec<(i64, DeadlineRow)>,
+/// A complaint on a list's page, with its pending deadlines (its next due date and overdue
+/// count), read in the same statement.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct Listed {
+    pub complaint: ComplaintRow,
+    /// In no order.
+    pub pending: Vec<DeadlineRow>,
 }
 
 /// A pending deadline with its complaint: what a due-and-overdue listing shows.
@@ -324,6 +323,8 @@ mod sqlite {
     const CLAIM_LOCK: &str = "";
     /// Set for a list's transaction: nothing on SQLite.
     const LIST_SETTINGS: &[&str] = &[];
+    /// A list's page as one JSON document (`list::Statement::as_sqlite_json`).
+    const PAGE_AS_JSON: bool = true;
     const PENDING_JSON: &str =
         "SELECT COALESCE(json_group_array(json_object('reference', c.reference, \
         'procedure', c.procedure, 'stage', c.stage, 'deadline', d.deadline, 'kind', d.kind, \
@@ -339,6 +340,8 @@ mod postgres {
     const CLAIM_LOCK: &str = " FOR UPDATE SKIP LOCKED";
     /// Walks and lookups only, no parallel workers: the plan the store chose for the page.
     const LIST_SETTINGS: &[&str] = &[super::list::POSTGRES_SETTINGS];
+    /// A list's page as rows: cheaper here than building JSON.
+    const PAGE_AS_JSON: bool = false;
     const PENDING_JSON: &str =
         "SELECT COALESCE(json_agg(json_build_object('reference', c.reference, \
         'procedure', c.procedure, 'stage', c.stage, 'deadline', d.deadline, 'kind', d.kind, \
@@ -568,7 +571,7 @@ impl Store {
     /// A page of complaints matching `filter`, in reference order, with their pending
     /// deadlines: read from indexes, at a cost that grows with the page rather than the caseload
     /// (the [`list`](mod@list) module says how).
-    pub async fn list(&self, filter: &ListFilter) -> Result<ListRows, StoreError> {
+    pub async fn list(&self, filter: &ListFilter) -> Result<Vec<Listed>, StoreError> {
         dispatch!(self, list(filter))
     }
 

@@ -6,7 +6,7 @@ use sqlx::{Pool, QueryBuilder, Transaction};
 
 use super::list::{self, Arg, FEW};
 use super::{
-    AuditRow, Change, ComplaintRow, Counts, DeadlineRow, EntryRow, ListFilter, ListRows,
+    AuditRow, Change, ComplaintRow, Counts, DeadlineRow, EntryRow, ListFilter, Listed,
     NewComplaint, NotificationRow, PendingRow, Snapshot, StoreError, UpdateError,
 };
 
@@ -264,7 +264,7 @@ macro_rules! bound {
     }};
 }
 
-pub(super) async fn list(pool: &Pool<Db>, f: &ListFilter) -> Result<ListRows, StoreError> {
+pub(super) async fn list(pool: &Pool<Db>, f: &ListFilter) -> Result<Vec<Listed>, StoreError> {
     let mut tx = pool.begin().await?;
     for setting in LIST_SETTINGS {
         sqlx::query(setting).execute(&mut *tx).await?;
@@ -282,37 +282,45 @@ pub(super) async fn list(pool: &Pool<Db>, f: &ListFilter) -> Result<ListRows, St
             let ids: Vec<i64> = bound!(sqlx::query_scalar(&candidates.sql), &candidates.args)
                 .fetch_all(&mut *tx)
                 .await?;
+            if ids.is_empty() {
+                return Ok(Vec::new());
+            }
             among = Some(ids);
         }
     }
-    let complaints: Vec<ComplaintRow> = match &among {
-        Some(ids) if ids.is_empty() => Vec::new(),
-        _ => {
-            let page = f.page_statement(among.as_deref());
-            bound!(sqlx::query_as(&page.sql), &page.args)
-                .fetch_all(&mut *tx)
-                .await?
-        }
-    };
-    let mut pending = Vec::new();
-    if !complaints.is_empty() {
-        let ids: Vec<i64> = complaints.iter().map(|c| c.id).collect();
-        let of = list::pending_of(&ids);
-        let rows: Vec<DeadlineWithId> = bound!(sqlx::query_as(&of.sql), &of.args)
+    let page = f.page_statement(among.as_deref());
+    let listed = if PAGE_AS_JSON {
+        let page = page.as_sqlite_json();
+        let json: String = bound!(sqlx::query_scalar(&page.sql), &page.args)
+            .fetch_one(&mut *tx)
+            .await?;
+        from_json(&json)?
+    } else {
+        let complaints: Vec<ComplaintRow> = bound!(sqlx::query_as(&page.sql), &page.args)
             .fetch_all(&mut *tx)
             .await?;
-        pending = rows.into_iter().map(|r| (r.complaint_id, r.row)).collect();
-    }
+        let ids: Vec<i64> = complaints.iter().map(|c| c.id).collect();
+        let at: std::collections::HashMap<i64, usize> =
+            ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+        let mut listed: Vec<Listed> = complaints
+            .into_iter()
+            .map(|complaint| Listed { complaint, pending: Vec::new() })
+            .collect();
+        if !ids.is_empty() {
+            let of = list::pending_of(&ids);
+            let rows: Vec<DeadlineWithId> = bound!(sqlx::query_as(&of.sql), &of.args)
+                .fetch_all(&mut *tx)
+                .await?;
+            for r in rows {
+                if let Some(&i) = at.get(&r.complaint_id) {
+                    listed[i].pending.push(r.row);
+                }
+            }
+        }
+        listed
+    };
     tx.commit().await?;
-    Ok(ListRows { complaints, pending })
-}
-
-pub(super) async fn pending_due_by(pool: &Pool<Db>, by: NaiveDate) -> Result<Vec<PendingRow>, StoreError> {
-    let json: String = sqlx::query_scalar(PENDING_JSON).bind(by).fetch_one(pool).await?;
-    let mut rows: Vec<PendingRow> = serde_json::from_str(&json)
-        .map_err(|e| StoreError::Database(sqlx::Error::Decode(Box::new(e))))?;
-    rows.sort_by(|a, b| (a.due_date, &a.reference, &a.deadline).cmp(&(b.due_date, &b.reference, &b.deadline)));
-    Ok(rows)
+    Ok(listed)
 }
 
 #[derive(sqlx::FromRow)]
@@ -320,6 +328,18 @@ struct DeadlineWithId {
     complaint_id: i64,
     #[sqlx(flatten)]
     row: DeadlineRow,
+}
+
+/// Rows the database built as one JSON document.
+fn from_json<T: serde::de::DeserializeOwned>(json: &str) -> Result<T, StoreError> {
+    serde_json::from_str(json).map_err(|e| StoreError::Database(sqlx::Error::Decode(Box::new(e))))
+}
+
+pub(super) async fn pending_due_by(pool: &Pool<Db>, by: NaiveDate) -> Result<Vec<PendingRow>, StoreError> {
+    let json: String = sqlx::query_scalar(PENDING_JSON).bind(by).fetch_one(pool).await?;
+    let mut rows: Vec<PendingRow> = from_json(&json)?;
+    rows.sort_by(|a, b| (a.due_date, &a.reference, &a.deadline).cmp(&(b.due_date, &b.reference, &b.deadline)));
+    Ok(rows)
 }
 
 pub(super) async fn count(pool: &Pool<Db>) -> Result<i64, StoreError> {

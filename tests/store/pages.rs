@@ -328,6 +328,18 @@ async fn page_sizes_and_cursors_are_checked() {
         let page = l.list(&query(|q| q.limit = Some(1000))).await.unwrap();
         assert_eq!(page.complaints.len(), 3);
         assert_eq!(page.next_cursor, None);
+        // Each as the store holds it, every field (a page is read as one JSON document).
+        for i in &page.complaints {
+            let held = store.get(&i.complaint.reference).await.unwrap();
+            assert_eq!(i.complaint.id, held.complaint.id);
+            assert_eq!(
+                serde_json::to_value(&i.complaint).unwrap(),
+                serde_json::to_value(&held.complaint).unwrap()
+            );
+            let pending: Vec<_> = held.deadlines.iter().filter(|d| d.state == "pending").collect();
+            assert_eq!(pending.len(), 3);
+            assert_eq!(i.next_due.as_ref(), Some(pending[0]), "{}", i.complaint.reference);
+        }
         let page = l.list(&query(|q| q.limit = Some(2))).await.unwrap();
         assert_eq!(page.next_cursor.as_deref(), Some(Cursor::after("P-2").encode().as_str()));
 
