@@ -61,6 +61,16 @@ impl ApiError {
         }
     }
 
+    /// A failure of ours, its detail already logged: the client is told only that.
+    pub(super) fn internal() -> Self {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "internal error: see the service log",
+            None,
+        )
+    }
+
     /// The status.
     pub fn status(&self) -> StatusCode {
         self.status
@@ -91,12 +101,7 @@ impl From<LifecycleError> for ApiError {
             }
             LifecycleError::Store(e) => {
                 tracing::error!(error = %e, "store failure answering an API request");
-                ApiError::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal",
-                    "internal error: see the service log",
-                    None,
-                )
+                ApiError::internal()
             }
         }
     }

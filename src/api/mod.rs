@@ -19,7 +19,7 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -27,8 +27,8 @@ use serde::de::DeserializeOwned;
 
 use crate::config::Scope;
 use crate::lifecycle::{
-    AcceptLate, Applicability, Correct, Decision, Extend, Lifecycle, ListQuery, OpenComplaint,
-    Record,
+    AcceptLate, Applicability, Correct, Decision, Extend, Lifecycle, ListPage, ListQuery,
+    OpenComplaint, Record,
 };
 
 pub use auth::{load_tokens, Token, TokenSet};
@@ -247,6 +247,8 @@ async fn procedure(State(s): State<ApiState>, h: HeaderMap, Path(id): Path<Strin
     }
 }
 
+/// A page of complaints: the body carries the next page's cursor and link, and so does a
+/// `Link: <...>; rel="next"` header (RFC 8288); neither is there on the last page.
 async fn list(State(s): State<ApiState>, h: HeaderMap, RawQuery(q): RawQuery) -> Answer {
     auth::require(&h, &s.tokens, Scope::Read)?;
     let query: ListQuery = serde_urlencoded::from_str(q.as_deref().unwrap_or("")).map_err(|e| {
@@ -257,7 +259,45 @@ async fn list(State(s): State<ApiState>, h: HeaderMap, RawQuery(q): RawQuery) ->
             None,
         )
     })?;
-    ok(StatusCode::OK, s.lifecycle.list(&query).await?)
+    let page = s.lifecycle.list(&query).await?;
+    // The same query with the next cursor: the link a client follows, filters and size kept.
+    let next = match &page.next_cursor {
+        Some(cursor) => {
+            let q = ListQuery {
+                cursor: Some(cursor.clone()),
+                ..query
+            };
+            let q = serde_urlencoded::to_string(&q).map_err(|e| {
+                tracing::error!(error = %e, "could not write the next page's link");
+                ApiError::internal()
+            })?;
+            Some(format!("/api/v1/complaints?{q}"))
+        }
+        None => None,
+    };
+    let link = next
+        .as_ref()
+        .map(|n| HeaderValue::from_str(&format!("<{n}>; rel=\"next\"")))
+        .transpose()
+        .map_err(|e| {
+            tracing::error!(error = %e, "the next page's link is not a header value");
+            ApiError::internal()
+        })?;
+    let mut r = (StatusCode::OK, Json(ListBody { page, next })).into_response();
+    if let Some(link) = link {
+        r.headers_mut().insert(header::LINK, link);
+    }
+    Ok(r)
+}
+
+/// The body of a list: the page, and the link to the next one.
+#[derive(serde::Serialize)]
+struct ListBody {
+    #[serde(flatten)]
+    page: ListPage,
+    /// The next page's URL (path and query), as in the `Link` header.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next: Option<String>,
 }
 
 async fn open(State(s): State<ApiState>, h: HeaderMap, b: Body) -> Answer {

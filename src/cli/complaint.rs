@@ -6,7 +6,7 @@ use clap::{Args, Subcommand};
 use super::{parse_date, print_json, CliError, Context};
 use crate::lifecycle::{
     AcceptLate, Applicability, ComplaintView, Correct, Decision, Earlier, Extend, Lifecycle,
-    LifecycleError, ListItem, ListQuery, OpenComplaint, Rag, Record,
+    LifecycleError, ListItem, ListPage, ListQuery, OpenComplaint, Rag, Record, MAX_PAGE,
 };
 
 const AFTER: &str = "\
@@ -21,7 +21,9 @@ Examples:
   timescales complaint event CP-1001 concerns-received --date 2026-11-23
   timescales complaint show CP-1001
   timescales complaint list --overdue
-  timescales complaint list --due-within 5 --owner chair --json";
+  timescales complaint list --due-within 5 --owner chair --json
+  timescales complaint list --all --limit 500 --json     # a page: complaints, next_cursor
+  timescales complaint list --all --limit 500 --cursor NEXT_CURSOR   # the page after it";
 
 /// `timescales complaint ...`
 #[derive(Debug, Subcommand)]
@@ -165,7 +167,7 @@ pub enum ComplaintCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Complaints, filtered. Default: the open ones.
+    /// Complaints, filtered, in reference order. Default: every open one.
     List {
         #[command(flatten)]
         query: ListArgs,
@@ -228,9 +230,52 @@ pub struct ListArgs {
     /// Only those with a pending deadline owned by this role.
     #[arg(long, value_name = "ROLE")]
     owner: Option<String>,
-    /// At most N.
-    #[arg(long, value_name = "N")]
+    /// List at most N (read 1,000 at a time). The text then ends with the --cursor that lists
+    /// the rest, and --json prints one object, {"complaints": [...], "next_cursor": "..."},
+    /// without next_cursor once nothing is left. Without --limit every match is listed (--json:
+    /// an array).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     limit: Option<u32>,
+    /// Go on where an earlier --limit listing stopped: the cursor it printed (with the same
+    /// filters).
+    #[arg(long, value_name = "CURSOR")]
+    cursor: Option<String>,
+}
+
+impl ListArgs {
+    /// Whether a page was asked for (--limit or --cursor) rather than everything.
+    fn paged(&self) -> bool {
+        self.limit.is_some() || self.cursor.is_some()
+    }
+
+    /// The matches, --limit of them or all, read a page at a time, and the cursor after the
+    /// last one when more follow.
+    async fn fetch(&self, l: &Lifecycle) -> Result<(Vec<ListItem>, Option<String>), CliError> {
+        let mut items = Vec::new();
+        let mut cursor = self.cursor.clone();
+        loop {
+            let left = self.limit.map(|n| n as usize - items.len());
+            let size = left.map_or(MAX_PAGE, |n| n.min(MAX_PAGE as usize) as u32);
+            let page = l
+                .list(&ListQuery {
+                    all: self.all,
+                    overdue: self.overdue,
+                    due_within: self.due_within,
+                    procedure: self.procedure.clone(),
+                    stage: self.stage.clone(),
+                    owner: self.owner.clone(),
+                    limit: Some(size),
+                    cursor,
+                })
+                .await?;
+            items.extend(page.complaints);
+            cursor = page.next_cursor;
+            let full = self.limit.is_some_and(|n| items.len() >= n as usize);
+            if cursor.is_none() || full {
+                return Ok((items, cursor));
+            }
+        }
+    }
 }
 
 impl From<LifecycleError> for CliError {
@@ -425,22 +470,21 @@ pub(super) fn run(ctx: &Context, cmd: ComplaintCommand) -> Result<(), CliError> 
             ),
             ComplaintCommand::Show { reference, json } => (l.show(&reference).await?, json),
             ComplaintCommand::List { query, json } => {
-                let q = ListQuery {
-                    all: query.all,
-                    overdue: query.overdue,
-                    due_within: query.due_within,
-                    procedure: query.procedure,
-                    stage: query.stage,
-                    owner: query.owner,
-                    limit: query.limit,
-                };
-                let items = l.list(&q).await?;
+                let (items, next_cursor) = query.fetch(&l).await?;
                 l.store().close().await;
-                return if json {
-                    print_json(&items)
-                } else {
-                    print!("{}", list_text(&items, ctx.today()));
-                    Ok(())
+                return match (json, query.paged()) {
+                    (true, true) => print_json(&ListPage {
+                        complaints: items,
+                        next_cursor,
+                    }),
+                    (true, false) => print_json(&items),
+                    (false, _) => {
+                        print!("{}", list_text(&items, ctx.today()));
+                        if let Some(c) = next_cursor {
+                            println!("more follow: the same command with --cursor {c}");
+                        }
+                        Ok(())
+                    }
                 };
             }
             ComplaintCommand::Audit { reference, json } => {

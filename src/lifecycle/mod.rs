@@ -7,6 +7,7 @@
 //! [`crate::complaint::derive`], the same function as the planner's.
 
 mod notice;
+mod page;
 mod replay;
 
 use std::sync::{Arc, RwLock};
@@ -24,6 +25,7 @@ use crate::store::{
 };
 
 pub use notice::Notice;
+pub use page::{Cursor, ListPage, DEFAULT_PAGE, MAX_PAGE};
 pub use replay::{kind, replay, status, Replayed};
 
 /// The longest note accepted. Notes are for a line of context; they must hold no personal data.
@@ -272,31 +274,35 @@ pub struct ListItem {
     pub overdue: usize,
 }
 
-/// `list` filters, as the CLI and API take them.
+/// `list` filters and the page wanted, as the CLI and API take them. Serialized back into a
+/// query string for the next page's link, leaving out what is not set.
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     /// Include closed and referred complaints.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub all: bool,
     /// Only those with an overdue obligation.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub overdue: bool,
     /// Only those with a deadline due within this many working days (or overdue).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub due_within: Option<u32>,
     /// Only this procedure.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub procedure: Option<String>,
     /// Only this stage.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stage: Option<String>,
     /// Only those with a pending deadline owned by this role.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner: Option<String>,
-    /// At most this many.
-    #[serde(default)]
+    /// The page's size: 1 to [`MAX_PAGE`], [`DEFAULT_PAGE`] when not given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<u32>,
+    /// Where the page starts: the previous page's `next_cursor`; the first page without it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<String>,
 }
 
 /// The service: the store, the procedures and calendars in force, and the clock.
@@ -1181,8 +1187,25 @@ impl Lifecycle {
         Ok(self.store.audit(reference).await?)
     }
 
-    /// Complaints matching the query, each with its next pending deadline and overdue count.
-    pub async fn list(&self, q: &ListQuery) -> Result<Vec<ListItem>, LifecycleError> {
+    /// A page of the complaints matching the query, in reference order, each with its next
+    /// pending deadline and overdue count, and the cursor of the next page when there is one.
+    pub async fn list(&self, q: &ListQuery) -> Result<ListPage, LifecycleError> {
+        let limit = q.limit.unwrap_or(DEFAULT_PAGE);
+        if !(1..=MAX_PAGE).contains(&limit) {
+            return Err(invalid(
+                "limit",
+                format!(
+                    "limit {limit} is not a page size: give 1 to {MAX_PAGE} (default \
+                     {DEFAULT_PAGE}) and follow next_cursor for the rest"
+                ),
+            ));
+        }
+        let after = q
+            .cursor
+            .as_deref()
+            .map(Cursor::decode)
+            .transpose()
+            .map_err(|e| invalid("cursor", e))?;
         let region = q
             .procedure
             .as_deref()
@@ -1199,41 +1222,51 @@ impl Lifecycle {
             ),
             None => None,
         };
+        // Only a live complaint has pending deadlines (a closed or referred one's count no
+        // further: `Derived::state`), so a filter on them looks at the live complaints alone,
+        // whatever `all` says: a page then walks the live ones, not every complaint ever opened.
+        let on_pending = q.overdue || q.due_within.is_some() || q.owner.is_some();
         let filter = ListFilter {
-            open_only: !q.all,
+            open_only: !q.all || on_pending,
             overdue_before: q.overdue.then_some(today),
             due_by,
             procedure: q.procedure.clone(),
             stage: q.stage.clone(),
             owner_role: q.owner.clone(),
-            limit: q.limit.map(i64::from),
+            after: after.map(|c| c.reference().to_string()),
+            // One more than the page: whether another page follows, without counting.
+            limit: i64::from(limit) + 1,
         };
-        let rows = self.store.list(&filter).await?;
-        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-        // Grouped by complaint once: linear in the deadlines, not complaints x deadlines.
-        let mut by_complaint: std::collections::HashMap<i64, Vec<DeadlineRow>> =
-            std::collections::HashMap::with_capacity(ids.len());
-        for (id, d) in self.store.deadlines_of(&ids).await? {
-            if d.state == "pending" {
-                by_complaint.entry(id).or_default().push(d);
-            }
-        }
-        Ok(rows
+        let mut rows = self.store.list(&filter).await?;
+        let more = rows.len() > limit as usize;
+        rows.truncate(limit as usize);
+        let next_cursor = more
+            .then(|| rows.last())
+            .flatten()
+            .map(|l| Cursor::after(&l.complaint.reference).encode());
+        let complaints = rows
             .into_iter()
-            .map(|c| {
-                let mine = by_complaint.remove(&c.id).unwrap_or_default();
-                let overdue = mine
+            .map(|l| {
+                let overdue = l
+                    .pending
                     .iter()
                     .filter(|d| d.kind == "obligation" && d.due_date < today)
                     .count();
-                let next_due = mine.into_iter().min_by_key(|d| d.due_date);
+                let next_due = l
+                    .pending
+                    .into_iter()
+                    .min_by(|a, b| (a.due_date, &a.deadline).cmp(&(b.due_date, &b.deadline)));
                 ListItem {
-                    complaint: c,
+                    complaint: l.complaint,
                     next_due,
                     overdue,
                 }
             })
-            .collect())
+            .collect();
+        Ok(ListPage {
+            complaints,
+            next_cursor,
+        })
     }
 
     /// Every pending deadline due within `working_days` working days of today, or overdue,

@@ -19,15 +19,17 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
 mod lease;
+pub mod list;
 
 pub use lease::{Lease, LEADER};
+pub use list::ListFilter;
 
 /// What went wrong in the store.
 #[derive(Debug, thiserror::Error)]
@@ -70,10 +72,10 @@ impl<E> From<sqlx::Error> for UpdateError<E> {
     }
 }
 
-/// A complaint's row.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow)]
+/// A complaint's row. Read from JSON too: a list's page comes as one JSON document on SQLite.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct ComplaintRow {
-    #[serde(skip)]
+    #[serde(skip_serializing)]
     pub id: i64,
     pub reference: String,
     pub procedure: String,
@@ -138,7 +140,7 @@ pub struct NewEntry {
 }
 
 /// A derived deadline as stored.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct DeadlineRow {
     pub deadline: String,
     pub kind: String,
@@ -223,21 +225,13 @@ pub struct Snapshot {
     pub deadlines: Vec<DeadlineRow>,
 }
 
-/// Which complaints `list` returns.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ListFilter {
-    /// Only open ones (open or proposed for closure).
-    pub open_only: bool,
-    /// Only those with an obligation due before this date and not met (overdue as of it).
-    pub overdue_before: Option<NaiveDate>,
-    /// Only those with a deadline not met and due on or before this date.
-    pub due_by: Option<NaiveDate>,
-    pub procedure: Option<String>,
-    pub stage: Option<String>,
-    /// Only those with a pending deadline owned by this role.
-    pub owner_role: Option<String>,
-    /// At most this many, in reference order.
-    pub limit: Option<i64>,
+/// A complaint on a list's page, with its pending deadlines (its next due date and overdue
+/// count), read in the same statement.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct Listed {
+    pub complaint: ComplaintRow,
+    /// In no order.
+    pub pending: Vec<DeadlineRow>,
 }
 
 /// A pending deadline with its complaint: what a due-and-overdue listing shows.
@@ -413,6 +407,10 @@ mod sqlite {
     /// The claim's closing words: plain on SQLite, whose one writer at a time keeps two
     /// workers apart.
     const CLAIM_LOCK: &str = "";
+    /// Set for a list's transaction: nothing on SQLite.
+    const LIST_SETTINGS: &[&str] = &[];
+    /// A list's page as one JSON document (`list::Statement::as_sqlite_json`).
+    const PAGE_AS_JSON: bool = true;
     const PENDING_JSON: &str =
         "SELECT COALESCE(json_group_array(json_object('reference', c.reference, \
         'procedure', c.procedure, 'stage', c.stage, 'deadline', d.deadline, 'kind', d.kind, \
@@ -430,6 +428,10 @@ mod postgres {
     const LOCK_ROWS: &str = " FOR UPDATE";
     // SKIP LOCKED: two daemons on one database never claim the same notification.
     const CLAIM_LOCK: &str = " FOR UPDATE SKIP LOCKED";
+    /// Walks and lookups only, no parallel workers: the plan the store chose for the page.
+    const LIST_SETTINGS: &[&str] = &[super::list::POSTGRES_SETTINGS];
+    /// A list's page as rows: cheaper here than building JSON.
+    const PAGE_AS_JSON: bool = false;
     const PENDING_JSON: &str =
         "SELECT COALESCE(json_agg(json_build_object('reference', c.reference, \
         'procedure', c.procedure, 'stage', c.stage, 'deadline', d.deadline, 'kind', d.kind, \
@@ -669,8 +671,10 @@ impl Store {
         dispatch!(self, audit(reference))
     }
 
-    /// Complaints matching `filter`, in reference order.
-    pub async fn list(&self, filter: &ListFilter) -> Result<Vec<ComplaintRow>, StoreError> {
+    /// A page of complaints matching `filter`, in reference order, with their pending
+    /// deadlines: read from indexes, at a cost that grows with the page rather than the caseload
+    /// (the [`list`](mod@list) module says how).
+    pub async fn list(&self, filter: &ListFilter) -> Result<Vec<Listed>, StoreError> {
         dispatch!(self, list(filter))
     }
 
@@ -678,11 +682,6 @@ impl Store {
     /// overdue, in one indexed range.
     pub async fn pending_due_by(&self, by: NaiveDate) -> Result<Vec<PendingRow>, StoreError> {
         dispatch!(self, pending_due_by(by))
-    }
-
-    /// The deadlines of the given complaints.
-    pub async fn deadlines_of(&self, ids: &[i64]) -> Result<Vec<(i64, DeadlineRow)>, StoreError> {
-        dispatch!(self, deadlines_of(ids))
     }
 
     /// Claims up to `limit` notifications whose time has come, leasing them to `worker` until

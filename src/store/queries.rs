@@ -4,9 +4,10 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{Pool, QueryBuilder, Transaction};
 
+use super::list::{self, Arg, FEW};
 use super::{
-    AuditRow, Change, ComplaintRow, Counts, DeadlineRow, EntryRow, ListFilter, NewComplaint,
-    NotificationRow, PendingRow, Snapshot, StoreError, UpdateError,
+    AuditRow, Change, ComplaintRow, Counts, DeadlineRow, EntryRow, ListFilter, Listed,
+    NewComplaint, NotificationRow, PendingRow, Snapshot, StoreError, UpdateError,
 };
 
 /// A notification planned again revives its cancelled row (never one sent or failed), keeping
@@ -475,55 +476,78 @@ pub(super) async fn audit(pool: &Pool<Db>, reference: &str) -> Result<Vec<AuditR
         .await?)
 }
 
-pub(super) async fn list(pool: &Pool<Db>, f: &ListFilter) -> Result<Vec<ComplaintRow>, StoreError> {
-    let mut q: QueryBuilder<Db> = QueryBuilder::new("SELECT c.* FROM complaints c WHERE 1 = 1");
-    if f.open_only {
-        q.push(" AND c.status IN ('open', 'proposed-for-closure')");
-    }
-    if let Some(d) = f.overdue_before {
-        // Driven from the deadlines index (state, due_date), once, not once per complaint.
-        q.push(
-            " AND c.id IN (SELECT d.complaint_id FROM deadlines d WHERE d.state = 'pending' \
-             AND d.kind = 'obligation' AND d.due_date < ",
-        )
-        .push_bind(d)
-        .push(")");
-    }
-    if let Some(d) = f.due_by {
-        q.push(
-            " AND c.id IN (SELECT d.complaint_id FROM deadlines d WHERE d.state = 'pending' \
-             AND d.due_date <= ",
-        )
-        .push_bind(d)
-        .push(")");
-    }
-    if let Some(p) = &f.procedure {
-        q.push(" AND c.procedure = ").push_bind(p.clone());
-    }
-    if let Some(s) = &f.stage {
-        q.push(" AND c.stage = ").push_bind(s.clone());
-    }
-    if let Some(r) = &f.owner_role {
-        q.push(
-            " AND c.id IN (SELECT d.complaint_id FROM deadlines d WHERE d.state = 'pending' \
-             AND d.owner_role = ",
-        )
-        .push_bind(r.clone())
-        .push(")");
-    }
-    q.push(" ORDER BY c.reference");
-    if let Some(n) = f.limit {
-        q.push(" LIMIT ").push_bind(n);
-    }
-    Ok(q.build_query_as().fetch_all(pool).await?)
+/// A query with a [`list::Statement`]'s values bound, in order.
+macro_rules! bound {
+    ($q:expr, $args:expr) => {{
+        let mut q = $q;
+        for arg in $args {
+            q = match arg {
+                Arg::Text(t) => q.bind(t.as_str()),
+                Arg::Date(d) => q.bind(*d),
+                Arg::Id(i) => q.bind(*i),
+            };
+        }
+        q
+    }};
 }
 
-pub(super) async fn pending_due_by(pool: &Pool<Db>, by: NaiveDate) -> Result<Vec<PendingRow>, StoreError> {
-    let json: String = sqlx::query_scalar(PENDING_JSON).bind(by).fetch_one(pool).await?;
-    let mut rows: Vec<PendingRow> = serde_json::from_str(&json)
-        .map_err(|e| StoreError::Database(sqlx::Error::Decode(Box::new(e))))?;
-    rows.sort_by(|a, b| (a.due_date, &a.reference, &a.deadline).cmp(&(b.due_date, &b.reference, &b.deadline)));
-    Ok(rows)
+pub(super) async fn list(pool: &Pool<Db>, f: &ListFilter) -> Result<Vec<Listed>, StoreError> {
+    let mut tx = pool.begin().await?;
+    for setting in LIST_SETTINGS {
+        sqlx::query(setting).execute(&mut *tx).await?;
+    }
+    // The plan: among the few complaints holding deadlines in the date filter's range, or a
+    // walk in reference order (`store::list` says why).
+    let mut among = None;
+    if let Some(before) = f.pending_before() {
+        let count = ListFilter::count_statement(before);
+        let few: i64 = bound!(sqlx::query_scalar(&count.sql), &count.args)
+            .fetch_one(&mut *tx)
+            .await?;
+        if few < FEW {
+            let candidates = ListFilter::candidates_statement(before);
+            let ids: Vec<i64> = bound!(sqlx::query_scalar(&candidates.sql), &candidates.args)
+                .fetch_all(&mut *tx)
+                .await?;
+            if ids.is_empty() {
+                return Ok(Vec::new());
+            }
+            among = Some(ids);
+        }
+    }
+    let page = f.page_statement(among.as_deref());
+    let listed = if PAGE_AS_JSON {
+        let page = page.as_sqlite_json();
+        let json: String = bound!(sqlx::query_scalar(&page.sql), &page.args)
+            .fetch_one(&mut *tx)
+            .await?;
+        from_json(&json)?
+    } else {
+        let complaints: Vec<ComplaintRow> = bound!(sqlx::query_as(&page.sql), &page.args)
+            .fetch_all(&mut *tx)
+            .await?;
+        let ids: Vec<i64> = complaints.iter().map(|c| c.id).collect();
+        let at: std::collections::HashMap<i64, usize> =
+            ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+        let mut listed: Vec<Listed> = complaints
+            .into_iter()
+            .map(|complaint| Listed { complaint, pending: Vec::new() })
+            .collect();
+        if !ids.is_empty() {
+            let of = list::pending_of(&ids);
+            let rows: Vec<DeadlineWithId> = bound!(sqlx::query_as(&of.sql), &of.args)
+                .fetch_all(&mut *tx)
+                .await?;
+            for r in rows {
+                if let Some(&i) = at.get(&r.complaint_id) {
+                    listed[i].pending.push(r.row);
+                }
+            }
+        }
+        listed
+    };
+    tx.commit().await?;
+    Ok(listed)
 }
 
 #[derive(sqlx::FromRow)]
@@ -533,20 +557,16 @@ struct DeadlineWithId {
     row: DeadlineRow,
 }
 
-pub(super) async fn deadlines_of(pool: &Pool<Db>, ids: &[i64]) -> Result<Vec<(i64, DeadlineRow)>, StoreError> {
-    let mut out = Vec::new();
-    // In chunks: SQLite limits how many values one statement may bind.
-    for chunk in ids.chunks(1000) {
-        let mut q: QueryBuilder<Db> = QueryBuilder::new("SELECT * FROM deadlines WHERE complaint_id IN (");
-        let mut sep = q.separated(", ");
-        for id in chunk {
-            sep.push_bind(*id);
-        }
-        q.push(") ORDER BY complaint_id, due_date, deadline");
-        let rows: Vec<DeadlineWithId> = q.build_query_as().fetch_all(pool).await?;
-        out.extend(rows.into_iter().map(|r| (r.complaint_id, r.row)));
-    }
-    Ok(out)
+/// Rows the database built as one JSON document.
+fn from_json<T: serde::de::DeserializeOwned>(json: &str) -> Result<T, StoreError> {
+    serde_json::from_str(json).map_err(|e| StoreError::Database(sqlx::Error::Decode(Box::new(e))))
+}
+
+pub(super) async fn pending_due_by(pool: &Pool<Db>, by: NaiveDate) -> Result<Vec<PendingRow>, StoreError> {
+    let json: String = sqlx::query_scalar(PENDING_JSON).bind(by).fetch_one(pool).await?;
+    let mut rows: Vec<PendingRow> = from_json(&json)?;
+    rows.sort_by(|a, b| (a.due_date, &a.reference, &a.deadline).cmp(&(b.due_date, &b.reference, &b.deadline)));
+    Ok(rows)
 }
 
 pub(super) async fn count(pool: &Pool<Db>) -> Result<i64, StoreError> {
@@ -562,7 +582,7 @@ pub(super) async fn live_references(pool: &Pool<Db>) -> Result<Vec<String>, Stor
 }
 
 pub(super) async fn live_references_of(pool: &Pool<Db>, procedure: &str) -> Result<Vec<String>, StoreError> {
-    // complaints_status_procedure (status, procedure) answers this.
+    // complaints_live_procedure (procedure, reference), live complaints only, answers this.
     Ok(sqlx::query_scalar(
         super::hot::LIVE_REFERENCES_OF,
     )

@@ -195,7 +195,7 @@ async fn a_bad_event_in_the_history_refuses_the_whole_open_naming_it_and_writes_
         let r = app.get("/api/v1/complaints/DU-3").await;
         assert_eq!(r.status(), StatusCode::NOT_FOUND);
         let all = app.read("/api/v1/complaints?all=true").await;
-        assert_eq!(all.as_array().unwrap().len(), 0);
+        assert_eq!(all["complaints"].as_array().unwrap().len(), 0);
         assert!(app.store.notifications_of("DU-3").await.map_or(true, |n| n.is_empty()));
     })
     .await;

@@ -9,4 +9,5 @@ mod history;
 mod lifecycles;
 mod metrics;
 mod openapi;
+mod pages;
 mod semantics;

@@ -3,6 +3,7 @@
 //! response fields are present.
 
 use serde_json::{json, Value};
+use timescales::lifecycle::ListQuery;
 
 use crate::backends::on_both;
 use crate::helpers::{error, App};
@@ -59,6 +60,34 @@ async fn the_openapi_document_matches_the_routes_and_schemas() {
             }
         }
         assert_eq!(routes, 19);
+        // The list takes exactly the documented parameters, each of the documented type.
+        let list = &d["paths"]["/api/v1/complaints"]["get"];
+        let params: Vec<&str> = list["parameters"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
+        assert_eq!(params.len(), 8);
+        let every = ListQuery { all: true, overdue: true, due_within: Some(1), procedure: Some("x".into()), stage: Some("x".into()), owner: Some("x".into()), limit: Some(1), cursor: Some("x".into()) };
+        let taken: Vec<(String, String)> = serde_urlencoded::from_str(&serde_urlencoded::to_string(&every).unwrap()).unwrap();
+        assert_eq!(taken.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(), params);
+        for p in list["parameters"].as_array().unwrap() {
+            let name = p["name"].as_str().unwrap();
+            let value = match p["schema"]["type"].as_str().unwrap() {
+                "boolean" => "true".to_string(),
+                "integer" => p["schema"]["minimum"].to_string(),
+                _ => "x".to_string(),
+            };
+            let r = app.get(&format!("/api/v1/complaints?{name}={value}")).await;
+            assert_ne!(r.status(), 400, "{name}={value} is documented but refused: {}", r.text().await.unwrap());
+        }
+        // A page carries what the document says, and nothing it does not.
+        app.ok("/api/v1/complaints", json!({"reference": "CP-2", "procedure": "durham", "complainant_role": "parent", "conference_date": "2026-12-11", "recorded_by": "Team Manager"})).await;
+        let page: Value = app.get("/api/v1/complaints?limit=1").await.json().await.unwrap();
+        let schema = &d["components"]["schemas"]["ComplaintPage"];
+        for f in schema["required"].as_array().unwrap() {
+            assert!(page.get(f.as_str().unwrap()).is_some(), "a page lacks documented field {f}");
+        }
+        for (k, _) in page.as_object().unwrap() {
+            assert!(schema["properties"].get(k).is_some(), "page field {k} is not documented");
+        }
+        assert!(page.get("next").is_some() && page.get("next_cursor").is_some(), "{page}");
         // A complaint carries every field the document says it must, and so does each deadline.
         let mut v: Value = app.get("/api/v1/complaints/CP-1").await.json().await.unwrap();
         let complaint = &d["components"]["schemas"]["Complaint"];

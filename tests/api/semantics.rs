@@ -14,7 +14,8 @@ fn mark(deadline: &str, reason: &str) -> Value {
 
 async fn overdue_references(app: &App) -> Vec<String> {
     let v = app.read("/api/v1/complaints?overdue=true").await;
-    v.as_array()
+    v["complaints"]
+        .as_array()
         .unwrap()
         .iter()
         .map(|c| c["reference"].as_str().unwrap().to_string())

@@ -4,6 +4,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+#[path = "../support/fixtures.rs"]
+mod fixtures;
+mod pages;
 mod readme;
 mod semantics;
 

@@ -308,8 +308,8 @@ async fn lists_filter_by_overdue_due_soon_procedure_stage_and_owner() {
         l.record_event("A-3", rec("concern-expressed", "2026-12-09"))
             .await
             .unwrap();
-        let refs = |items: Vec<timescales::lifecycle::ListItem>| {
-            items
+        let refs = |page: timescales::lifecycle::ListPage| {
+            page.complaints
                 .into_iter()
                 .map(|i| i.complaint.reference)
                 .collect::<Vec<_>>()
@@ -328,6 +328,7 @@ async fn lists_filter_by_overdue_due_soon_procedure_stage_and_owner() {
             .unwrap();
         assert_eq!(
             overdue
+                .complaints
                 .iter()
                 .map(|i| (i.complaint.reference.as_str(), i.overdue))
                 .collect::<Vec<_>>(),
@@ -384,7 +385,8 @@ async fn lists_filter_by_overdue_due_soon_procedure_stage_and_owner() {
                 ..Default::default()
             })
             .await
-            .unwrap()[0];
+            .unwrap()
+            .complaints[0];
         assert_eq!(a1.next_due.as_ref().unwrap().deadline, "acknowledge");
         let pending = l.due_and_overdue(5).await.unwrap();
         assert!(pending
@@ -522,7 +524,12 @@ async fn an_import_opens_complaints_with_their_history_all_or_nothing() {
             ),
             "{err}"
         );
-        assert!(l.list(&ListQuery::default()).await.unwrap().is_empty());
+        assert!(l
+            .list(&ListQuery::default())
+            .await
+            .unwrap()
+            .complaints
+            .is_empty());
         assert_eq!(l.import(&good).await.unwrap(), 2);
         let v = l.show("IM-2").await.unwrap();
         assert_eq!(v.complaint.stage.as_deref(), Some("stage-2"));

@@ -7,5 +7,6 @@ mod fixtures;
 mod helpers;
 mod leases;
 mod lifecycle;
+mod pages;
 mod query_plans;
 mod semantics;

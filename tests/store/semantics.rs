@@ -150,6 +150,7 @@ async fn listed(l: &Lifecycle, query: &ListQuery) -> Vec<String> {
     l.list(query)
         .await
         .unwrap()
+        .complaints
         .into_iter()
         .map(|i| i.complaint.reference)
         .collect()
