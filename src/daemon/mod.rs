@@ -106,9 +106,17 @@ pub async fn open_lifecycle(
     settings: &Settings,
     clock: Arc<dyn Clock>,
 ) -> Result<Lifecycle, DaemonError> {
+    Ok(open_routed(settings, clock).await?.0)
+}
+
+/// [`open_lifecycle`], with how the roles are reached (the service logs who falls back).
+async fn open_routed(
+    settings: &Settings,
+    clock: Arc<dyn Clock>,
+) -> Result<(Lifecycle, crate::reminder::Routing), DaemonError> {
     let (procedures, calendars) = load_parts(settings)?;
     // Notifications planned here must reach someone, as the service's would.
-    routing(settings, &procedures).map_err(DaemonError::Config)?;
+    let routing = routing(settings, &procedures).map_err(DaemonError::Config)?;
     let url = settings.store.url();
     let store = crate::store::Store::connect(&url).await.map_err(|e| {
         DaemonError::Failure(format!(
@@ -128,7 +136,7 @@ pub async fn open_lifecycle(
         settings.calendar.time_zone,
     );
     lifecycle.set_addressing(settings.notify.addressing());
-    Ok(lifecycle)
+    Ok((lifecycle, routing))
 }
 
 /// The service, built and checked, not yet running.
@@ -159,15 +167,14 @@ impl Daemon {
             None
         };
         let wake = Arc::new(tokio::sync::Notify::new());
-        let lifecycle = open_lifecycle(&settings, clock)
-            .await?
-            .with_notifications(setup.addressing.clone(), wake.clone());
+        let (lifecycle, routing) = open_routed(&settings, clock).await?;
+        let lifecycle = lifecycle.with_notifications(setup.addressing.clone(), wake.clone());
         // Nobody is forgotten: an open complaint under a procedure left out of
         // notify.procedures would have nobody routed to its deadlines.
-        every_live_procedure_in_use(&lifecycle, &setup.addressing)
+        let live = live_procedures(&lifecycle)
             .await
             .map_err(DaemonError::Config)?;
-        let routing = crate::reminder::Routing::check(&setup.addressing, &lifecycle.procedures());
+        every_live_procedure_in_use(&live, &setup.addressing).map_err(DaemonError::Config)?;
         if let Some(note) = fallback_note(&routing) {
             tracing::warn!("{note}");
         }
@@ -491,13 +498,10 @@ fn prepare_reload(config: Option<&Path>, started: &Settings) -> Result<Reload, S
 /// Refuses a reload that would leave an open complaint without its procedure (a local file
 /// removed or renamed): its deadlines could no longer be derived nor its reminders sent.
 async fn keeps_every_procedure(lifecycle: &Lifecycle, next: Reload) -> Result<Reload, String> {
-    let live = lifecycle
-        .store()
-        .live_procedures()
-        .await
-        .map_err(|e| format!("cannot read the open complaints' procedures: {e}"))?;
-    let missing: Vec<String> = live
-        .into_iter()
+    let live = live_procedures(lifecycle).await?;
+    let missing: Vec<&str> = live
+        .iter()
+        .map(String::as_str)
         .filter(|p| next.procedures.get(p).is_none())
         .collect();
     if !missing.is_empty() {
@@ -506,26 +510,34 @@ async fn keeps_every_procedure(lifecycle: &Lifecycle, next: Reload) -> Result<Re
             missing.join(", ")
         ));
     }
-    every_live_procedure_in_use(lifecycle, &next.setup.addressing).await?;
+    every_live_procedure_in_use(&live, &next.setup.addressing)?;
     Ok(next)
+}
+
+/// The procedures the open complaints (and those proposed for closure) follow.
+async fn live_procedures(lifecycle: &Lifecycle) -> Result<Vec<String>, String> {
+    lifecycle
+        .store()
+        .live_procedures()
+        .await
+        .map_err(|e| format!("cannot read the open complaints' procedures: {e}"))
 }
 
 /// With notifications on and `notify.procedures` given, refuses when an open complaint follows
 /// a procedure not listed there: nobody need be routed to that procedure's roles, so its
-/// deadlines could go unalerted.
-async fn every_live_procedure_in_use(
-    lifecycle: &Lifecycle,
+/// deadlines could go unalerted. `live`: the procedures open complaints follow.
+fn every_live_procedure_in_use(
+    live: &[String],
     addressing: &crate::reminder::Addressing,
 ) -> Result<(), String> {
     if !addressing.is_on() || addressing.procedures.is_none() {
         return Ok(());
     }
-    let live = lifecycle
-        .store()
-        .live_procedures()
-        .await
-        .map_err(|e| format!("cannot read the open complaints' procedures: {e}"))?;
-    let left_out: Vec<String> = live.into_iter().filter(|p| !addressing.in_use(p)).collect();
+    let left_out: Vec<&str> = live
+        .iter()
+        .map(String::as_str)
+        .filter(|p| !addressing.in_use(p))
+        .collect();
     if left_out.is_empty() {
         return Ok(());
     }

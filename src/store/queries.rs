@@ -198,7 +198,10 @@ async fn write_changes(
     let ids = |pick: &dyn Fn(&super::Same) -> bool| -> Vec<i64> {
         changed.iter().filter(|(_, _, s)| pick(s)).map(|(id, _, _)| *id).collect()
     };
-    in_ids_exec(tx, "UPDATE complaints SET version = version + 1, updated_at = ", Some(now), "id", &ids(&|_| true), "").await?;
+    let mut bump: QueryBuilder<Db> = QueryBuilder::new("UPDATE complaints SET version = version + 1, updated_at = ");
+    bump.push_bind(now).push(" WHERE id IN ");
+    push_list(&mut bump, ids(&|_| true));
+    bump.build().execute(&mut **tx).await?;
     for (id, change, same) in changed {
         if !same.state || !change.entries.is_empty() || !change.audit.is_empty() {
             // Rare in a re-derivation: one complaint at a time.
@@ -208,7 +211,7 @@ async fn write_changes(
     }
     let moved = ids(&|s| !s.deadlines);
     if !moved.is_empty() {
-        in_ids_exec(tx, "DELETE FROM deadlines", None, "complaint_id", &moved, "").await?;
+        in_list("DELETE FROM deadlines WHERE complaint_id IN ($1)", moved).build().execute(&mut **tx).await?;
         let rows: Vec<(i64, &DeadlineRow)> = changed
             .iter()
             .filter(|(_, _, s)| !s.deadlines)
@@ -227,7 +230,10 @@ async fn write_changes(
     }
     let replanned = ids(&|s| !s.plan);
     if !replanned.is_empty() {
-        in_ids_exec(tx, "UPDATE notifications SET state = 'cancelled'", None, "complaint_id", &replanned, " AND state = 'planned'").await?;
+        in_list("UPDATE notifications SET state = 'cancelled' WHERE complaint_id IN ($1) AND state = 'planned'", replanned)
+            .build()
+            .execute(&mut **tx)
+            .await?;
         let mut seen = std::collections::HashSet::new();
         let rows: Vec<(i64, &super::NewNotification)> = changed
             .iter()
@@ -248,32 +254,6 @@ async fn write_changes(
             q.push(upsert_planned!());
             q.build().execute(&mut **tx).await?;
         }
-    }
-    Ok(())
-}
-
-/// `start` with `WHERE column IN (ids)` and `rest`; `now`, when given, is bound first (after
-/// `start`, which ends with `= `).
-async fn in_ids_exec(
-    tx: &mut Transaction<'_, Db>,
-    start: &str,
-    now: Option<DateTime<Utc>>,
-    column: &str,
-    ids: &[i64],
-    rest: &str,
-) -> Result<(), sqlx::Error> {
-    for part in ids.chunks(1000) {
-        let mut q: QueryBuilder<Db> = QueryBuilder::new(start);
-        if let Some(now) = now {
-            q.push_bind(now);
-        }
-        q.push(" WHERE ").push(column).push(" IN (");
-        let mut sep = q.separated(", ");
-        for id in part {
-            sep.push_bind(*id);
-        }
-        q.push(")").push(rest);
-        q.build().execute(&mut **tx).await?;
     }
     Ok(())
 }
@@ -304,13 +284,22 @@ where
 {
     let (head, tail) = template.split_once("($1)").unwrap_or((template, ""));
     let mut q: QueryBuilder<Db> = QueryBuilder::new(head);
+    push_list(&mut q, values);
+    q.push(tail);
+    q
+}
+
+/// `(v1, v2, ...)`, each value bound: a batch's list, a few hundred at most (the batch size).
+fn push_list<'a, V>(q: &mut QueryBuilder<'a, Db>, values: impl IntoIterator<Item = V>)
+where
+    V: 'a + sqlx::Encode<'a, Db> + sqlx::Type<Db> + Send,
+{
     q.push("(");
     let mut sep = q.separated(", ");
     for v in values {
         sep.push_bind(v);
     }
-    q.push(")").push(tail);
-    q
+    q.push(")");
 }
 
 /// Rows grouped by complaint id, in the order read.

@@ -426,6 +426,23 @@ async fn a_closed_window_proposes_closure_and_a_later_event_reopens_it() {
     .await;
 }
 
+/// The service on Tue 5 January 2027, after a one-off holiday on Thursday 7 January is announced.
+fn with_holiday_on_7_january(store: &timescales::store::Store) -> Lifecycle {
+    let closure = ClosureSpec {
+        name: "Announced holiday".into(),
+        from: "2027-01-07".into(),
+        to: None,
+        regions: vec![],
+    };
+    service_with(
+        store,
+        "2027-01-05",
+        Procedures::load(None).unwrap(),
+        Calendars::load(None, &[closure]).unwrap(),
+    )
+    .0
+}
+
 #[tokio::test]
 async fn a_new_bank_holiday_moves_open_deadlines_with_an_audit_line() {
     on_both("recompute", |store| async move {
@@ -437,18 +454,7 @@ async fn a_new_bank_holiday_moves_open_deadlines_with_an_audit_line() {
             .unwrap();
         assert_eq!(l.recompute_if_changed().await.unwrap(), 0);
         // A one-off holiday on Thursday 7 January 2027 is announced.
-        let closure = ClosureSpec {
-            name: "Announced holiday".into(),
-            from: "2027-01-07".into(),
-            to: None,
-            regions: vec![],
-        };
-        let (l2, _) = service_with(
-            &store,
-            "2027-01-05",
-            Procedures::load(None).unwrap(),
-            Calendars::load(None, &[closure]).unwrap(),
-        );
+        let l2 = with_holiday_on_7_january(&store);
         assert_eq!(l2.recompute_if_changed().await.unwrap(), 1);
         let v = l2.show("R-1").await.unwrap();
         // offer-appointment moves from Mon 11 to Tue 12 January.
@@ -581,18 +587,7 @@ async fn re_derivation_in_batches_writes_only_the_complaints_that_changed() {
         assert_eq!(versions().await, before);
 
         // A one-off holiday on Thursday 7 January 2027 is announced.
-        let closure = ClosureSpec {
-            name: "Announced holiday".into(),
-            from: "2027-01-07".into(),
-            to: None,
-            regions: vec![],
-        };
-        let (l2, _) = service_with(
-            &store,
-            "2027-01-05",
-            Procedures::load(None).unwrap(),
-            Calendars::load(None, &[closure]).unwrap(),
-        );
+        let l2 = with_holiday_on_7_january(&store);
         assert_eq!(l2.recompute_if_changed().await.unwrap(), 300);
         let after = versions().await;
         for (reference, (version, _)) in &after {
