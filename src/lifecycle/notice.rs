@@ -32,6 +32,35 @@ pub enum Notice {
 }
 
 impl Lifecycle {
+    /// Whether the escalation `row` needs no bringing up to date: its successor is planned
+    /// and not yet due. Not when there is no successor to work out (a single escalation, an
+    /// unreadable key): then the complaint is re-derived, as every escalation once was.
+    async fn up_to_date(
+        &self,
+        row: &NotificationRow,
+        procedure: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, LifecycleError> {
+        let (Some(addressing), Ok(p)) = (self.addressing(), self.procedure(procedure)) else {
+            return Ok(false);
+        };
+        let calendars = self.calendars();
+        let Some((next, occurrence)) = addressing.next_escalation(
+            procedure,
+            &row.deadline,
+            &row.occurrence,
+            calendars.get(p.region),
+            p.time_zone,
+        ) else {
+            return Ok(false);
+        };
+        Ok(next > now
+            && self
+                .store()
+                .is_planned(row.complaint_id, &row.deadline, &row.kind, &occurrence)
+                .await?)
+    }
+
     /// Whether the due notification `row` still applies as of now, and what it says. A
     /// complaint changed less than `settle` ago is asked about again when it has settled.
     pub async fn notice(
@@ -40,15 +69,25 @@ impl Lifecycle {
         settle: chrono::Duration,
         link_template: Option<&str>,
     ) -> Result<Notice, LifecycleError> {
+        // Planned only after its own time (a complaint entered after the fact, a back-dated
+        // event): a reminder then is no reminder, whatever the complaint now says. Decided
+        // before anything is read, so a caseload entered late drains at the store's write speed.
+        let planned_late = row.created_at > row.planned_at + chrono::Duration::seconds(60);
+        if planned_late && (row.kind.starts_with("reminder") || row.kind == "due-today") {
+            return Ok(Notice::Drop("planned after its time"));
+        }
         let store = self.store();
         let complaint = store.complaint_by_id(row.complaint_id).await?;
         let now = self.clock().now();
         if complaint.updated_at + settle > now {
             return Ok(Notice::Later(complaint.updated_at + settle));
         }
-        if row.kind == "escalation" {
-            // Escalations brought up to date first: after an outage an older one is superseded
-            // by the latest (and cancelled), so only one goes.
+        // Escalations brought up to date first: the next one planned, and after an outage an
+        // older one superseded by the latest (and cancelled), so only one goes. One whose
+        // successor is planned and not yet due is up to date already and is sent as it is: a
+        // caseload entered at once is then not thousands of re-derivations queueing on the
+        // same rows.
+        if row.kind == "escalation" && !self.up_to_date(row, &complaint.procedure, now).await? {
             if let Err(e) = self.refresh(&complaint.reference).await {
                 tracing::warn!(reference = %complaint.reference, error = %e, "could not bring escalations up to date");
             }
@@ -74,16 +113,11 @@ impl Lifecycle {
             ));
         }
         let today = view.as_of;
-        // Planned only after its own time. A reminder then is no reminder. An alert for a
-        // deadline entered when it was already due or past (a complaint entered after the fact,
-        // a back-dated event: it started past due) goes in one "entered after the due date"
-        // notice per recipient, not as a fresh breach. Any other alert planned late (a recipient
-        // newly configured, a service started after the due date) is a real breach nobody has
-        // heard of yet, and goes as one.
-        let planned_late = row.created_at > row.planned_at + chrono::Duration::seconds(60);
-        if planned_late && (row.kind.starts_with("reminder") || row.kind == "due-today") {
-            return Ok(Notice::Drop("planned after its time"));
-        }
+        // An alert planned after its time for a deadline entered when it was already due or
+        // past (a complaint entered after the fact, a back-dated event: it started past due)
+        // goes in one "entered after the due date" notice per recipient, not as a fresh breach.
+        // Any other alert planned late (a recipient newly configured, a service started after
+        // the due date) is a real breach nobody has heard of yet, and goes as one.
         if planned_late && d.started_past_due {
             return Ok(Notice::InSummary(
                 Summary::EnteredLate,

@@ -19,7 +19,7 @@
 mod digest;
 mod stats;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -30,7 +30,7 @@ use tokio::sync::{watch, Notify};
 use crate::channel::{Channels, DeliveryError, Message, Severity};
 use crate::lifecycle::{Lifecycle, Notice};
 use crate::reminder::message::{self, Summary};
-use crate::store::{NotificationRow, StoreError};
+use crate::store::{Claim, NotificationRow, StoreError};
 
 pub use digest::{holiday_data_alert, send_digests, DigestSchedule};
 pub use stats::{channel_of, ChannelCounts, DelayHistogram, DeliveryStats, Outcome, DELAY_BUCKETS};
@@ -159,7 +159,7 @@ pub struct Worker {
     link_template: Option<String>,
     admin: Vec<String>,
     wake: Arc<Notify>,
-    /// The most notifications one claim takes (at most `concurrency`).
+    /// The most notifications one claim takes, into the queues of their channels.
     pub batch: i64,
     /// How long a claim holds a notification.
     pub lease: chrono::Duration,
@@ -215,58 +215,101 @@ impl Worker {
     /// Delivers everything due now and reports what it did.
     ///
     /// Deliveries run continuously, up to [`Worker::concurrency`] at once **per channel** (the
-    /// email server, each chat webhook): each finished delivery makes room for the next, and a
-    /// channel with every slot taken is left out of the next claim. So a webhook that hangs holds
-    /// up only its own messages, never the email behind them, and nothing waits on a batch.
+    /// email server, each chat webhook): each finished delivery makes room for the next, and
+    /// nothing waits on a batch. Claims take up to [`Worker::batch`] due notifications at once
+    /// into a queue per channel, and a channel with a full queue is left out of the next claim:
+    /// so a webhook that hangs holds up only its own messages, never the email behind them, and
+    /// a backlog of one channel costs one claim per batch, not a claim per delivery.
     pub async fn step(&self) -> Result<StepReport, StoreError> {
         let mut report = StepReport::default();
         let mut missed: Gathered = BTreeMap::new();
         let per_channel = self.concurrency.max(1);
         let mut busy: BTreeMap<String, usize> = BTreeMap::new();
+        // Claimed, not yet started: each channel's rows in due order, with when they were
+        // claimed (a row queued for half its lease is given back rather than started late).
+        let mut queued: BTreeMap<String, VecDeque<(NotificationRow, std::time::Instant)>> =
+            BTreeMap::new();
+        let max_queued = (self.lease / 2).to_std().unwrap_or(Duration::from_secs(30));
         let mut tasks: tokio::task::JoinSet<(String, DeliveryResult)> = tokio::task::JoinSet::new();
-        let mut done_claiming = false;
+        // A channel's queue holds at most a claim's worth; a fuller one is left out of claims.
+        let cap = (self.batch.max(1) as usize).max(per_channel);
+        let batch = self.batch.max(1);
+        // Email and chat are claimed apart, each from its own index ([`Claim`]).
+        let mut groups = [Group::new(true), Group::new(false)];
+        // Whether every kind was claimed since the last claim that found something.
+        let mut swept = false;
         // When the summaries now gathered began: they must go before the leases run out.
         let mut gathering_since: Option<std::time::Instant> = None;
         loop {
-            // Stopping: what is in flight finishes; nothing more is taken.
+            // Stopping: what is in flight finishes; nothing more is taken, and what was claimed
+            // but not started goes back to the queue at once.
             let stopping = self.stopping.as_ref().is_some_and(|s| *s.borrow());
+            if stopping {
+                for (row, _) in std::mem::take(&mut queued).into_values().flatten() {
+                    self.lifecycle
+                        .store()
+                        .release_claim(row.id, &self.id)
+                        .await?;
+                }
+            }
             let mut claimed_any = false;
-            let mut released_any = false;
-            if !stopping && !done_claiming {
-                let full: Vec<String> = busy
+            for g in groups.iter_mut().filter(|g| !stopping && !g.done) {
+                g.left_out = queued
                     .iter()
-                    .filter(|(_, n)| **n >= per_channel)
+                    .filter(|(c, q)| is_email(c) == g.email && q.len() >= cap)
                     .map(|(c, _)| c.clone())
                     .collect();
+                let claim = if g.email {
+                    if !g.left_out.is_empty() {
+                        // The email queue is full: claim when it has room.
+                        g.done = true;
+                        continue;
+                    }
+                    Claim::Email
+                } else {
+                    Claim::Chat {
+                        except: &g.left_out,
+                    }
+                };
                 let now = self.lifecycle.clock().now();
                 let claimed = self
                     .lifecycle
                     .store()
-                    .claim_due(
-                        now,
-                        now + self.lease,
-                        &self.id,
-                        self.batch.clamp(1, per_channel as i64),
-                        &full,
-                    )
+                    .claim_due(now, now + self.lease, &self.id, batch, claim)
                     .await?;
+                claimed_any |= !claimed.is_empty();
+                // Less than a full claim: nothing more of this kind is due. Claim it again when
+                // a channel left out has room, when work is planned (a wake), or after a quiet
+                // second.
+                g.more_due = claimed.len() as i64 >= batch;
+                g.done = !g.more_due;
+                let at = std::time::Instant::now();
                 for row in claimed {
-                    let channel = channel_of(&row.destination);
-                    let slots = busy.entry(channel.clone()).or_default();
-                    if *slots >= per_channel {
-                        // More of one channel than it has room for: back to the queue, and
-                        // claim again at once without that channel (the others may have work
-                        // waiting behind its backlog).
+                    queued
+                        .entry(channel_of(&row.destination))
+                        .or_default()
+                        .push_back((row, at));
+                }
+            }
+            // Start what each channel has room for.
+            for (channel, q) in &mut queued {
+                let slots = busy.entry(channel.clone()).or_default();
+                while *slots < per_channel {
+                    let Some((row, at)) = q.pop_front() else {
+                        break;
+                    };
+                    if at.elapsed() >= max_queued {
+                        // Its lease is half gone: another instance may take it soon after.
                         self.lifecycle
                             .store()
                             .release_claim(row.id, &self.id)
                             .await?;
-                        released_any = true;
                         continue;
                     }
                     *slots += 1;
-                    claimed_any = true;
                     let worker = self.clone();
+                    let now = self.lifecycle.clock().now();
+                    let channel = channel.clone();
                     tasks.spawn(async move {
                         let mut r = StepReport::default();
                         let mut m = BTreeMap::new();
@@ -274,18 +317,31 @@ impl Worker {
                         (channel, out.map(|()| (r, m)))
                     });
                 }
-                // Nothing more due (for the channels with room): finish what is in flight,
-                // taking up anything newly due as each delivery ends.
-                done_claiming = !claimed_any && busy.values().all(|n| *n < per_channel);
+            }
+            queued.retain(|_, q| !q.is_empty());
+            if claimed_any {
+                swept = false;
             }
             if tasks.is_empty() {
                 if claimed_any {
                     continue;
                 }
+                // Before ending, one claim of every kind finds nothing: what handling planned
+                // meanwhile (an escalation's successor) goes in this step, not the next.
+                if !swept && !stopping {
+                    swept = true;
+                    groups.iter_mut().for_each(|g| g.done = false);
+                    continue;
+                }
                 break;
             }
-            if released_any || (claimed_any && busy.values().any(|n| *n < per_channel)) {
-                // Room left, or a channel just filled up: claim again before waiting.
+            if !stopping
+                && groups.iter().any(|g| !g.done)
+                && busy
+                    .iter()
+                    .any(|(c, n)| *n < per_channel && !queued.contains_key(c))
+            {
+                // A channel has room and nothing queued, and more is due: claim before waiting.
                 continue;
             }
             // Rows gathered for a summary stay leased until it goes: send it well within the
@@ -303,9 +359,9 @@ impl Worker {
             let mut quiet = false;
             let finished = tokio::select! {
                 f = tasks.join_next() => f,
-                () = self.wake.notified() => { done_claiming = false; None }
+                () = self.wake.notified() => { groups.iter_mut().for_each(|g| g.done = false); None }
                 () = tokio::time::sleep(Duration::from_secs(1)) => {
-                    done_claiming = false;
+                    groups.iter_mut().for_each(|g| g.done = false);
                     quiet = true;
                     None
                 }
@@ -331,8 +387,15 @@ impl Worker {
                 for (dest, lines) in m {
                     missed.entry(dest).or_default().extend(lines);
                 }
-                // A slot is free, and handling (an escalation) may have planned more.
-                done_claiming = false;
+                // The channel's queue ran low while more is due, or it was left out of the last
+                // claim and has room again: claim.
+                let queue = queued.get(&channel).map_or(0, VecDeque::len);
+                let g = &mut groups[usize::from(!is_email(&channel))];
+                if (g.more_due && queue < per_channel)
+                    || (g.left_out.contains(&channel) && queue < cap)
+                {
+                    g.done = false;
+                }
             }
         }
         self.send_summaries(std::mem::take(&mut missed), &mut report)
@@ -367,9 +430,10 @@ impl Worker {
                         Summary::Missed => "missed while the service was down: in the summary",
                         Summary::EnteredLate => "entered after the due date: in the summary",
                     };
-                    for id in ids {
-                        self.lifecycle.store().mark_cancelled(id, why).await?;
-                    }
+                    self.lifecycle
+                        .store()
+                        .mark_cancelled_many(&ids, why)
+                        .await?;
                     report.summaries += 1;
                 }
                 Err(e) => {
@@ -637,6 +701,34 @@ impl Worker {
             }
         }
     }
+}
+
+/// What [`Worker::step`] knows of one kind of channel (email, or chat) between its claims.
+struct Group {
+    /// Email, or chat.
+    email: bool,
+    /// Nothing more to claim for now (the last claim was not full, or the queue is full).
+    done: bool,
+    /// The last claim came back full: more may be due.
+    more_due: bool,
+    /// The channels the last claim left out, their queues being full.
+    left_out: Vec<String>,
+}
+
+impl Group {
+    fn new(email: bool) -> Self {
+        Group {
+            email,
+            done: false,
+            more_due: false,
+            left_out: Vec::new(),
+        }
+    }
+}
+
+/// Whether a channel (as [`channel_of`] names it) is the email server.
+fn is_email(channel: &str) -> bool {
+    channel == "email"
 }
 
 /// An email address or chat name, shortened for logs (no full addresses in the journal).

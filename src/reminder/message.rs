@@ -153,8 +153,18 @@ pub enum Summary {
     EnteredLate,
 }
 
-/// One message for `lines` of a [`Summary`].
-pub fn summary(kind: Summary, key: String, lines: Vec<String>) -> Message {
+/// The most lines one summary lists. A caseload entered after the fact can put thousands of
+/// deadlines in one summary; a message that long is read by nobody, and a Teams card over about
+/// 28 KB is refused outright. The rest are counted, and staff are pointed to where they already
+/// look: the morning digest and `timescales complaint list --overdue` show what is still overdue.
+pub const SUMMARY_LINES: usize = 20;
+
+/// One message for `lines` of a [`Summary`]: the first [`SUMMARY_LINES`] of them in reference
+/// order, then how many more there are and where to see them.
+pub fn summary(kind: Summary, key: String, mut lines: Vec<String>) -> Message {
+    // In reference order, as every list staff see: gathered in delivery order, they would be
+    // in no order a reader can follow.
+    lines.sort();
     let n = lines.len();
     let (subject, label) = match kind {
         Summary::Missed => (
@@ -175,7 +185,21 @@ pub fn summary(kind: Summary, key: String, lines: Vec<String>) -> Message {
     Message {
         key,
         subject,
-        facts: lines.into_iter().map(|l| (label.to_string(), l)).collect(),
+        facts: lines
+            .into_iter()
+            .take(SUMMARY_LINES)
+            .map(|l| (label.to_string(), l))
+            .chain((n > SUMMARY_LINES).then(|| {
+                (
+                    "And".to_string(),
+                    format!(
+                        "{} more: the morning digest and \
+                         `timescales complaint list --overdue` show what is still overdue",
+                        n - SUMMARY_LINES
+                    ),
+                )
+            }))
+            .collect(),
         link: None,
         severity: Severity::Alert,
         thread: None,

@@ -429,6 +429,27 @@ impl Addressing {
         out
     }
 
+    /// The escalation after the one with `occurrence` (`DUE#N`, as [`Addressing::plan_at`]
+    /// keys it) of `deadline`: when it falls due, and its key. `None` when there is none (a
+    /// single escalation, a key of another form). An escalation whose successor is planned and
+    /// not yet due cannot have been overtaken, so the worker need not bring the complaint up to
+    /// date before sending it.
+    pub fn next_escalation(
+        &self,
+        procedure: &str,
+        deadline: &str,
+        occurrence: &str,
+        calendar: &Calendar,
+        tz: Tz,
+    ) -> Option<(DateTime<Utc>, String)> {
+        let (due_text, n) = occurrence.split_once('#')?;
+        let due: NaiveDate = due_text.parse().ok()?;
+        let next = n.parse::<u32>().ok()?.checked_add(1)?;
+        let policy = self.policy_for(procedure, deadline);
+        let at = escalation_at(due, next, policy, calendar, tz, &self.window)?;
+        Some((at, format!("{due_text}#{next}")))
+    }
+
     /// The policy for a deadline: its own override, else its procedure's, else the default.
     pub fn policy_for(&self, procedure: &str, deadline: &str) -> &Policy {
         self.overrides

@@ -277,6 +277,19 @@ pub enum Store {
 /// The statements on the hot paths (every write, every delivery, every list), as text shared by
 /// both backends' queries and by the test that checks each is answered from an index
 /// (`tests/store/query_plans.rs`, with `EXPLAIN QUERY PLAN` and PostgreSQL's `EXPLAIN`).
+/// Which due notifications a claim takes. Email and chat are claimed apart, each from an index
+/// of its own (migration 0006), so that a backlog of one never lengthens the other's claims.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Claim<'a> {
+    /// Email: one SMTP server carries every address.
+    Email,
+    /// Chat posts, but for these channels (`chat:NAME`), whose queues are full.
+    Chat {
+        /// The channels left out.
+        except: &'a [String],
+    },
+}
+
 pub mod hot {
     /// Re-planning one complaint: its planned notifications cancelled before the new plan.
     pub const CANCEL_PLANNED: &str =
@@ -293,10 +306,19 @@ pub mod hot {
     /// The worker's next wake-up (and its poll for work another process planned).
     pub const NEXT_PLANNED: &str = "SELECT next_attempt_at FROM notifications \
         WHERE state = 'planned' ORDER BY next_attempt_at LIMIT 1";
-    /// What the worker claims: planned, due and not leased elsewhere, earliest first.
-    pub const DUE_TO_CLAIM: &str = "SELECT id FROM notifications WHERE state = 'planned' \
-        AND next_attempt_at <= $1 AND (claimed_until IS NULL OR claimed_until < $1) \
-        ORDER BY next_attempt_at, id LIMIT 8";
+    /// What the worker claims for email: planned, due and not leased elsewhere, earliest
+    /// first, from the email rows' own index (the literal `LIKE` is what lets both stores use
+    /// that partial index).
+    pub const DUE_EMAIL_TO_CLAIM: &str = "SELECT id FROM notifications WHERE state = 'planned' \
+        AND destination LIKE 'email:%' AND next_attempt_at <= $1 \
+        AND (claimed_until IS NULL OR claimed_until < $1) ORDER BY next_attempt_at, id LIMIT 50";
+    /// Whether a notification's key has been planned (an escalation's successor).
+    pub const IS_PLANNED: &str = "SELECT id FROM notifications WHERE complaint_id = $1 \
+        AND deadline = $2 AND kind = $3 AND occurrence = $4 LIMIT 1";
+    /// The same for chat posts (a claim leaves out the channels whose queues are full).
+    pub const DUE_CHAT_TO_CLAIM: &str = "SELECT id FROM notifications WHERE state = 'planned' \
+        AND destination LIKE 'chat:%' AND next_attempt_at <= $1 \
+        AND (claimed_until IS NULL OR claimed_until < $1) ORDER BY next_attempt_at, id LIMIT 50";
     /// What is due soon or overdue (the digest, the lists' filters, proposing closures).
     pub const PENDING_DUE_BY: &str = "SELECT c.reference, d.deadline FROM deadlines d \
         JOIN complaints c ON c.id = d.complaint_id WHERE d.state = 'pending' AND d.due_date <= $1";
@@ -318,14 +340,16 @@ pub mod hot {
         AND state = 'planned'";
     /// Every hot statement, with a name for messages and a value for each placeholder (a
     /// date, an id or a text, as the statement binds it).
-    pub const ALL: [(&str, &str); 13] = [
+    pub const ALL: [(&str, &str); 15] = [
         ("cancel planned notifications", CANCEL_PLANNED),
         ("a complaint's entries", ENTRIES_OF),
         ("a complaint's deadlines", DEADLINES_OF),
         ("delete a complaint's deadlines", DELETE_DEADLINES),
         ("a complaint by reference", COMPLAINT_BY_REFERENCE),
         ("the next planned instant", NEXT_PLANNED),
-        ("what is due to claim", DUE_TO_CLAIM),
+        ("what email is due to claim", DUE_EMAIL_TO_CLAIM),
+        ("what chat is due to claim", DUE_CHAT_TO_CLAIM),
+        ("whether a key is planned", IS_PLANNED),
         ("pending deadlines due by a date", PENDING_DUE_BY),
         ("live complaints of a procedure", LIVE_REFERENCES_OF),
         ("a batch's complaints", COMPLAINTS_BY_REFERENCES),
@@ -695,9 +719,9 @@ impl Store {
         lease_until: DateTime<Utc>,
         worker: &str,
         limit: i64,
-        busy: &[String],
+        claim: Claim<'_>,
     ) -> Result<Vec<NotificationRow>, StoreError> {
-        dispatch!(self, claim_due(now, lease_until, worker, limit, busy))
+        dispatch!(self, claim_due(now, lease_until, worker, limit, claim))
     }
 
     /// Puts a planned notification off until `until`, without counting an attempt (its
@@ -742,6 +766,24 @@ impl Store {
     /// outage): final, unlike a cancellation by re-planning, which a later plan may revive.
     pub async fn mark_cancelled(&self, id: i64, why: &str) -> Result<(), StoreError> {
         dispatch!(self, mark_cancelled(id, why))
+    }
+
+    /// [`Store::mark_cancelled`] for many at once (the lines of one summary), in one
+    /// transaction.
+    pub async fn mark_cancelled_many(&self, ids: &[i64], why: &str) -> Result<(), StoreError> {
+        dispatch!(self, mark_cancelled_many(ids, why))
+    }
+
+    /// Whether a notification with this key (to any destination) has been planned, in any
+    /// state: whether an escalation's successor exists yet.
+    pub async fn is_planned(
+        &self,
+        complaint_id: i64,
+        deadline: &str,
+        kind: &str,
+        occurrence: &str,
+    ) -> Result<bool, StoreError> {
+        dispatch!(self, is_planned(complaint_id, deadline, kind, occurrence))
     }
 
     /// When the next planned notification is due, if any.

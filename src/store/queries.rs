@@ -610,31 +610,43 @@ pub(super) async fn claim_due(
     lease_until: DateTime<Utc>,
     worker: &str,
     limit: i64,
-    busy: &[String],
+    claim: super::Claim<'_>,
 ) -> Result<Vec<NotificationRow>, StoreError> {
+    // A leased row is not due again until its lease ends: its next attempt moves there, so
+    // later claims (and the worker's sleep) pass over what is in hand, however many rows a
+    // summary holds, rather than scanning them each time.
     let mut q: QueryBuilder<Db> = QueryBuilder::new("UPDATE notifications SET claimed_until = ");
     q.push_bind(lease_until)
+        .push(", next_attempt_at = ")
+        .push_bind(lease_until)
         .push(", claimed_by = ")
         .push_bind(worker.to_string())
-        .push(" WHERE id IN (SELECT id FROM notifications WHERE state = 'planned' AND next_attempt_at <= ")
-        .push_bind(now)
-        .push(" AND (claimed_until IS NULL OR claimed_until < ")
-        .push_bind(now)
-        .push(")");
-    // A busy channel's notifications wait where they are, unleased.
-    for channel in busy {
-        if channel == "email" {
-            q.push(" AND destination NOT LIKE 'email:%'");
-        } else {
+        .push(" WHERE id IN (");
+    // The statement the query-plan test checks, with the lease-holder's instant bound here.
+    let select = match claim {
+        super::Claim::Email => super::hot::DUE_EMAIL_TO_CLAIM,
+        super::Claim::Chat { .. } => super::hot::DUE_CHAT_TO_CLAIM,
+    };
+    let (head, tail) = select.split_once("$1").unwrap_or((select, ""));
+    let (middle, tail) = tail.split_once("$1").unwrap_or((tail, ""));
+    let (conditions, order) = tail.split_once(" ORDER BY").unwrap_or((tail, ""));
+    q.push(head).push_bind(now).push(middle).push_bind(now).push(conditions);
+    // A chat channel whose queue is full waits where it is, unleased.
+    if let super::Claim::Chat { except } = claim {
+        for channel in except {
             q.push(" AND destination <> ").push_bind(channel.clone());
         }
     }
-    q.push(" ORDER BY next_attempt_at, id LIMIT ")
+    let order = order.rsplit_once(" LIMIT").map_or(order, |(o, _)| o);
+    q.push(" ORDER BY")
+        .push(order)
+        .push(" LIMIT ")
         .push_bind(limit)
         .push(CLAIM_LOCK)
         .push(") RETURNING *");
     let mut rows: Vec<NotificationRow> = q.build_query_as().fetch_all(pool).await?;
-    rows.sort_by_key(|r| (r.next_attempt_at, r.id));
+    // In the order they fell due (their next attempt is now the lease's end).
+    rows.sort_by_key(|r| (r.planned_at, r.id));
     Ok(rows)
 }
 
@@ -652,7 +664,8 @@ pub(super) async fn defer(pool: &Pool<Db>, id: i64, until: DateTime<Utc>) -> Res
 
 pub(super) async fn release_claim(pool: &Pool<Db>, id: i64, worker: &str) -> Result<(), StoreError> {
     sqlx::query(
-        "UPDATE notifications SET claimed_until = NULL, claimed_by = NULL \
+        "UPDATE notifications SET claimed_until = NULL, claimed_by = NULL, \
+         next_attempt_at = planned_at \
          WHERE id = $1 AND claimed_by = $2 AND state = 'planned'",
     )
     .bind(id)
@@ -664,7 +677,8 @@ pub(super) async fn release_claim(pool: &Pool<Db>, id: i64, worker: &str) -> Res
 
 pub(super) async fn release_claims(pool: &Pool<Db>, worker: &str) -> Result<u64, StoreError> {
     let done = sqlx::query(
-        "UPDATE notifications SET claimed_until = NULL, claimed_by = NULL \
+        "UPDATE notifications SET claimed_until = NULL, claimed_by = NULL, \
+         next_attempt_at = planned_at \
          WHERE claimed_by = $1 AND claimed_until IS NOT NULL AND state = 'planned'",
     )
     .bind(worker)
@@ -719,6 +733,37 @@ pub(super) async fn mark_cancelled(pool: &Pool<Db>, id: i64, why: &str) -> Resul
         .execute(pool)
         .await?;
     Ok(())
+}
+
+pub(super) async fn mark_cancelled_many(pool: &Pool<Db>, ids: &[i64], why: &str) -> Result<(), StoreError> {
+    // One statement a few hundred rows: a summary of thousands of lines is a handful of writes.
+    let mut tx = pool.begin().await?;
+    for part in ids.chunks(500) {
+        let mut q: QueryBuilder<Db> = QueryBuilder::new("UPDATE notifications SET state = 'skipped', last_error = ");
+        q.push_bind(why.to_string())
+            .push(", claimed_until = NULL WHERE state = 'planned' AND id IN ");
+        push_list(&mut q, part.iter().copied());
+        q.build().execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+pub(super) async fn is_planned(
+    pool: &Pool<Db>,
+    complaint_id: i64,
+    deadline: &str,
+    kind: &str,
+    occurrence: &str,
+) -> Result<bool, StoreError> {
+    Ok(sqlx::query_scalar::<_, i64>(super::hot::IS_PLANNED)
+        .bind(complaint_id)
+        .bind(deadline)
+        .bind(kind)
+        .bind(occurrence)
+        .fetch_optional(pool)
+        .await?
+        .is_some())
 }
 
 pub(super) async fn next_notification_at(pool: &Pool<Db>) -> Result<Option<DateTime<Utc>>, StoreError> {

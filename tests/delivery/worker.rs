@@ -851,8 +851,9 @@ async fn a_hanging_webhook_delays_only_its_own_messages() {
         let count = |destination: &'static str, state: &'static str| {
             let store = store.clone();
             async move {
+                // Due by its planned instant: a claim moves the next attempt to the lease's end.
                 let sql = "SELECT COUNT(*) FROM notifications WHERE destination LIKE $1 \
-                           AND state = $2 AND next_attempt_at <= $3";
+                           AND state = $2 AND planned_at <= $3";
                 match &store {
                     Store::Sqlite(p) => sqlx::query_scalar::<_, i64>(sql)
                         .bind(destination)
@@ -1165,6 +1166,88 @@ async fn alerts_wait_until_the_complaint_has_settled() {
             .any(|m| m.contains(
                 "Subject: ST-1 (Durham): Write back to the complainant: overdue since Thu 17 Dec"
             )));
+    })
+    .await;
+}
+
+/// A caseload entered after the fact (30 Durham complaints whose Stage 1 deadlines passed in
+/// November and December, imported on 5 January) is one short notice per recipient, not 90
+/// alerts nor one card listing all 90: Teams refuses a card over about 28 KB, and nobody reads 90
+/// lines. The first 20 deadlines are named; the rest are counted and pointed to. The reminders
+/// planned after their time go nowhere.
+#[tokio::test]
+async fn a_caseload_entered_after_the_fact_sends_each_recipient_one_short_notice() {
+    on_both("entered-late", |store| async move {
+        let smtp = SmtpServer::start();
+        let chat = receiving(ResponseTemplate::new(200)).await;
+        let r = rig(
+            store,
+            smtp.port,
+            &chat,
+            ChatKind::Teams,
+            at(2027, 1, 5, 10, 0),
+        );
+        r.lifecycle
+            .import(&crate::fixtures::overdue_durham(30))
+            .await
+            .unwrap();
+        let report = r.worker.step().await.unwrap();
+        assert_eq!(report.sent, 0, "nothing goes as a fresh alert: {report:?}");
+        let mail: Vec<String> = smtp
+            .messages()
+            .iter()
+            .map(|m| crate::smtp::decoded(m))
+            .collect();
+        let to_chairs: Vec<&String> = mail
+            .iter()
+            .filter(|m| m.contains("To: chairs@council.example"))
+            .collect();
+        assert_eq!(to_chairs.len(), 1, "{mail:#?}");
+        let m = to_chairs[0];
+        // Concerns received Tue 10 Nov 2026: the acknowledgement was due Fri 13 Nov (11, 12,
+        // 13), the offer of an appointment Tue 24 Nov (11-13, 16-20, 23, 24), and the family's
+        // 28 days to ask for Stage 2 ended Tue 8 Dec: 90 in all, in reference order.
+        assert!(
+            m.contains("Subject: 90 deadlines were already due or past when entered"),
+            "{m}"
+        );
+        assert!(
+            m.contains("CP-00000 (Durham): Ask to move to Stage 2: due Tue 8 Dec 2026"),
+            "{m}"
+        );
+        assert!(
+            m.contains("CP-00000 (Durham): Offer an appointment to attempt to resolve things: due Tue 24 Nov 2026"),
+            "{m}"
+        );
+        assert!(!m.contains("CP-00007"), "past the first 20: {m}");
+        assert!(
+            m.contains("CP-00000 (Durham): Write back to the complainant: due Fri 13 Nov 2026"),
+            "{m}"
+        );
+        assert_eq!(
+            m.matches("Entered after the due date: CP-").count(),
+            20,
+            "the first 20 are named (in the plain-text part): {m}"
+        );
+        assert!(
+            m.contains("70 more: the morning digest and"),
+            "{m}"
+        );
+        // The team's Teams card: the same 20 and the count, far below Teams' limit.
+        let cards = chat_posts(&chat, "/team").await;
+        let summaries: Vec<String> = cards
+            .iter()
+            .map(|c| String::from_utf8_lossy(&c.body).to_string())
+            .filter(|b| b.contains("already due or past when entered"))
+            .collect();
+        assert!(!summaries.is_empty(), "no card reached the team");
+        for card in &summaries {
+            assert!(card.len() < 28_000, "{} bytes", card.len());
+            assert!(card.contains("more: the morning digest and"));
+        }
+        // Every reminder planned after its time went nowhere, and nothing is left to send.
+        let again = r.worker.step().await.unwrap();
+        assert_eq!(again.handled(), 0, "{again:?}");
     })
     .await;
 }
