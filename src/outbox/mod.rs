@@ -139,6 +139,10 @@ impl OperatorAlerts {
     }
 }
 
+/// The longest a summary waits for more lines after its first: a caseload of 10,000 entered at
+/// once is gathered within a minute, and a steady trickle still sends one every few minutes.
+const SUMMARY_WAIT: Duration = Duration::from_secs(300);
+
 /// How often an idle worker looks for work planned by another process.
 const POLL: Duration = Duration::from_secs(3);
 
@@ -226,11 +230,16 @@ impl Worker {
         let per_channel = self.concurrency.max(1);
         let mut busy: BTreeMap<String, usize> = BTreeMap::new();
         // Claimed, not yet started: each channel's rows in due order, with when they were
-        // claimed (a row queued for half its lease is given back rather than started late).
+        // claimed. One that waited a quarter of its lease has its lease renewed as it starts,
+        // so every delivery starts with most of a lease ahead of it, as when it was claimed.
         let mut queued: BTreeMap<String, VecDeque<(NotificationRow, std::time::Instant)>> =
             BTreeMap::new();
-        let max_queued = (self.lease / 2).to_std().unwrap_or(Duration::from_secs(30));
-        let mut tasks: tokio::task::JoinSet<(String, DeliveryResult)> = tokio::task::JoinSet::new();
+        let renew_after = (self.lease / 4).to_std().unwrap_or(Duration::from_secs(30));
+        // The ids queued or in flight: a row whose lease ran out while it waited and that a
+        // claim took again is not queued twice.
+        let mut held: std::collections::HashSet<i64> = std::collections::HashSet::new();
+        let mut tasks: tokio::task::JoinSet<(String, i64, DeliveryResult)> =
+            tokio::task::JoinSet::new();
         // A channel's queue holds at most a claim's worth; a fuller one is left out of claims.
         let cap = (self.batch.max(1) as usize).max(per_channel);
         let batch = self.batch.max(1);
@@ -238,14 +247,16 @@ impl Worker {
         let mut groups = [Group::new(true), Group::new(false)];
         // Whether every kind was claimed since the last claim that found something.
         let mut swept = false;
-        // When the summaries now gathered began: they must go before the leases run out.
-        let mut gathering_since: Option<std::time::Instant> = None;
+        // When the summaries now gathered began, and when their leases were last renewed.
+        let mut gathering: Option<(std::time::Instant, std::time::Instant)> = None;
+        let renew_every = (self.lease / 3).to_std().unwrap_or(Duration::from_secs(30));
         loop {
             // Stopping: what is in flight finishes; nothing more is taken, and what was claimed
             // but not started goes back to the queue at once.
             let stopping = self.stopping.as_ref().is_some_and(|s| *s.borrow());
             if stopping {
                 for (row, _) in std::mem::take(&mut queued).into_values().flatten() {
+                    held.remove(&row.id);
                     self.lifecycle
                         .store()
                         .release_claim(row.id, &self.id)
@@ -285,10 +296,12 @@ impl Worker {
                 g.done = !g.more_due;
                 let at = std::time::Instant::now();
                 for row in claimed {
-                    queued
-                        .entry(channel_of(&row.destination))
-                        .or_default()
-                        .push_back((row, at));
+                    if held.insert(row.id) {
+                        queued
+                            .entry(channel_of(&row.destination))
+                            .or_default()
+                            .push_back((row, at));
+                    }
                 }
             }
             // Start what each channel has room for.
@@ -298,23 +311,28 @@ impl Worker {
                     let Some((row, at)) = q.pop_front() else {
                         break;
                     };
-                    if at.elapsed() >= max_queued {
-                        // Its lease is half gone: another instance may take it soon after.
-                        self.lifecycle
+                    let now = self.lifecycle.clock().now();
+                    if at.elapsed() >= renew_after
+                        && !self
+                            .lifecycle
                             .store()
-                            .release_claim(row.id, &self.id)
-                            .await?;
+                            .renew_claim(row.id, &self.id, now, now + self.lease)
+                            .await?
+                    {
+                        // Its lease ran out while it waited (another instance may have it, or
+                        // it went back to the queue): not this worker's to send.
+                        held.remove(&row.id);
                         continue;
                     }
                     *slots += 1;
                     let worker = self.clone();
-                    let now = self.lifecycle.clock().now();
                     let channel = channel.clone();
+                    let id = row.id;
                     tasks.spawn(async move {
                         let mut r = StepReport::default();
                         let mut m = BTreeMap::new();
                         let out = worker.handle(row, now, &mut r, &mut m).await;
-                        (channel, out.map(|()| (r, m)))
+                        (channel, id, out.map(|()| (r, m)))
                     });
                 }
             }
@@ -344,16 +362,24 @@ impl Worker {
                 // A channel has room and nothing queued, and more is due: claim before waiting.
                 continue;
             }
-            // Rows gathered for a summary stay leased until it goes: send it well within the
-            // lease, even while deliveries keep finishing.
-            if !missed.is_empty()
-                && gathering_since.is_some_and(|t: std::time::Instant| {
-                    t.elapsed() >= (self.lease / 3).to_std().unwrap_or(Duration::from_secs(30))
-                })
-            {
-                self.send_summaries(std::mem::take(&mut missed), &mut report)
-                    .await?;
-                gathering_since = None;
+            // Rows gathered for a summary stay leased until it goes. While more of its lines keep
+            // coming (a caseload entered at once), their leases are renewed every third of a
+            // lease, so each recipient gets one summary for the whole caseload. It goes after a
+            // quiet second, at the end of the step, or SUMMARY_WAIT after its first line.
+            if let Some((since, renewed)) = gathering {
+                if since.elapsed() >= SUMMARY_WAIT {
+                    self.send_summaries(std::mem::take(&mut missed), &mut report)
+                        .await?;
+                    gathering = None;
+                } else if renewed.elapsed() >= renew_every {
+                    let ids: Vec<i64> = missed.values().flatten().map(|(id, _)| *id).collect();
+                    let now = self.lifecycle.clock().now();
+                    self.lifecycle
+                        .store()
+                        .renew_claims(&ids, &self.id, now + self.lease)
+                        .await?;
+                    gathering = Some((since, std::time::Instant::now()));
+                }
             }
             // Wait for a delivery to end, or for new work (planned now, or coming due).
             let mut quiet = false;
@@ -371,18 +397,20 @@ impl Worker {
             if quiet && !missed.is_empty() {
                 self.send_summaries(std::mem::take(&mut missed), &mut report)
                     .await?;
-                gathering_since = None;
+                gathering = None;
             }
             if let Some(done) = finished {
-                let (channel, result) =
+                let (channel, id, result) =
                     done.map_err(|e| StoreError::Url(format!("delivery task: {e}")))?;
+                held.remove(&id);
                 if let Some(n) = busy.get_mut(&channel) {
                     *n = n.saturating_sub(1);
                 }
                 let (r, m) = result?;
                 report.add(&r);
-                if !m.is_empty() && gathering_since.is_none() {
-                    gathering_since = Some(std::time::Instant::now());
+                if !m.is_empty() && gathering.is_none() {
+                    let now = std::time::Instant::now();
+                    gathering = Some((now, now));
                 }
                 for (dest, lines) in m {
                     missed.entry(dest).or_default().extend(lines);
@@ -411,9 +439,16 @@ impl Worker {
         gathered: Gathered,
         report: &mut StepReport,
     ) -> Result<(), StoreError> {
-        for ((kind, destination), rows) in gathered {
+        for ((kind, destination), mut rows) in gathered {
+            rows.sort_unstable_by_key(|(id, _)| *id);
+            rows.dedup_by_key(|(id, _)| *id);
             let (ids, lines): (Vec<i64>, Vec<String>) = rows.into_iter().unzip();
             let now = self.lifecycle.clock().now();
+            // A whole lease for this one delivery, however long its lines were gathered.
+            self.lifecycle
+                .store()
+                .renew_claims(&ids, &self.id, now + self.lease)
+                .await?;
             let key = format!(
                 "{}-{}-{}",
                 match kind {
@@ -474,7 +509,7 @@ impl Worker {
                 procedure,
             }) => (message, reference, procedure),
             Ok(Notice::Drop(why)) => {
-                store.mark_cancelled(row.id, why).await?;
+                store.mark_cancelled(row.id, row.planned_at, why).await?;
                 report.cancelled += 1;
                 return Ok(());
             }
@@ -495,7 +530,11 @@ impl Worker {
             Err(crate::lifecycle::LifecycleError::Store(e)) => return Err(e),
             Err(e) => {
                 store
-                    .mark_cancelled(row.id, &format!("complaint unreadable: {e}"))
+                    .mark_cancelled(
+                        row.id,
+                        row.planned_at,
+                        &format!("complaint unreadable: {e}"),
+                    )
                     .await?;
                 report.cancelled += 1;
                 return Ok(());

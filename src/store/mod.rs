@@ -314,7 +314,7 @@ pub mod hot {
         AND (claimed_until IS NULL OR claimed_until < $1) ORDER BY next_attempt_at, id LIMIT 50";
     /// Whether a notification's key has been planned (an escalation's successor).
     pub const IS_PLANNED: &str = "SELECT id FROM notifications WHERE complaint_id = $1 \
-        AND deadline = $2 AND kind = $3 AND occurrence = $4 LIMIT 1";
+        AND deadline = $2 AND kind = $3 AND occurrence = $4 AND state = 'planned' LIMIT 1";
     /// The same for chat posts (a claim leaves out the channels whose queues are full).
     pub const DUE_CHAT_TO_CLAIM: &str = "SELECT id FROM notifications WHERE state = 'planned' \
         AND destination LIKE 'chat:%' AND next_attempt_at <= $1 \
@@ -764,8 +764,13 @@ impl Store {
 
     /// Skips a planned notification that no longer applies (met meanwhile, or missed during an
     /// outage): final, unlike a cancellation by re-planning, which a later plan may revive.
-    pub async fn mark_cancelled(&self, id: i64, why: &str) -> Result<(), StoreError> {
-        dispatch!(self, mark_cancelled(id, why))
+    pub async fn mark_cancelled(
+        &self,
+        id: i64,
+        planned_at: DateTime<Utc>,
+        why: &str,
+    ) -> Result<(), StoreError> {
+        dispatch!(self, mark_cancelled(id, planned_at, why))
     }
 
     /// [`Store::mark_cancelled`] for many at once (the lines of one summary), in one
@@ -774,8 +779,31 @@ impl Store {
         dispatch!(self, mark_cancelled_many(ids, why))
     }
 
-    /// Whether a notification with this key (to any destination) has been planned, in any
-    /// state: whether an escalation's successor exists yet.
+    /// Extends `worker`'s lease on one notification to `until`, if it still holds it as of
+    /// `now`; whether it did (a row that waited in the worker's queue, about to start).
+    pub async fn renew_claim(
+        &self,
+        id: i64,
+        worker: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        dispatch!(self, renew_claim(id, worker, now, until))
+    }
+
+    /// Extends `worker`'s leases on these notifications to `until` (rows held for a summary
+    /// while more of its lines are still coming).
+    pub async fn renew_claims(
+        &self,
+        ids: &[i64],
+        worker: &str,
+        until: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        dispatch!(self, renew_claims(ids, worker, until))
+    }
+
+    /// Whether a notification with this key (to any destination) is planned: whether an
+    /// escalation's successor is waiting (one cancelled by a re-plan is not).
     pub async fn is_planned(
         &self,
         complaint_id: i64,

@@ -724,29 +724,91 @@ pub(super) async fn mark_failed(pool: &Pool<Db>, id: i64, error: &str) -> Result
     Ok(())
 }
 
-pub(super) async fn mark_cancelled(pool: &Pool<Db>, id: i64, why: &str) -> Result<(), StoreError> {
+pub(super) async fn mark_cancelled(
+    pool: &Pool<Db>,
+    id: i64,
+    planned_at: DateTime<Utc>,
+    why: &str,
+) -> Result<(), StoreError> {
     // 'skipped', not 'cancelled': re-planning revives cancelled rows, never skipped ones.
-    // Only a row still planned: one revived meanwhile by re-planning is not lost.
-    sqlx::query("UPDATE notifications SET state = 'skipped', last_error = $2, claimed_until = NULL WHERE id = $1 AND state = 'planned'")
+    // Only a row still planned, for the instant the decision was made on: one re-planned
+    // meanwhile (revived, or moved to another instant) is not lost.
+    sqlx::query(
+        "UPDATE notifications SET state = 'skipped', last_error = $2, claimed_until = NULL \
+         WHERE id = $1 AND state = 'planned' AND planned_at = $3",
+    )
         .bind(id)
         .bind(why)
+        .bind(planned_at)
         .execute(pool)
         .await?;
     Ok(())
 }
 
 pub(super) async fn mark_cancelled_many(pool: &Pool<Db>, ids: &[i64], why: &str) -> Result<(), StoreError> {
-    // One statement a few hundred rows: a summary of thousands of lines is a handful of writes.
+    update_ids(pool, ids, |q| {
+        q.push("UPDATE notifications SET state = 'skipped', last_error = ")
+            .push_bind(why.to_string())
+            .push(", claimed_until = NULL WHERE state = 'planned'");
+    })
+    .await
+}
+
+pub(super) async fn renew_claims(
+    pool: &Pool<Db>,
+    ids: &[i64],
+    worker: &str,
+    until: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    update_ids(pool, ids, |q| {
+        q.push("UPDATE notifications SET claimed_until = ")
+            .push_bind(until)
+            .push(", next_attempt_at = ")
+            .push_bind(until)
+            .push(" WHERE state = 'planned' AND claimed_by = ")
+            .push_bind(worker.to_string());
+    })
+    .await
+}
+
+/// An update of many notifications by id in one transaction, a statement for each few hundred
+/// (a summary of thousands of lines is a handful of writes): `head` writes the statement up to
+/// its conditions, and `AND id IN (...)` follows.
+async fn update_ids(
+    pool: &Pool<Db>,
+    ids: &[i64],
+    head: impl Fn(&mut QueryBuilder<'static, Db>),
+) -> Result<(), StoreError> {
     let mut tx = pool.begin().await?;
     for part in ids.chunks(500) {
-        let mut q: QueryBuilder<Db> = QueryBuilder::new("UPDATE notifications SET state = 'skipped', last_error = ");
-        q.push_bind(why.to_string())
-            .push(", claimed_until = NULL WHERE state = 'planned' AND id IN ");
-        push_list(&mut q, part.iter().copied());
+        let mut q: QueryBuilder<Db> = QueryBuilder::new("");
+        head(&mut q);
+        q.push(" AND id IN ");
+        push_list(&mut q, part.to_vec());
         q.build().execute(&mut *tx).await?;
     }
     tx.commit().await?;
     Ok(())
+}
+
+pub(super) async fn renew_claim(
+    pool: &Pool<Db>,
+    id: i64,
+    worker: &str,
+    now: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "UPDATE notifications SET claimed_until = $4, next_attempt_at = $4 \
+         WHERE id = $1 AND claimed_by = $2 AND state = 'planned' AND claimed_until > $3",
+    )
+    .bind(id)
+    .bind(worker)
+    .bind(now)
+    .bind(until)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 pub(super) async fn is_planned(
