@@ -269,20 +269,22 @@ pub fn escalation_at(
     Some(local_instant(day, window.start, tz))
 }
 
-/// The escalation after the `n`-th, for a deadline still not met.
+/// The escalation after the `n`-th of `deadline`, due on `due`, for a deadline still not met.
 pub fn next_escalation(
-    deadline: &Derived,
+    deadline: &str,
+    due: NaiveDate,
     n: u32,
     policy: &Policy,
     calendar: &Calendar,
     tz: Tz,
     window: &SendWindow,
 ) -> Option<Planned> {
-    let at = escalation_at(deadline.due, n + 1, policy, calendar, tz, window)?;
+    let next = n.checked_add(1)?;
+    let at = escalation_at(due, next, policy, calendar, tz, window)?;
     Some(Planned {
-        deadline: deadline.id.clone(),
-        kind: NotificationKind::Escalation(n + 1),
-        occurrence: format!("{}#{}", deadline.due, n + 1),
+        deadline: deadline.to_string(),
+        kind: NotificationKind::Escalation(next),
+        occurrence: format!("{due}#{next}"),
         at,
         role: policy.escalate_to.clone(),
         to_chat: true,
@@ -442,12 +444,18 @@ impl Addressing {
         calendar: &Calendar,
         tz: Tz,
     ) -> Option<(DateTime<Utc>, String)> {
-        let (due_text, n) = occurrence.split_once('#')?;
-        let due: NaiveDate = due_text.parse().ok()?;
-        let next = n.parse::<u32>().ok()?.checked_add(1)?;
+        let (due, n) = occurrence.split_once('#')?;
         let policy = self.policy_for(procedure, deadline);
-        let at = escalation_at(due, next, policy, calendar, tz, &self.window)?;
-        Some((at, format!("{due_text}#{next}")))
+        let next = next_escalation(
+            deadline,
+            due.parse().ok()?,
+            n.parse().ok()?,
+            policy,
+            calendar,
+            tz,
+            &self.window,
+        )?;
+        Some((next.at, next.occurrence))
     }
 
     /// The policy for a deadline: its own override, else its procedure's, else the default.
