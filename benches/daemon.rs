@@ -10,6 +10,7 @@
 //!    `TIMESCALES_STARTUP_SIZES=1000,10000` to choose): the first start on a database the
 //!    service has not derived (every complaint re-derived and planned), a restart that changed
 //!    nothing, and a SIGHUP that changed nothing; each to systemd's READY=1, with peak memory.
+//!    On SQLite, or with `TIMESCALES_STARTUP_STORE=postgres` on a throwaway PostgreSQL database.
 //!
 //! The delivery measures run the service as `serve` does (`timescales::daemon::Daemon`, in
 //! process), on the real clock.
@@ -373,16 +374,41 @@ async fn startup() {
     let port = smtp.port;
     // (open complaints, first start's milliseconds a complaint), for the check.
     let mut per_complaint: Vec<(usize, f64)> = Vec::new();
+    // TIMESCALES_STARTUP_STORE=postgres runs the same on a throwaway PostgreSQL database (on
+    // TIMESCALES_TEST_DATABASE_URL's server), created here and dropped afterwards.
+    let server = std::env::var("TIMESCALES_STARTUP_STORE")
+        .is_ok_and(|s| s == "postgres")
+        .then(|| {
+            std::env::var("TIMESCALES_TEST_DATABASE_URL")
+                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+        });
     for n in sizes {
         let case = dir.path().join(format!("n{n}"));
         let state = case.join("state");
         std::fs::create_dir_all(&state).unwrap();
-        let store = Store::connect(&format!(
-            "sqlite://{}",
-            state.join("timescales.db").display()
-        ))
-        .await
-        .unwrap();
+        let database = match &server {
+            Some(url) => {
+                let name = format!("ts_bench_startup_{n}");
+                let admin = sqlx::PgPool::connect(url).await.unwrap();
+                sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
+                    .execute(&admin)
+                    .await
+                    .unwrap();
+                sqlx::query(&format!("CREATE DATABASE {name}"))
+                    .execute(&admin)
+                    .await
+                    .unwrap();
+                admin.close().await;
+                let base = url.rsplit_once('/').map_or(url.as_str(), |(b, _)| b);
+                Some((name.clone(), format!("{base}/{name}")))
+            }
+            None => None,
+        };
+        let url = database.as_ref().map_or_else(
+            || format!("sqlite://{}", state.join("timescales.db").display()),
+            |(_, u)| u.clone(),
+        );
+        let store = Store::connect(&url).await.unwrap();
         let seeded = Instant::now();
         let lifecycle = Lifecycle::new(
             store.clone(),
@@ -396,11 +422,20 @@ async fn startup() {
         }
         store.close().await;
         let seeding = seeded.elapsed();
+        // TIMESCALES_STARTUP_KEEP=DIR keeps a copy of the seeded SQLite database there, to
+        // start a service on by hand (a profiler attached, say).
+        if let (Ok(keep), None) = (std::env::var("TIMESCALES_STARTUP_KEEP"), &database) {
+            std::fs::copy(
+                state.join("timescales.db"),
+                std::path::Path::new(&keep).join(format!("seeded-{n}.db")),
+            )
+            .unwrap();
+        }
         let config = case.join("timescales.toml");
         std::fs::write(
             &config,
             format!(
-                "[store]\nstate_dir = {:?}\n[api]\nlisten = \"127.0.0.1:0\"\n\
+                "[store]\nstate_dir = {:?}\n{}[api]\nlisten = \"127.0.0.1:0\"\n\
                  [notify]\nprocedures = [\"durham\"]\n\
                  [notify.smtp]\nhost = \"127.0.0.1\"\nport = {port}\nsecurity = \"none\"\n\
                  from = \"timescales <timescales@council.example>\"\n\
@@ -408,7 +443,11 @@ async fn startup() {
                  [notify.roles.resolution-lead]\nemail = [\"resolution@council.example\"]\n\
                  [notify.roles.panel-chair]\nemail = [\"panels@council.example\"]\n\
                  [notify.roles.manager]\nemail = [\"managers@council.example\"]\n",
-                state.display().to_string()
+                state.display().to_string(),
+                database
+                    .as_ref()
+                    .map(|(_, u)| format!("database_url = {u:?}\n"))
+                    .unwrap_or_default()
             ),
         )
         .unwrap();
@@ -438,21 +477,25 @@ async fn startup() {
         let reload = t.elapsed();
         let peak = peak_mb(child.id());
         stop(&mut child);
-        let planned: i64 = {
-            let pool = sqlx::SqlitePool::connect(&format!(
-                "sqlite://{}",
-                state.join("timescales.db").display()
-            ))
-            .await
-            .unwrap();
-            let c =
-                sqlx::query_scalar("SELECT COUNT(*) FROM notifications WHERE state = 'planned'")
-                    .fetch_one(&pool)
-                    .await
-                    .unwrap();
+        const PLANNED: &str = "SELECT COUNT(*) FROM notifications WHERE state = 'planned'";
+        let planned: i64 = if database.is_some() {
+            let pool = sqlx::PgPool::connect(&url).await.unwrap();
+            let c = sqlx::query_scalar(PLANNED).fetch_one(&pool).await.unwrap();
+            pool.close().await;
+            c
+        } else {
+            let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+            let c = sqlx::query_scalar(PLANNED).fetch_one(&pool).await.unwrap();
             pool.close().await;
             c
         };
+        if let (Some(url), Some((name, _))) = (&server, &database) {
+            let admin = sqlx::PgPool::connect(url).await.unwrap();
+            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
+                .execute(&admin)
+                .await;
+            admin.close().await;
+        }
         per_complaint.push((n, first.as_secs_f64() * 1000.0 / n as f64));
         println!(
             "startup: {n} open complaints ({planned} notifications planned; seeded in {:.1} s): first start {:.2} s ({:.3} ms a complaint, peak {first_peak:.1} MB); restart {:.2} s; reload {:.2} s (peak {peak:.1} MB)",

@@ -347,7 +347,8 @@ pub struct CalendarSettings {
     /// keeps `england-and-wales`, one in Scotland sets `scotland`.
     pub default_region: Division,
     /// The organisation's time zone (IANA name): a deadline ends at midnight here, and reminders
-    /// go out at wall-clock times here.
+    /// go out at wall-clock times here. The build knows the United Kingdom's zones only
+    /// (`Europe/London` and its aliases, and UTC): see `.cargo/config.toml`.
     pub time_zone: Tz,
     /// A folder of GOV.UK `bank-holidays.json` files that replace the embedded data for the years
     /// they cover, read at start-up in name order; `timescales holidays import` writes here.

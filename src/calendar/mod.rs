@@ -534,6 +534,26 @@ impl Calendars {
         h.finish()
     }
 
+    /// One fingerprint a year, 1900 to 2200, of one division's days off (dates, names and
+    /// kinds, closures included): comparing two sets tells which years a change of holiday
+    /// data or closures touched, so that only the complaints with deadlines in or next to
+    /// those years are re-derived.
+    pub fn year_fingerprints(&self, division: Division) -> Vec<u64> {
+        let cal = self.get(division);
+        let first = working_days::FIRST_DATE.year();
+        let mut years = vec![
+            crate::folder::Fnv::default();
+            (working_days::LAST_DATE.year() - first + 1) as usize
+        ];
+        for d in &cal.days_off {
+            let h = &mut years[(d.date.year() - first) as usize];
+            h.write(d.date.to_string().as_bytes());
+            h.write(d.name.as_bytes());
+            h.write(&[d.kind as u8]);
+        }
+        years.into_iter().map(|h| h.finish()).collect()
+    }
+
     /// The official files in force, oldest first.
     pub fn sources(&self) -> &[String] {
         &self.sources

@@ -45,7 +45,8 @@ pub struct Message {
 pub struct Table {
     /// The column headings.
     pub columns: Vec<String>,
-    /// Titled groups of rows, in order; an empty group is left out.
+    /// Titled groups of rows, in order; an empty group is left out. A title says how many rows
+    /// its group has (the digest's: and how many of them are listed).
     pub groups: Vec<(String, Vec<TableRow>)>,
 }
 
@@ -77,7 +78,7 @@ impl Message {
         }
         if let Some(t) = &self.table {
             for (title, rows) in t.groups.iter().filter(|(_, r)| !r.is_empty()) {
-                s.push_str(&format!("\n{title} ({})\n", rows.len()));
+                s.push_str(&format!("\n{title}\n"));
                 for r in rows {
                     s.push_str(&format!("- {}\n", r.cells.join(" | ")));
                     if let Some(l) = &r.link {
@@ -115,10 +116,9 @@ impl Message {
             s.push_str("</tr>\n");
             for (title, rows) in t.groups.iter().filter(|(_, r)| !r.is_empty()) {
                 s.push_str(&format!(
-                    "<tr><th align=\"left\" colspan=\"{}\">{} ({})</th></tr>\n",
+                    "<tr><th align=\"left\" colspan=\"{}\">{}</th></tr>\n",
                     t.columns.len().max(1),
                     escape(title),
-                    rows.len()
                 ));
                 for r in rows {
                     s.push_str("<tr>");

@@ -158,11 +158,22 @@ async fn digest_loop(
     within: u32,
     mut stop: watch::Receiver<bool>,
 ) {
+    // One round: every recipient not yet sent today's, until told to stop (between two).
+    let watching = stop.clone();
+    let round = || {
+        let stop = watching.clone();
+        crate::outbox::send_digests_until(
+            &lifecycle,
+            &channels,
+            &addressing,
+            within,
+            None,
+            move || *stop.borrow(),
+        )
+    };
     // Down at digest time today? Send it now; recipients already sent today are skipped.
     if schedule.due_earlier_today(lifecycle.clock().now()) {
-        if let Err(e) =
-            crate::outbox::send_digests(&lifecycle, &channels, &addressing, within, None).await
-        {
+        if let Err(e) = round().await {
             tracing::error!(error = %e, "catching up today's digests failed");
         }
         release_heap();
@@ -177,7 +188,7 @@ async fn digest_loop(
             _ = tokio::time::sleep(wait) => {}
             _ = stop.wait_for(|s| *s) => return,
         }
-        match crate::outbox::send_digests(&lifecycle, &channels, &addressing, within, None).await {
+        match round().await {
             Ok(n) => tracing::info!(sent = n, "daily digests sent"),
             Err(e) => tracing::error!(error = %e, "daily digests failed"),
         }

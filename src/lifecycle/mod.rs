@@ -21,7 +21,7 @@ use crate::complaint::{derive, Derived, Status};
 use crate::procedure::{DiscretionKind, Kind, Procedure, Procedures, Refusal, CONFERENCE};
 use crate::store::{
     AuditRow, Change, ComplaintRow, ComplaintState, DeadlineRow, EntryRow, ListFilter, NewAudit,
-    NewComplaint, NewEntry, NewNotification, PendingRow, Store, StoreError, UpdateError,
+    NewComplaint, NewEntry, NewNotification, PendingRow, Snapshot, Store, StoreError, UpdateError,
 };
 
 pub use notice::Notice;
@@ -445,8 +445,11 @@ impl Lifecycle {
             .clone()
     }
 
+    /// The instant a change is recorded at, to the microsecond: what both stores keep
+    /// (PostgreSQL's timestamps hold no more), so the complaint a write answers with is the one
+    /// a later read gives.
     fn now(&self) -> DateTime<Utc> {
-        self.clock.now()
+        chrono::SubsecRound::trunc_subsecs(self.clock.now(), 6)
     }
 
     fn today(&self, procedure: &Procedure) -> NaiveDate {
@@ -468,10 +471,10 @@ impl Lifecycle {
     /// Opens a complaint, with eligibility checked. An out-of-scope matter, or a track handled by
     /// another procedure, is recorded and at once referred.
     pub async fn open(&self, cmd: OpenComplaint) -> Result<ComplaintView, LifecycleError> {
-        let (new, change) = self.prepare_open(&cmd, &[])?;
-        self.store.insert(&new, &change, self.now()).await?;
+        let (new, change, seen) = self.prepare_open(&cmd, &[])?;
+        let written = self.store.insert(&new, &change, self.now()).await?;
         self.wake_worker();
-        self.show(&cmd.reference).await
+        Ok(self.view(written, seen))
     }
 
     /// Opens many complaints, each with the events that have already happened, in one
@@ -483,13 +486,13 @@ impl Lifecycle {
     ) -> Result<usize, LifecycleError> {
         let mut prepared = Vec::with_capacity(items.len());
         for (cmd, events) in items {
-            let p = self.prepare_open(cmd, events).map_err(|e| match e {
+            let (new, change, _) = self.prepare_open(cmd, events).map_err(|e| match e {
                 LifecycleError::Invalid { field, message } => {
                     invalid(field, format!("{}: {message}", cmd.reference))
                 }
                 other => other,
             })?;
-            prepared.push(p);
+            prepared.push((new, change));
         }
         self.store.insert_many(&prepared, self.now()).await?;
         self.wake_worker();
@@ -497,12 +500,12 @@ impl Lifecycle {
     }
 
     /// What opening a complaint (with events that have already happened) writes, checked but
-    /// not yet written.
+    /// not yet written, and its deadlines as of today.
     fn prepare_open(
         &self,
         cmd: &OpenComplaint,
         events: &[Record],
-    ) -> Result<(NewComplaint, Change), LifecycleError> {
+    ) -> Result<(NewComplaint, Change, Judged), LifecycleError> {
         let p_in_force = self.procedure(&cmd.procedure)?;
         let p = p_in_force.as_ref();
         // Only the procedures in use have their roles routed: a complaint under another would
@@ -668,8 +671,9 @@ impl Lifecycle {
             rows = as_rows(&entries, now);
             check_walk(None, &replay(p, &row, &rows), &rows).map_err(named)?;
         }
-        check_walk(None, &replay(p, &row, &rows), &rows)?;
-        let state = self.evaluate(p, &row, &rows, today)?;
+        let r = replay(p, &row, &rows);
+        check_walk(None, &r, &rows)?;
+        let (state, seen) = self.evaluate(p, &r, Some(today))?;
         let audit = vec![NewAudit {
             actor: cmd.recorded_by.clone(),
             action: "open".into(),
@@ -694,6 +698,7 @@ impl Lifecycle {
                 audit,
                 notifications: state.2,
             },
+            seen,
         ))
     }
 
@@ -1030,7 +1035,8 @@ impl Lifecycle {
         let now = self.now();
         let procedures = self.procedures();
         let this = self.clone();
-        self.store
+        let done = self
+            .store
             .update(reference, now, move |row, entries, stored| {
                 let p = procedures
                     .get(&row.procedure)
@@ -1046,8 +1052,10 @@ impl Lifecycle {
                 let (new_entries, mut audit) = rule(p, row, &before, today)?;
                 let mut all = entries.to_vec();
                 all.extend(as_rows(&new_entries, now));
-                check_walk(Some(&before), &replay(p, row, &all), &all)?;
-                let (state, deadlines, notifications) = this.evaluate(p, row, &all, today)?;
+                let after = replay(p, row, &all);
+                check_walk(Some(&before), &after, &all)?;
+                let ((state, deadlines, notifications), seen) =
+                    this.evaluate(p, &after, Some(today))?;
                 let moved = moves(stored, &deadlines);
                 if !moved.is_empty() {
                     audit.detail = format!("{}; deadlines: {moved}", audit.detail);
@@ -1060,24 +1068,25 @@ impl Lifecycle {
                         audit: vec![audit],
                         notifications,
                     },
-                    (),
+                    seen,
                 ))
             })
             .await?;
         self.wake_worker();
-        self.show(reference).await
+        // The answer is what the transaction read and wrote, derived once with the write.
+        let (seen, written) = done;
+        Ok(self.view(written, seen))
     }
 
-    /// The state, stored deadlines and planned notifications a log gives.
+    /// The state, stored deadlines and planned notifications a replayed log gives, and its
+    /// deadlines judged as of `as_of` when given (what a write answers with: derived once).
     fn evaluate(
         &self,
         p: &Procedure,
-        row: &ComplaintRow,
-        entries: &[EntryRow],
-        today: NaiveDate,
-    ) -> Result<Evaluated, LifecycleError> {
-        let r = replay(p, row, entries);
-        let plan = derive(p, &r.facts, &self.calendars(), None)
+        r: &Replayed,
+        as_of: Option<NaiveDate>,
+    ) -> Result<(Evaluated, Judged), LifecycleError> {
+        let plan = derive(p, &r.facts, &self.calendars(), as_of)
             .map_err(|e| invalid("date", e.to_string()))?;
         let live = r.status == status::OPEN || r.status == status::PROPOSED_FOR_CLOSURE;
         let deadlines = plan
@@ -1098,7 +1107,6 @@ impl Lifecycle {
                 state: d.state().into(),
             })
             .collect();
-        let _ = today;
         // Only what is still pending calls for reminders and alerts: a deadline marked not
         // applicable, or one the complaint's closing made unneeded, plans nothing.
         let pending: Vec<Derived> = plan
@@ -1134,15 +1142,23 @@ impl Lifecycle {
                 })
                 .collect()
         });
+        let judged = Judged {
+            closed: r.status == status::CLOSED || r.status == status::REFERRED,
+            as_of: as_of.unwrap_or_default(),
+            deadlines: plan.deadlines,
+        };
         Ok((
-            ComplaintState {
-                stage: r.stage.clone(),
-                status: r.status.to_string(),
-                outcome: r.outcome.clone(),
-                referred_to: r.referred_to.clone(),
-            },
-            deadlines,
-            notifications,
+            (
+                ComplaintState {
+                    stage: r.stage.clone(),
+                    status: r.status.to_string(),
+                    outcome: r.outcome.clone(),
+                    referred_to: r.referred_to.clone(),
+                },
+                deadlines,
+                notifications,
+            ),
+            judged,
         ))
     }
 
@@ -1155,12 +1171,24 @@ impl Lifecycle {
         let r = replay(p, &snap.complaint, &snap.entries);
         let plan = derive(p, &r.facts, &self.calendars(), Some(today))
             .map_err(|e| invalid("date", e.to_string()))?;
-        let closed = r.status == status::CLOSED || r.status == status::REFERRED;
-        let deadlines = plan
+        Ok(self.view(
+            snap,
+            Judged {
+                closed: r.status == status::CLOSED || r.status == status::REFERRED,
+                as_of: today,
+                deadlines: plan.deadlines,
+            },
+        ))
+    }
+
+    /// A complaint as staff see it: its row, its log, and each deadline with its
+    /// red/amber/green as of the day it was judged on.
+    fn view(&self, snap: Snapshot, judged: Judged) -> ComplaintView {
+        let deadlines = judged
             .deadlines
             .into_iter()
             .map(|d| {
-                let rag = match (&d.status, closed) {
+                let rag = match (&d.status, judged.closed) {
                     (_, true) => Rag::None,
                     (Some(Status::Overdue { .. }), _) => Rag::Red,
                     (Some(Status::Open { working_days_left }), _)
@@ -1174,12 +1202,12 @@ impl Lifecycle {
                 DeadlineView { derived: d, rag }
             })
             .collect();
-        Ok(ComplaintView {
+        ComplaintView {
             complaint: snap.complaint,
-            as_of: today,
+            as_of: judged.as_of,
             timeline: snap.entries,
             deadlines,
-        })
+        }
     }
 
     /// A complaint's audit log.
@@ -1275,30 +1303,39 @@ impl Lifecycle {
         &self,
         working_days: u32,
     ) -> Result<Vec<PendingRow>, LifecycleError> {
-        let today = self.today_default();
-        let by = self
-            .calendars()
+        Ok(self
+            .store
+            .pending_due_by(self.due_by(working_days)?)
+            .await?)
+    }
+
+    /// The last due date that is within `working_days` working days of today, on the
+    /// configured default calendar and time zone.
+    pub fn due_by(&self, working_days: u32) -> Result<NaiveDate, LifecycleError> {
+        self.calendars()
             .get(self.region)
             .add_working_days(
-                today,
+                self.today_default(),
                 working_days,
                 crate::calendar::Trigger::NextWorkingDay,
             )
-            .map_err(|e| invalid("working_days", e.to_string()))?;
-        Ok(self.store.pending_due_by(by).await?)
+            .map_err(|e| invalid("working_days", e.to_string()))
     }
 
     /// Re-derives the live complaints whose stored deadlines or planned notifications were
     /// derived from something other than what is now in force: per procedure, a fingerprint of
     /// the procedure and the holiday data (the deadlines) and of the notification settings (the
     /// plans). A start or reload that changed nothing touches no complaint; a changed procedure
-    /// re-derives only its own. Each moved deadline is written to the audit log. Returns how
-    /// many complaints had deadlines moved.
-    pub async fn recompute_if_changed(&self) -> Result<usize, LifecycleError> {
+    /// or notification settings re-derive that procedure's complaints; a change to the holidays
+    /// or closures of some years (a year's fingerprint of the division's days off) re-derives
+    /// only the complaints with a deadline in or next to those years. Each moved deadline is
+    /// written to the audit log.
+    pub async fn recompute_if_changed(&self) -> Result<Rederived, LifecycleError> {
         let procedures = self.procedures();
-        let calendars = self.calendars().fingerprint();
+        let calendars_in_force = self.calendars();
+        let calendars = calendars_in_force.fingerprint();
         let addressing = self.addressing().map(|a| format!("{a:?}"));
-        let mut moved = 0;
+        let mut done = Rederived::default();
         for id in self.store.live_procedures().await? {
             // A complaint under a procedure no longer in force keeps what it has (a reload that
             // would orphan one is refused before it gets here).
@@ -1311,14 +1348,23 @@ impl Lifecycle {
                     .unwrap_or_default()
                     .as_bytes(),
             );
+            let procedure = format!("{:016x}", h.finish());
             h.write(&calendars.to_le_bytes());
             let deadlines = format!("{:016x}", h.finish());
             let plans = addressing.as_ref().map(|a| {
                 h.write(a.as_bytes());
                 format!("{:016x}", h.finish())
             });
+            let years: String = calendars_in_force
+                .year_fingerprints(p.region)
+                .iter()
+                .map(|y| format!("{y:016x}"))
+                .collect::<Vec<_>>()
+                .join(",");
             let deadlines_key = format!("deadlines:{id}");
             let plans_key = format!("plans:{id}");
+            let procedure_key = format!("procedure:{id}");
+            let years_key = format!("holiday-years:{id}");
             let stale_deadlines =
                 self.store.meta(&deadlines_key).await?.as_deref() != Some(deadlines.as_str());
             let stale_plans = match &plans {
@@ -1328,7 +1374,30 @@ impl Lifecycle {
             if !stale_deadlines && !stale_plans {
                 continue;
             }
-            let references = self.store.live_references_of(&id).await?;
+            // Which complaints the change can move: all of them, unless only the holiday data
+            // or closures changed and the years they changed are known.
+            let touched = if stale_plans
+                || self.store.meta(&procedure_key).await?.as_deref() != Some(&procedure)
+            {
+                None
+            } else {
+                self.store
+                    .meta(&years_key)
+                    .await?
+                    .and_then(|before| changed_years(&before, &years))
+            };
+            let references = match touched {
+                None => self.store.live_references_of(&id).await?,
+                Some(None) => Vec::new(),
+                // A deadline's count can cross into the next year (or start in the one
+                // before), and its reminders and escalations run a few weeks either side: a
+                // year's margin covers them.
+                Some(Some((first, last))) => {
+                    let from = NaiveDate::from_ymd_opt(first - 1, 1, 1).unwrap_or(NaiveDate::MIN);
+                    let to = NaiveDate::from_ymd_opt(last + 1, 12, 31).unwrap_or(NaiveDate::MAX);
+                    self.store.live_references_touching(&id, from, to).await?
+                }
+            };
             let mut n = 0;
             let mut failed = 0;
             // A thousand at a time: what each gave is held for one part, not for them all.
@@ -1346,11 +1415,14 @@ impl Lifecycle {
                     }
                 }
             }
+            done.examined += references.len();
+            done.moved += n;
             if failed > 0 {
-                moved += n;
                 continue;
             }
             self.store.set_meta(&deadlines_key, &deadlines).await?;
+            self.store.set_meta(&procedure_key, &procedure).await?;
+            self.store.set_meta(&years_key, &years).await?;
             // Re-derived without notification settings, the plans may now be out of step:
             // whoever next runs with them re-plans.
             self.store
@@ -1364,9 +1436,8 @@ impl Lifecycle {
                 );
             }
             tracing::debug!(procedure = %id, complaints = references.len(), "re-derived");
-            moved += n;
         }
-        Ok(moved)
+        Ok(done)
     }
 
     /// Re-derives a complaint's deadlines and notifications as of now, recording nothing new:
@@ -1385,7 +1456,8 @@ impl Lifecycle {
             .update(reference, now, move |row, entries, stored| {
                 this.rederivation(row, entries, stored)
             })
-            .await?)
+            .await?
+            .0)
     }
 
     /// Many complaints re-derived as [`Lifecycle::rederive`] does one, in transactions of a few
@@ -1413,8 +1485,8 @@ impl Lifecycle {
     ) -> Result<(Change, bool), LifecycleError> {
         let p_in_force = self.procedure(&row.procedure)?;
         let p = p_in_force.as_ref();
-        let today = self.today(p);
-        let (state, deadlines, notifications) = self.evaluate(p, row, entries, today)?;
+        let r = replay(p, row, entries);
+        let ((state, deadlines, notifications), _) = self.evaluate(p, &r, None)?;
         let m = moves(stored, &deadlines);
         let audit = if m.is_empty() {
             vec![]
@@ -1500,7 +1572,8 @@ impl Lifecycle {
                     )];
                     let mut all = entries.to_vec();
                     all.extend(as_rows(&new, now));
-                    let (state, deadlines, notifications) = this.evaluate(p, row, &all, today)?;
+                    let after = replay(p, row, &all);
+                    let ((state, deadlines, notifications), _) = this.evaluate(p, &after, None)?;
                     let audit = vec![NewAudit {
                         actor: "timescales".into(),
                         action: "propose-closure".into(),
@@ -1519,7 +1592,7 @@ impl Lifecycle {
                 })
                 .await;
             let done = match done {
-                Ok(d) => d,
+                Ok((d, _)) => d,
                 Err(UpdateError::Rejected(LifecycleError::Unchanged)) => false,
                 Err(e) => return Err(e.into()),
             };
@@ -1750,6 +1823,43 @@ fn check_walk(
         }
     }
     Ok(())
+}
+
+/// What [`Lifecycle::recompute_if_changed`] did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Rederived {
+    /// Complaints re-derived (read, derived, and written where anything differed).
+    pub examined: usize,
+    /// Complaints whose deadlines moved (each with an audit line).
+    pub moved: usize,
+}
+
+/// The first and last years whose fingerprints differ between two lists of them (as
+/// [`Calendars::year_fingerprints`] gives, comma-separated): `Some(None)` when none does,
+/// `None` when the lists cannot be compared (another layout).
+fn changed_years(before: &str, now: &str) -> Option<Option<(i32, i32)>> {
+    let (before, now): (Vec<&str>, Vec<&str>) =
+        (before.split(',').collect(), now.split(',').collect());
+    if before.len() != now.len() {
+        return None;
+    }
+    let first = chrono::Datelike::year(&crate::calendar::FIRST_DATE);
+    let changed: Vec<i32> = before
+        .iter()
+        .zip(&now)
+        .enumerate()
+        .filter(|(_, (a, b))| a != b)
+        .map(|(i, _)| first + i as i32)
+        .collect();
+    Some(changed.first().map(|&a| (a, *changed.last().unwrap_or(&a))))
+}
+
+/// A complaint's deadlines judged as of a day, with whether it is closed (or referred): what
+/// [`Lifecycle::view`] shows.
+struct Judged {
+    closed: bool,
+    as_of: NaiveDate,
+    deadlines: Vec<Derived>,
 }
 
 /// What a log adds up to for the store: the complaint's state, its deadlines, and the

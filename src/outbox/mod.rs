@@ -32,7 +32,9 @@ use crate::lifecycle::{Lifecycle, Notice};
 use crate::reminder::message::{self, Summary};
 use crate::store::{Claim, NotificationRow, StoreError};
 
-pub use digest::{holiday_data_alert, send_digests, DigestSchedule};
+pub use digest::{
+    holiday_data_alert, send_digests, send_digests_until, DigestSchedule, DIGEST_LINES,
+};
 pub use stats::{channel_of, ChannelCounts, DelayHistogram, DeliveryStats, Outcome, DELAY_BUCKETS};
 
 /// How failed deliveries are retried.

@@ -180,7 +180,7 @@ pub(super) fn validate(
                 src,
                 raw.time_zone.span(),
                 format!("unknown time zone '{}'", raw.time_zone.get_ref()),
-                "use an IANA name such as Europe/London",
+                "use Europe/London: timescales knows the time zones of the United Kingdom only (its deadlines follow the UK's bank holidays)",
             );
             chrono_tz::Europe::London
         });

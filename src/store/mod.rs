@@ -237,6 +237,9 @@ pub struct Listed {
 /// A pending deadline with its complaint: what a due-and-overdue listing shows.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct PendingRow {
+    /// Where the row sorts in a page of them (with the due date and deadline).
+    #[serde(default)]
+    pub complaint_id: i64,
     pub reference: String,
     pub procedure: String,
     pub stage: Option<String>,
@@ -319,9 +322,20 @@ pub mod hot {
     pub const DUE_CHAT_TO_CLAIM: &str = "SELECT id FROM notifications WHERE state = 'planned' \
         AND destination LIKE 'chat:%' AND next_attempt_at <= $1 \
         AND (claimed_until IS NULL OR claimed_until < $1) ORDER BY next_attempt_at, id LIMIT 50";
-    /// What is due soon or overdue (the digest, the lists' filters, proposing closures).
-    pub const PENDING_DUE_BY: &str = "SELECT c.reference, d.deadline FROM deadlines d \
-        JOIN complaints c ON c.id = d.complaint_id WHERE d.state = 'pending' AND d.due_date <= $1";
+    /// What is due soon or overdue (the digest, the lists' filters, proposing closures), a page
+    /// at a time from just after the last row of the page before, in the index's order.
+    pub const PENDING_DUE_PAGE: &str = "SELECT d.complaint_id, c.reference, c.procedure, \
+        c.stage, d.deadline, d.kind, d.owner_role, d.due_date \
+        FROM deadlines d JOIN complaints c ON c.id = d.complaint_id \
+        WHERE d.state = 'pending' AND d.due_date <= $1 \
+        AND (d.due_date, d.complaint_id, d.deadline) > ($2, $3, $4) \
+        ORDER BY d.due_date, d.complaint_id, d.deadline LIMIT $5";
+    /// The live complaints of one procedure with a deadline between two dates (re-derivation
+    /// after the holidays of a few years changed).
+    pub const LIVE_REFERENCES_TOUCHING: &str = "SELECT c.reference FROM complaints c \
+        WHERE c.status IN ('open', 'proposed-for-closure') AND c.procedure = $1 \
+        AND EXISTS (SELECT 1 FROM deadlines d WHERE d.complaint_id = c.id \
+        AND d.from_date <= $3 AND d.due_date >= $2) ORDER BY c.reference";
     /// The live complaints of one procedure (re-derivation after a change to it).
     pub const LIVE_REFERENCES_OF: &str = "SELECT reference FROM complaints \
         WHERE status IN ('open', 'proposed-for-closure') AND procedure = $1 ORDER BY reference";
@@ -340,7 +354,7 @@ pub mod hot {
         AND state = 'planned'";
     /// Every hot statement, with a name for messages and a value for each placeholder (a
     /// date, an id or a text, as the statement binds it).
-    pub const ALL: [(&str, &str); 15] = [
+    pub const ALL: [(&str, &str); 16] = [
         ("cancel planned notifications", CANCEL_PLANNED),
         ("a complaint's entries", ENTRIES_OF),
         ("a complaint's deadlines", DEADLINES_OF),
@@ -350,8 +364,12 @@ pub mod hot {
         ("what email is due to claim", DUE_EMAIL_TO_CLAIM),
         ("what chat is due to claim", DUE_CHAT_TO_CLAIM),
         ("whether a key is planned", IS_PLANNED),
-        ("pending deadlines due by a date", PENDING_DUE_BY),
+        ("pending deadlines due by a date, a page", PENDING_DUE_PAGE),
         ("live complaints of a procedure", LIVE_REFERENCES_OF),
+        (
+            "live complaints of a procedure with deadlines in some years",
+            LIVE_REFERENCES_TOUCHING,
+        ),
         ("a batch's complaints", COMPLAINTS_BY_REFERENCES),
         ("a batch's entries", ENTRIES_OF_MANY),
         ("a batch's deadlines", DEADLINES_OF_MANY),
@@ -435,12 +453,12 @@ mod sqlite {
     const LIST_SETTINGS: &[&str] = &[];
     /// A list's page as one JSON document (`list::Statement::as_sqlite_json`).
     const PAGE_AS_JSON: bool = true;
-    const PENDING_JSON: &str =
-        "SELECT COALESCE(json_group_array(json_object('reference', c.reference, \
-        'procedure', c.procedure, 'stage', c.stage, 'deadline', d.deadline, 'kind', d.kind, \
-        'owner_role', d.owner_role, 'due_date', d.due_date)), '[]') \
-        FROM deadlines d JOIN complaints c ON c.id = d.complaint_id \
-        WHERE d.state = 'pending' AND d.due_date <= $1";
+    /// A page of [`hot::PENDING_DUE_PAGE`] as one JSON document: one value to decode rather
+    /// than a row at a time through the driver.
+    const PENDING_JSON: &str = "SELECT COALESCE(json_group_array(json_object(\
+        'complaint_id', p.complaint_id, 'reference', p.reference, 'procedure', p.procedure, \
+        'stage', p.stage, 'deadline', p.deadline, 'kind', p.kind, 'owner_role', p.owner_role, \
+        'due_date', p.due_date)), '[]')";
     include!("queries.rs");
 }
 
@@ -456,12 +474,11 @@ mod postgres {
     const LIST_SETTINGS: &[&str] = &[super::list::POSTGRES_SETTINGS];
     /// A list's page as rows: cheaper here than building JSON.
     const PAGE_AS_JSON: bool = false;
-    const PENDING_JSON: &str =
-        "SELECT COALESCE(json_agg(json_build_object('reference', c.reference, \
-        'procedure', c.procedure, 'stage', c.stage, 'deadline', d.deadline, 'kind', d.kind, \
-        'owner_role', d.owner_role, 'due_date', d.due_date)), '[]')::text \
-        FROM deadlines d JOIN complaints c ON c.id = d.complaint_id \
-        WHERE d.state = 'pending' AND d.due_date <= $1";
+    /// A page of [`hot::PENDING_DUE_PAGE`] as one JSON document.
+    const PENDING_JSON: &str = "SELECT COALESCE(json_agg(json_build_object(\
+        'complaint_id', p.complaint_id, 'reference', p.reference, 'procedure', p.procedure, \
+        'stage', p.stage, 'deadline', p.deadline, 'kind', p.kind, 'owner_role', p.owner_role, \
+        'due_date', p.due_date)), '[]')::text";
     include!("queries.rs");
 }
 
@@ -672,13 +689,14 @@ impl Store {
         }
     }
 
-    /// Opens a complaint with its first entries, deadlines and audit, in one transaction.
+    /// Opens a complaint with its first entries, deadlines and audit, in one transaction; the
+    /// complaint as written.
     pub async fn insert(
         &self,
         new: &NewComplaint,
         change: &Change,
         now: DateTime<Utc>,
-    ) -> Result<ComplaintRow, StoreError> {
+    ) -> Result<Snapshot, StoreError> {
         dispatch!(self, insert(new, change, now))
     }
 
@@ -693,12 +711,14 @@ impl Store {
 
     /// Changes one complaint in one transaction: locks it, reads its log and stored deadlines,
     /// asks `rule` what to write, and writes that. When `rule` refuses, nothing is written.
+    /// What `rule` gave, and the complaint as written (from the transaction's own reads and
+    /// writes: the caller need not read it again).
     pub async fn update<T, E>(
         &self,
         reference: &str,
         now: DateTime<Utc>,
         rule: impl FnOnce(&ComplaintRow, &[EntryRow], &[DeadlineRow]) -> Result<(Change, T), E>,
-    ) -> Result<T, UpdateError<E>> {
+    ) -> Result<(T, Snapshot), UpdateError<E>> {
         dispatch!(self, update(reference, now, rule))
     }
 
@@ -735,7 +755,40 @@ impl Store {
     /// Every pending deadline due on or before `by`, earliest first: what is due soon and what is
     /// overdue, in one indexed range.
     pub async fn pending_due_by(&self, by: NaiveDate) -> Result<Vec<PendingRow>, StoreError> {
-        dispatch_read!(self, pending_due_by(by))
+        let mut all = Vec::new();
+        let mut after = None;
+        loop {
+            let page = self.pending_due_page(by, after.as_ref(), 5_000).await?;
+            let more = page.len() == 5_000;
+            after = page.last().cloned();
+            all.extend(page);
+            if !more {
+                break;
+            }
+        }
+        all.sort_by(|a, b| {
+            (a.due_date, &a.reference, &a.deadline).cmp(&(b.due_date, &b.reference, &b.deadline))
+        });
+        Ok(all)
+    }
+
+    /// Up to `limit` pending deadlines due on or before `by`, in the order (due date,
+    /// complaint, deadline), from just after `after` (the last row of the page before): the
+    /// digest reads a caseload's due deadlines this way, a page in memory at a time, each page
+    /// read from `deadlines_state_due` where the last one stopped.
+    pub async fn pending_due_page(
+        &self,
+        by: NaiveDate,
+        after: Option<&PendingRow>,
+        limit: usize,
+    ) -> Result<Vec<PendingRow>, StoreError> {
+        // Before every row: no deadline is due before the calendars begin (1900).
+        let start = NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or_default();
+        let (due, complaint, deadline) = after.map_or((start, -1, ""), |r| {
+            (r.due_date, r.complaint_id, &r.deadline)
+        });
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        dispatch_read!(self, pending_due_page(by, due, complaint, deadline, limit))
     }
 
     /// Claims up to `limit` notifications whose time has come, leasing them to `worker` until
@@ -880,6 +933,18 @@ impl Store {
     /// The references of the live complaints under one procedure.
     pub async fn live_references_of(&self, procedure: &str) -> Result<Vec<String>, StoreError> {
         dispatch_read!(self, live_references_of(procedure))
+    }
+
+    /// The references of the live complaints under one procedure with a stored deadline that
+    /// runs through any day from `from` to `to`: those a change to the holidays of those days
+    /// can move.
+    pub async fn live_references_touching(
+        &self,
+        procedure: &str,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<String>, StoreError> {
+        dispatch_read!(self, live_references_touching(procedure, from, to))
     }
 
     /// The procedures that open complaints (and those proposed for closure) follow.

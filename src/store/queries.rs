@@ -31,11 +31,11 @@ pub(super) async fn insert(
     new: &NewComplaint,
     change: &Change,
     now: DateTime<Utc>,
-) -> Result<ComplaintRow, StoreError> {
+) -> Result<Snapshot, StoreError> {
     let mut tx = pool.begin().await?;
-    let row = insert_in(&mut tx, new, change, now).await?;
+    let (row, ids) = insert_in(&mut tx, new, change, now).await?;
     tx.commit().await?;
-    Ok(row)
+    Ok(written(row, Vec::new(), change.clone(), ids, now))
 }
 
 pub(super) async fn insert_many(
@@ -56,7 +56,7 @@ async fn insert_in(
     new: &NewComplaint,
     change: &Change,
     now: DateTime<Utc>,
-) -> Result<ComplaintRow, StoreError> {
+) -> Result<(ComplaintRow, Vec<i64>), StoreError> {
     let row: ComplaintRow = sqlx::query_as(
         "INSERT INTO complaints (reference, procedure, track, complainant_role, conference_date, \
          conference_type, stage, status, outcome, referred_to, opened_at, updated_at) \
@@ -83,8 +83,8 @@ async fn insert_in(
             StoreError::Database(e)
         }
     })?;
-    write_change(tx, row.id, change, now).await?;
-    Ok(row)
+    let ids = write_change(tx, row.id, change, now).await?;
+    Ok((row, ids))
 }
 
 pub(super) async fn update<T, E>(
@@ -92,7 +92,7 @@ pub(super) async fn update<T, E>(
     reference: &str,
     now: DateTime<Utc>,
     rule: impl FnOnce(&ComplaintRow, &[EntryRow], &[DeadlineRow]) -> Result<(Change, T), E>,
-) -> Result<T, UpdateError<E>> {
+) -> Result<(T, Snapshot), UpdateError<E>> {
     let mut tx = pool.begin().await?;
     // A write first: it takes the lock before anything is read.
     let row: Option<ComplaintRow> =
@@ -118,11 +118,33 @@ pub(super) async fn update<T, E>(
             Err(UpdateError::Rejected(e))
         }
         Ok((change, out)) => {
-            write_change(&mut tx, row.id, &change, now).await?;
+            let ids = write_change(&mut tx, row.id, &change, now).await?;
             tx.commit().await?;
-            Ok(out)
+            Ok((out, written(row, entries, change, ids, now)))
         }
     }
+}
+
+/// A complaint as a change left it, from what was read and written in its transaction
+/// rather than read again: what the API answers a write with.
+fn written(mut complaint: ComplaintRow, mut entries: Vec<EntryRow>, change: Change, ids: Vec<i64>, now: DateTime<Utc>) -> Snapshot {
+    complaint.stage = change.state.stage;
+    complaint.status = change.state.status;
+    complaint.outcome = change.state.outcome;
+    complaint.referred_to = change.state.referred_to;
+    complaint.updated_at = now;
+    entries.extend(change.entries.into_iter().zip(ids).map(|(e, id)| EntryRow {
+        id,
+        kind: e.kind,
+        name: e.name,
+        effective_date: e.effective_date,
+        new_date: e.new_date,
+        corrects: e.corrects,
+        recorded_at: now,
+        recorded_by: e.recorded_by,
+        note: e.note,
+    }));
+    Snapshot { complaint, entries, deadlines: change.deadlines }
 }
 
 /// Re-derives many complaints, a few hundred to a transaction: each chunk's rows, logs,
@@ -137,7 +159,10 @@ pub(super) async fn update_many<T, E>(
     mut rule: impl FnMut(&ComplaintRow, &[EntryRow], &[DeadlineRow]) -> Result<(Change, T), E>,
 ) -> Result<Vec<(String, Result<T, E>)>, StoreError> {
     let mut out = Vec::with_capacity(references.len());
+    // Where the time goes (reading, the rule, writing, committing), logged at debug level.
+    let mut spent = [std::time::Duration::ZERO; 4];
     for chunk in references.chunks(super::REDERIVE_CHUNK) {
+        let t = std::time::Instant::now();
         // The write lock (SQLite) or the rows' locks (PostgreSQL, in id order so that two
         // instances re-deriving at once cannot deadlock) before anything is read.
         let mut tx = pool.begin_with(BEGIN_WRITE).await?;
@@ -163,6 +188,8 @@ pub(super) async fn update_many<T, E>(
             |n| (n.complaint_id, super::NewNotification { deadline: n.deadline, kind: n.kind, occurrence: n.occurrence, destination: n.destination, role: n.role, planned_at: n.planned_at }),
         );
         let mut changed = Vec::new();
+        spent[0] += t.elapsed();
+        let t = std::time::Instant::now();
         for row in rows {
             let entries = entries.remove(&row.id).unwrap_or_default();
             let stored = deadlines.remove(&row.id).unwrap_or_default();
@@ -178,9 +205,16 @@ pub(super) async fn update_many<T, E>(
                 }
             }
         }
+        spent[1] += t.elapsed();
+        let t = std::time::Instant::now();
         write_changes(&mut tx, &changed, now).await?;
+        spent[2] += t.elapsed();
+        let t = std::time::Instant::now();
         tx.commit().await?;
+        spent[3] += t.elapsed();
     }
+    let [read, rule, write, commit] = spent.map(|d| d.as_millis());
+    tracing::debug!(complaints = references.len(), read, rule, write, commit, "re-derived a part (milliseconds)");
     Ok(out)
 }
 
@@ -217,16 +251,7 @@ async fn write_changes(
             .filter(|(_, _, s)| !s.deadlines)
             .flat_map(|(id, c, _)| c.deadlines.iter().map(move |d| (*id, d)))
             .collect();
-        for part in rows.chunks(1000) {
-            let mut q: QueryBuilder<Db> = QueryBuilder::new(
-                "INSERT INTO deadlines (complaint_id, deadline, kind, stage, owner_role, from_date, due_date, due_at, met_on, state) ",
-            );
-            q.push_values(part, |mut b, (id, d)| {
-                b.push_bind(*id).push_bind(&d.deadline).push_bind(&d.kind).push_bind(&d.stage).push_bind(&d.owner_role)
-                    .push_bind(d.from_date).push_bind(d.due_date).push_bind(d.due_at).push_bind(d.met_on).push_bind(&d.state);
-            });
-            q.build().execute(&mut **tx).await?;
-        }
+        insert_deadlines(tx, &rows).await?;
     }
     let replanned = ids(&|s| !s.plan);
     if !replanned.is_empty() {
@@ -234,26 +259,57 @@ async fn write_changes(
             .build()
             .execute(&mut **tx)
             .await?;
-        let mut seen = std::collections::HashSet::new();
         let rows: Vec<(i64, &super::NewNotification)> = changed
             .iter()
             .filter(|(_, _, s)| !s.plan)
             .flat_map(|(id, c, _)| c.notifications.iter().flatten().map(move |n| (*id, n)))
-            // One row a key: PostgreSQL refuses an upsert that meets the same key twice.
-            .filter(|(id, n)| seen.insert((*id, &n.deadline, &n.kind, &n.occurrence, &n.destination)))
             .collect();
-        for part in rows.chunks(1000) {
-            let mut q: QueryBuilder<Db> = QueryBuilder::new(
-                "INSERT INTO notifications (complaint_id, deadline, kind, occurrence, destination, role, \
-                 planned_at, state, attempts, next_attempt_at, created_at) ",
-            );
-            q.push_values(part, |mut b, (id, n)| {
-                b.push_bind(*id).push_bind(&n.deadline).push_bind(&n.kind).push_bind(&n.occurrence).push_bind(&n.destination)
-                    .push_bind(&n.role).push_bind(n.planned_at).push_bind("planned").push_bind(0_i32).push_bind(n.planned_at).push_bind(now);
-            });
-            q.push(upsert_planned!());
-            q.build().execute(&mut **tx).await?;
-        }
+        plan_notifications(tx, &rows, now).await?;
+    }
+    Ok(())
+}
+
+/// Writes deadlines, a thousand rows to a statement: one statement costs tens of microseconds
+/// through the driver (a round trip on PostgreSQL), whatever it carries.
+async fn insert_deadlines(tx: &mut Transaction<'_, Db>, rows: &[(i64, &DeadlineRow)]) -> Result<(), sqlx::Error> {
+    for part in rows.chunks(1000) {
+        let mut q: QueryBuilder<Db> = QueryBuilder::new(
+            "INSERT INTO deadlines (complaint_id, deadline, kind, stage, owner_role, from_date, due_date, due_at, met_on, state) ",
+        );
+        q.push_values(part, |mut b, (id, d)| {
+            b.push_bind(*id).push_bind(&d.deadline).push_bind(&d.kind).push_bind(&d.stage).push_bind(&d.owner_role)
+                .push_bind(d.from_date).push_bind(d.due_date).push_bind(d.due_at).push_bind(d.met_on).push_bind(&d.state);
+        });
+        q.build().execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+/// Plans notifications (or revives cancelled ones), a thousand rows to a statement: the
+/// unique key means nothing is ever planned twice, and what was sent or failed is never
+/// touched.
+async fn plan_notifications(
+    tx: &mut Transaction<'_, Db>,
+    rows: &[(i64, &super::NewNotification)],
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    let mut seen = std::collections::HashSet::new();
+    let rows: Vec<&(i64, &super::NewNotification)> = rows
+        .iter()
+        // One row a key: PostgreSQL refuses an upsert that meets the same key twice.
+        .filter(|(id, n)| seen.insert((*id, &n.deadline, &n.kind, &n.occurrence, &n.destination)))
+        .collect();
+    for part in rows.chunks(1000) {
+        let mut q: QueryBuilder<Db> = QueryBuilder::new(
+            "INSERT INTO notifications (complaint_id, deadline, kind, occurrence, destination, role, \
+             planned_at, state, attempts, next_attempt_at, created_at) ",
+        );
+        q.push_values(part, |mut b, (id, n)| {
+            b.push_bind(*id).push_bind(&n.deadline).push_bind(&n.kind).push_bind(&n.occurrence).push_bind(&n.destination)
+                .push_bind(&n.role).push_bind(n.planned_at).push_bind("planned").push_bind(0_i32).push_bind(n.planned_at).push_bind(now);
+        });
+        q.push(upsert_planned!());
+        q.build().execute(&mut **tx).await?;
     }
     Ok(())
 }
@@ -317,72 +373,41 @@ async fn write_change(
     complaint_id: i64,
     change: &Change,
     now: DateTime<Utc>,
-) -> Result<(), sqlx::Error> {
-    write_row(tx, complaint_id, change, now).await?;
+) -> Result<Vec<i64>, sqlx::Error> {
+    let ids = write_row(tx, complaint_id, change, now).await?;
     sqlx::query(super::hot::DELETE_DEADLINES)
         .bind(complaint_id)
         .execute(&mut **tx)
         .await?;
-    for d in &change.deadlines {
-        sqlx::query(
-            "INSERT INTO deadlines (complaint_id, deadline, kind, stage, owner_role, from_date, due_date, \
-             due_at, met_on, state) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        )
-        .bind(complaint_id)
-        .bind(&d.deadline)
-        .bind(&d.kind)
-        .bind(&d.stage)
-        .bind(&d.owner_role)
-        .bind(d.from_date)
-        .bind(d.due_date)
-        .bind(d.due_at)
-        .bind(d.met_on)
-        .bind(&d.state)
-        .execute(&mut **tx)
-        .await?;
-    }
+    let deadlines: Vec<(i64, &DeadlineRow)> = change.deadlines.iter().map(|d| (complaint_id, d)).collect();
+    insert_deadlines(tx, &deadlines).await?;
     if let Some(planned) = &change.notifications {
         // Everything still planned is cancelled, then what the complaint calls for now is
-        // planned or revived: the unique key means nothing is ever planned twice, and what was
-        // sent or failed is never touched.
+        // planned or revived.
         sqlx::query(super::hot::CANCEL_PLANNED)
             .bind(complaint_id)
             .execute(&mut **tx)
             .await?;
-        for n in planned {
-            sqlx::query(concat!(
-                "INSERT INTO notifications (complaint_id, deadline, kind, occurrence, destination, role, \
-                 planned_at, state, attempts, next_attempt_at, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, 'planned', 0, $8, $9)",
-                upsert_planned!()
-            ))
-            .bind(complaint_id)
-            .bind(&n.deadline)
-            .bind(&n.kind)
-            .bind(&n.occurrence)
-            .bind(&n.destination)
-            .bind(&n.role)
-            .bind(n.planned_at)
-            .bind(n.planned_at)
-            .bind(now)
-            .execute(&mut **tx)
-            .await?;
-        }
+        let rows: Vec<(i64, &super::NewNotification)> = planned.iter().map(|n| (complaint_id, n)).collect();
+        plan_notifications(tx, &rows, now).await?;
     }
-    write_audit(tx, complaint_id, change, now).await
+    write_audit(tx, complaint_id, change, now).await?;
+    Ok(ids)
 }
 
-/// A change's new log entries and the complaint's row (state, time of the change).
+/// A change's new log entries and the complaint's row (state, time of the change); the new
+/// entries' ids, in order.
 async fn write_row(
     tx: &mut Transaction<'_, Db>,
     complaint_id: i64,
     change: &Change,
     now: DateTime<Utc>,
-) -> Result<(), sqlx::Error> {
+) -> Result<Vec<i64>, sqlx::Error> {
+    let mut ids = Vec::with_capacity(change.entries.len());
     for e in &change.entries {
-        sqlx::query(
+        let id: i64 = sqlx::query_scalar(
             "INSERT INTO entries (complaint_id, kind, name, effective_date, new_date, corrects, \
-             recorded_at, recorded_by, note) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+             recorded_at, recorded_by, note) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
         )
         .bind(complaint_id)
         .bind(&e.kind)
@@ -393,8 +418,9 @@ async fn write_row(
         .bind(now)
         .bind(&e.recorded_by)
         .bind(&e.note)
-        .execute(&mut **tx)
+        .fetch_one(&mut **tx)
         .await?;
+        ids.push(id);
     }
     sqlx::query(
         "UPDATE complaints SET stage = $1, status = $2, outcome = $3, referred_to = $4, updated_at = $5 \
@@ -408,7 +434,7 @@ async fn write_row(
     .bind(complaint_id)
     .execute(&mut **tx)
     .await?;
-    Ok(())
+    Ok(ids)
 }
 
 /// A change's audit lines.
@@ -551,10 +577,25 @@ fn from_json<T: serde::de::DeserializeOwned>(json: &str) -> Result<T, StoreError
     serde_json::from_str(json).map_err(|e| StoreError::Database(sqlx::Error::Decode(Box::new(e))))
 }
 
-pub(super) async fn pending_due_by(pool: &Pool<Db>, by: NaiveDate) -> Result<Vec<PendingRow>, StoreError> {
-    let json: String = sqlx::query_scalar(PENDING_JSON).bind(by).fetch_one(pool).await?;
+pub(super) async fn pending_due_page(
+    pool: &Pool<Db>,
+    by: NaiveDate,
+    due: NaiveDate,
+    complaint: i64,
+    deadline: &str,
+    limit: i64,
+) -> Result<Vec<PendingRow>, StoreError> {
+    let json: String = sqlx::query_scalar(&format!("{PENDING_JSON} FROM ({}) p", super::hot::PENDING_DUE_PAGE))
+        .bind(by)
+        .bind(due)
+        .bind(complaint)
+        .bind(deadline)
+        .bind(limit)
+        .fetch_one(pool)
+        .await?;
     let mut rows: Vec<PendingRow> = from_json(&json)?;
-    rows.sort_by(|a, b| (a.due_date, &a.reference, &a.deadline).cmp(&(b.due_date, &b.reference, &b.deadline)));
+    // An aggregate keeps no order the SQL promises: the page's own, again.
+    rows.sort_by(|a, b| (a.due_date, a.complaint_id, &a.deadline).cmp(&(b.due_date, b.complaint_id, &b.deadline)));
     Ok(rows)
 }
 
@@ -568,6 +609,17 @@ pub(super) async fn live_references(pool: &Pool<Db>) -> Result<Vec<String>, Stor
     )
     .fetch_all(pool)
     .await?)
+}
+
+pub(super) async fn live_references_touching(pool: &Pool<Db>, procedure: &str, from: NaiveDate, to: NaiveDate) -> Result<Vec<String>, StoreError> {
+    // complaints_live_procedure walks the procedure's live complaints in order; each one's
+    // deadlines are probed by its key.
+    Ok(sqlx::query_scalar(super::hot::LIVE_REFERENCES_TOUCHING)
+        .bind(procedure)
+        .bind(from)
+        .bind(to)
+        .fetch_all(pool)
+        .await?)
 }
 
 pub(super) async fn live_references_of(pool: &Pool<Db>, procedure: &str) -> Result<Vec<String>, StoreError> {

@@ -24,6 +24,31 @@ fn mailbox(address: &str) -> RoleTargets {
     }
 }
 
+/// The service on Tuesday 5 January 2027, 10:00.
+fn on_5_january(store: timescales::store::Store) -> Lifecycle {
+    let clock = Arc::new(FixedClock::new(
+        Utc.with_ymd_and_hms(2027, 1, 5, 10, 0, 0).unwrap(),
+    ));
+    Lifecycle::new(
+        store,
+        Arc::new(Procedures::load(None).unwrap()),
+        Arc::new(Calendars::embedded()),
+        clock,
+        2,
+    )
+}
+
+/// The chairs' and the managers' mailboxes.
+fn chairs_and_managers() -> Addressing {
+    let mut roles = BTreeMap::new();
+    roles.insert("chair".to_string(), mailbox("chairs@council.example"));
+    roles.insert("manager".to_string(), mailbox("managers@council.example"));
+    Addressing {
+        roles,
+        ..Addressing::default()
+    }
+}
+
 /// The digest addressed to `to`, decoded; panics naming who did get one when there is none.
 fn digest_to(smtp: &SmtpServer, to: &str) -> String {
     let all: Vec<String> = smtp.messages().iter().map(|m| decoded(m)).collect();
@@ -37,17 +62,7 @@ fn digest_to(smtp: &SmtpServer, to: &str) -> String {
 async fn managers_get_a_digest_of_the_deadlines_escalated_to_them() {
     on_both("digest to managers", |store| async move {
         let smtp = SmtpServer::start();
-        // Tuesday 5 January 2027, 10:00.
-        let clock = Arc::new(FixedClock::new(
-            Utc.with_ymd_and_hms(2027, 1, 5, 10, 0, 0).unwrap(),
-        ));
-        let lifecycle = Lifecycle::new(
-            store,
-            Arc::new(Procedures::load(None).unwrap()),
-            Arc::new(Calendars::embedded()),
-            clock,
-            2,
-        );
+        let lifecycle = on_5_january(store);
         // Durham, conference 11 December 2026; acknowledge is due 3 working days after the
         // concerns arrive, and escalates (by default) 2 working days after that.
         // CP-7: due Wed 30 Dec, escalated Mon 4 Jan (31 Dec, 4 Jan).
@@ -67,13 +82,7 @@ async fn managers_get_a_digest_of_the_deadlines_escalated_to_them() {
                 .await
                 .unwrap();
         }
-        let mut roles = BTreeMap::new();
-        roles.insert("chair".to_string(), mailbox("chairs@council.example"));
-        roles.insert("manager".to_string(), mailbox("managers@council.example"));
-        let addressing = Addressing {
-            roles,
-            ..Addressing::default()
-        };
+        let addressing = chairs_and_managers();
         let email = Email::new(&crate::smtp::local_settings(smtp.port, 5))
         .unwrap();
         let channels = Channels::new(Some(email), vec![]);
@@ -145,6 +154,72 @@ async fn managers_get_a_digest_of_the_deadlines_escalated_to_them() {
             .await
             .unwrap();
         assert_eq!(sent, 0);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_digest_lists_the_earliest_hundred_and_counts_the_rest() {
+    on_both("digest capped", |store| async move {
+        let smtp = SmtpServer::start();
+        let lifecycle = on_5_january(store);
+        // Durham, conference 11 December 2026. 105 complaints whose concerns arrived on
+        // Wednesday 23 December: each one's reply was due Wednesday 30 December (23 Dec + 3
+        // working days: 24, 29, 30; Christmas and Boxing Day's substitute on 25 and 28), overdue
+        // by 3 working days today and escalated; and each one's meeting is due Monday 11
+        // January (10 working days), within 5 working days of today (by Tuesday 12 January).
+        // 10 more whose concerns arrived on Monday 4 January: the reply due Thursday 7 January,
+        // the meeting on 18 January, beyond the 5 days. The chairs: 105 overdue, 115 due soon.
+        let items: Vec<_> = (0..105)
+            .map(|i| (format!("LATE-{i:03}"), "2026-12-23"))
+            .chain((0..10).map(|i| (format!("SOON-{i:02}"), "2027-01-04")))
+            .map(|(reference, received)| {
+                (
+                    open(&reference, "durham", "2026-12-11"),
+                    vec![rec("concerns-received", received)],
+                )
+            })
+            .collect();
+        lifecycle.import(&items).await.unwrap();
+        let addressing = chairs_and_managers();
+        let email = Email::new(&crate::smtp::local_settings(smtp.port, 5)).unwrap();
+        let channels = Channels::new(Some(email), vec![]);
+        let sent = send_digests(&lifecycle, &channels, &addressing, 5, None)
+            .await
+            .unwrap();
+        assert_eq!(sent, 2);
+
+        let rows = |m: &str, prefix: &str| {
+            m.lines()
+                .filter(|l| l.starts_with(&format!("- {prefix}")))
+                .count()
+        };
+        let chairs = digest_to(&smtp, "chairs@council.example");
+        assert!(
+            chairs.contains(
+                "Subject: timescales digest for Tue 5 Jan 2027: 220 deadlines overdue or due within 5 working days"
+            ),
+            "{chairs}"
+        );
+        assert!(
+            chairs.contains("Listed here: the first 100 of 220, earliest due first (105 overdue, 0 due today, 115 due within 5 working days)"),
+            "{chairs}"
+        );
+        assert!(chairs.contains("Overdue (105; the first 100 listed here)"), "{chairs}");
+        assert_eq!(rows(&chairs, "LATE-"), 100, "{chairs}");
+        assert_eq!(rows(&chairs, "SOON-"), 0, "{chairs}");
+        assert!(
+            chairs.contains("- LATE-000 (Durham) | Write back to the complainant | Wed 30 Dec 2026 | overdue by 3 working days"),
+            "{chairs}"
+        );
+
+        // The managers hear of the 105 escalated ones only: the first 100 of them.
+        let managers = digest_to(&smtp, "managers@council.example");
+        assert!(
+            managers.contains("Listed here: the first 100 of 105, earliest due first (105 overdue, 0 due today, 0 due within 5 working days)"),
+            "{managers}"
+        );
+        assert_eq!(rows(&managers, "LATE-"), 100, "{managers}");
     })
     .await;
 }

@@ -2,7 +2,7 @@ use chrono::{TimeZone, Utc};
 use timescales::calendar::{Calendars, ClosureSpec};
 use timescales::lifecycle::{
     AcceptLate, ComplaintView, Correct, Decision, Extend, Lifecycle, LifecycleError, ListQuery,
-    Rag, Record,
+    Rag, Record, Rederived,
 };
 use timescales::procedure::Procedures;
 
@@ -447,15 +447,15 @@ fn with_holiday_on_7_january(store: &timescales::store::Store) -> Lifecycle {
 async fn a_new_bank_holiday_moves_open_deadlines_with_an_audit_line() {
     on_both("recompute", |store| async move {
         let (l, _) = service(&store, "2027-01-05");
-        assert_eq!(l.recompute_if_changed().await.unwrap(), 0);
+        assert_eq!(l.recompute_if_changed().await.unwrap().moved, 0);
         l.open(open("R-1", "durham", "2026-12-11")).await.unwrap();
         l.record_event("R-1", rec("concerns-received", "2026-12-23"))
             .await
             .unwrap();
-        assert_eq!(l.recompute_if_changed().await.unwrap(), 0);
+        assert_eq!(l.recompute_if_changed().await.unwrap().moved, 0);
         // A one-off holiday on Thursday 7 January 2027 is announced.
         let l2 = with_holiday_on_7_january(&store);
-        assert_eq!(l2.recompute_if_changed().await.unwrap(), 1);
+        assert_eq!(l2.recompute_if_changed().await.unwrap().moved, 1);
         let v = l2.show("R-1").await.unwrap();
         // offer-appointment moves from Mon 11 to Tue 12 January.
         assert_eq!(due(&v, "offer-appointment"), "2027-01-12");
@@ -467,7 +467,52 @@ async fn a_new_bank_holiday_moves_open_deadlines_with_an_audit_line() {
                 .contains("offer-appointment moved 2027-01-11 -> 2027-01-12"),
             "{last:?}"
         );
-        assert_eq!(l2.recompute_if_changed().await.unwrap(), 0);
+        assert_eq!(l2.recompute_if_changed().await.unwrap().moved, 0);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_holiday_change_re_derives_only_the_complaints_with_deadlines_near_it() {
+    on_both("recompute by year", |store| async move {
+        let (l, _) = service(&store, "2027-01-05");
+        let items: Vec<_> = (0..20)
+            .map(|i| {
+                (
+                    open(&format!("Y-{i:02}"), "durham", "2026-12-11"),
+                    vec![rec("concerns-received", "2026-12-23")],
+                )
+            })
+            .collect();
+        l.import(&items).await.unwrap();
+        let done = |examined, moved| Rederived { examined, moved };
+        // Nothing derived under these settings yet: every complaint; then none.
+        assert_eq!(l.recompute_if_changed().await.unwrap(), done(20, 0));
+        assert_eq!(l.recompute_if_changed().await.unwrap(), done(0, 0));
+        // An office closure on Friday 4 June 2032: every deadline of theirs runs from December
+        // 2026 to January 2027, more than a year from it. None is re-derived.
+        let far = ClosureSpec {
+            name: "Office move".into(),
+            from: "2032-06-04".into(),
+            to: None,
+            regions: vec![],
+        };
+        let (far, _) = service_with(
+            &store,
+            "2027-01-05",
+            Procedures::load(None).unwrap(),
+            Calendars::load(None, &[far]).unwrap(),
+        );
+        assert_eq!(far.recompute_if_changed().await.unwrap(), done(0, 0));
+        // The one-off holiday on Thursday 7 January 2027 instead (2027 and 2032 changed):
+        // every one is re-derived, and each one's offer-appointment moves.
+        let near = with_holiday_on_7_january(&store);
+        assert_eq!(near.recompute_if_changed().await.unwrap(), done(20, 20));
+        assert_eq!(
+            due(&near.show("Y-07").await.unwrap(), "offer-appointment"),
+            "2027-01-12"
+        );
+        assert_eq!(near.recompute_if_changed().await.unwrap(), done(0, 0));
     })
     .await;
 }
@@ -583,12 +628,12 @@ async fn re_derivation_in_batches_writes_only_the_complaints_that_changed() {
         let before = versions().await;
         // First start: no fingerprint yet, so every complaint is re-derived; nothing moved and
         // nothing was written.
-        assert_eq!(l.recompute_if_changed().await.unwrap(), 0);
+        assert_eq!(l.recompute_if_changed().await.unwrap().moved, 0);
         assert_eq!(versions().await, before);
 
         // A one-off holiday on Thursday 7 January 2027 is announced.
         let l2 = with_holiday_on_7_january(&store);
-        assert_eq!(l2.recompute_if_changed().await.unwrap(), 300);
+        assert_eq!(l2.recompute_if_changed().await.unwrap().moved, 300);
         let after = versions().await;
         for (reference, (version, _)) in &after {
             let moved = reference.starts_with("A-");
@@ -613,7 +658,7 @@ async fn re_derivation_in_batches_writes_only_the_complaints_that_changed() {
             .unwrap()
             .iter()
             .all(|a| a.action != "recompute"));
-        assert_eq!(l2.recompute_if_changed().await.unwrap(), 0);
+        assert_eq!(l2.recompute_if_changed().await.unwrap().moved, 0);
         assert_eq!(versions().await, after);
 
         // Notifications turned on: every complaint's plan is written in the batches, exactly
@@ -635,7 +680,7 @@ async fn re_derivation_in_batches_writes_only_the_complaints_that_changed() {
             },
             std::sync::Arc::new(tokio::sync::Notify::new()),
         );
-        assert_eq!(l3.recompute_if_changed().await.unwrap(), 0);
+        assert_eq!(l3.recompute_if_changed().await.unwrap().moved, 0);
         let outbox = |reference: &'static str| {
             let store = store.clone();
             async move {
