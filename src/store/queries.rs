@@ -83,7 +83,8 @@ async fn insert_in(
             StoreError::Database(e)
         }
     })?;
-    let ids = write_change(tx, row.id, change, now).await?;
+    // A new complaint: no row to update, no deadlines or plan to replace.
+    let ids = write_change(tx, row.id, change, now, true).await?;
     Ok((row, ids))
 }
 
@@ -118,7 +119,7 @@ pub(super) async fn update<T, E>(
             Err(UpdateError::Rejected(e))
         }
         Ok((change, out)) => {
-            let ids = write_change(&mut tx, row.id, &change, now).await?;
+            let ids = write_change(&mut tx, row.id, &change, now, false).await?;
             tx.commit().await?;
             Ok((out, written(row, entries, change, ids, now)))
         }
@@ -239,7 +240,7 @@ async fn write_changes(
     for (id, change, same) in changed {
         if !same.state || !change.entries.is_empty() || !change.audit.is_empty() {
             // Rare in a re-derivation: one complaint at a time.
-            write_row(tx, *id, change, now).await?;
+            write_row(tx, *id, change, now, false).await?;
             write_audit(tx, *id, change, now).await?;
         }
     }
@@ -368,26 +369,34 @@ fn grouped<R, V>(rows: Vec<R>, split: impl Fn(R) -> (i64, V)) -> std::collection
     by
 }
 
+/// Writes one complaint's change: its new entries and state, its deadlines and plan replaced
+/// (`fresh`: a complaint just inserted, with none to replace), its audit lines; the new
+/// entries' ids. A few statements whatever the change's size: each costs a round trip.
 async fn write_change(
     tx: &mut Transaction<'_, Db>,
     complaint_id: i64,
     change: &Change,
     now: DateTime<Utc>,
+    fresh: bool,
 ) -> Result<Vec<i64>, sqlx::Error> {
-    let ids = write_row(tx, complaint_id, change, now).await?;
-    sqlx::query(super::hot::DELETE_DEADLINES)
-        .bind(complaint_id)
-        .execute(&mut **tx)
-        .await?;
+    let ids = write_row(tx, complaint_id, change, now, fresh).await?;
+    if !fresh {
+        sqlx::query(super::hot::DELETE_DEADLINES)
+            .bind(complaint_id)
+            .execute(&mut **tx)
+            .await?;
+    }
     let deadlines: Vec<(i64, &DeadlineRow)> = change.deadlines.iter().map(|d| (complaint_id, d)).collect();
     insert_deadlines(tx, &deadlines).await?;
     if let Some(planned) = &change.notifications {
         // Everything still planned is cancelled, then what the complaint calls for now is
         // planned or revived.
-        sqlx::query(super::hot::CANCEL_PLANNED)
-            .bind(complaint_id)
-            .execute(&mut **tx)
-            .await?;
+        if !fresh {
+            sqlx::query(super::hot::CANCEL_PLANNED)
+                .bind(complaint_id)
+                .execute(&mut **tx)
+                .await?;
+        }
         let rows: Vec<(i64, &super::NewNotification)> = planned.iter().map(|n| (complaint_id, n)).collect();
         plan_notifications(tx, &rows, now).await?;
     }
@@ -402,25 +411,26 @@ async fn write_row(
     complaint_id: i64,
     change: &Change,
     now: DateTime<Utc>,
+    fresh: bool,
 ) -> Result<Vec<i64>, sqlx::Error> {
     let mut ids = Vec::with_capacity(change.entries.len());
-    for e in &change.entries {
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO entries (complaint_id, kind, name, effective_date, new_date, corrects, \
-             recorded_at, recorded_by, note) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
-        )
-        .bind(complaint_id)
-        .bind(&e.kind)
-        .bind(&e.name)
-        .bind(e.effective_date)
-        .bind(e.new_date)
-        .bind(e.corrects)
-        .bind(now)
-        .bind(&e.recorded_by)
-        .bind(&e.note)
-        .fetch_one(&mut **tx)
-        .await?;
-        ids.push(id);
+    if !change.entries.is_empty() {
+        let mut q: QueryBuilder<Db> = QueryBuilder::new(
+            "INSERT INTO entries (complaint_id, kind, name, effective_date, new_date, corrects, recorded_at, recorded_by, note) ",
+        );
+        q.push_values(&change.entries, |mut b, e| {
+            b.push_bind(complaint_id).push_bind(&e.kind).push_bind(&e.name).push_bind(e.effective_date).push_bind(e.new_date)
+                .push_bind(e.corrects).push_bind(now).push_bind(&e.recorded_by).push_bind(&e.note);
+        });
+        q.push(" RETURNING id");
+        ids = q.build_query_scalar::<i64>().fetch_all(&mut **tx).await?;
+        // One statement numbers its rows in the order of its values; RETURNING may list them
+        // in another.
+        ids.sort_unstable();
+    }
+    if fresh {
+        // Just inserted with this state.
+        return Ok(ids);
     }
     sqlx::query(
         "UPDATE complaints SET stage = $1, status = $2, outcome = $3, referred_to = $4, updated_at = $5 \
