@@ -352,9 +352,28 @@ pub mod hot {
     pub const PLANNED_OF_MANY: &str = "SELECT complaint_id, deadline, kind, occurrence, \
         destination, role, planned_at FROM notifications WHERE complaint_id IN ($1) \
         AND state = 'planned'";
+    /// The planned notifications of a batch on PostgreSQL: the ids as one array, each probed
+    /// in `notifications_complaint_state`. With an `IN` list and no statistics (a database
+    /// whose autovacuum has not yet run), PostgreSQL chose `notifications_due (state, ...)` and
+    /// walked every planned notification for each batch: 1.5 s a batch of 250 at 400,000
+    /// planned, growing with the square of the caseload. A join on the array was planned the
+    /// same way; a lateral subquery, kept apart by `OFFSET 0` (the planner would otherwise
+    /// flatten it into that join), is run once an id with both columns of the index bound.
+    pub const PLANNED_OF_MANY_ARRAY: &str = "SELECT c.id AS complaint_id, n.deadline, n.kind, \
+        n.occurrence, n.destination, n.role, n.planned_at FROM unnest($1::bigint[]) AS c(id) \
+        CROSS JOIN LATERAL (SELECT deadline, kind, occurrence, destination, role, planned_at \
+        FROM notifications WHERE complaint_id = c.id AND state = 'planned' OFFSET 0) n";
+    /// A batch's planned notifications cancelled before its new plans (PostgreSQL): found as
+    /// above, then updated by their keys.
+    pub const CANCEL_PLANNED_OF_MANY_ARRAY: &str = "UPDATE notifications SET state = 'cancelled' \
+        WHERE id IN (SELECT n.id FROM unnest($1::bigint[]) AS c(id) CROSS JOIN LATERAL \
+        (SELECT id FROM notifications WHERE complaint_id = c.id AND state = 'planned' OFFSET 0) n)";
+    /// The same on SQLite, whose planner takes `notifications_complaint_state` for the list.
+    pub const CANCEL_PLANNED_OF_MANY: &str = "UPDATE notifications SET state = 'cancelled' \
+        WHERE complaint_id IN ($1) AND state = 'planned'";
     /// Every hot statement, with a name for messages and a value for each placeholder (a
     /// date, an id or a text, as the statement binds it).
-    pub const ALL: [(&str, &str); 16] = [
+    pub const ALL: [(&str, &str); 17] = [
         ("cancel planned notifications", CANCEL_PLANNED),
         ("a complaint's entries", ENTRIES_OF),
         ("a complaint's deadlines", DEADLINES_OF),
@@ -374,6 +393,7 @@ pub mod hot {
         ("a batch's entries", ENTRIES_OF_MANY),
         ("a batch's deadlines", DEADLINES_OF_MANY),
         ("a batch's planned notifications", PLANNED_OF_MANY),
+        ("a batch's plans cancelled", CANCEL_PLANNED_OF_MANY),
     ];
 }
 
@@ -389,6 +409,8 @@ struct Same {
     state: bool,
     deadlines: bool,
     plan: bool,
+    /// Whether it has planned notifications stored (a re-plan has something to cancel).
+    planned_before: bool,
 }
 
 impl Same {
@@ -431,6 +453,7 @@ impl Same {
             plan: change.notifications.as_ref().is_none_or(|n| {
                 n.len() == planned.len() && sorted(n, by_key) == sorted(planned, by_key)
             }),
+            planned_before: !planned.is_empty(),
         }
     }
 
@@ -439,11 +462,32 @@ impl Same {
     }
 }
 
+/// A batch statement on the planned notifications of many complaints, which each store words
+/// its own way.
+#[derive(Clone, Copy)]
+enum Batch {
+    Planned,
+    CancelPlanned,
+}
+
 mod sqlite {
     type Db = sqlx::Sqlite;
     /// A batch's transaction takes the one write lock at once: a deferred one that read first
     /// could fail to upgrade when another connection wrote meanwhile.
     const BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
+    /// A batch's planned notifications, read and cancelled by an `IN` list of its ids.
+    fn by_complaints<'a>(statement: super::Batch, ids: &[i64]) -> sqlx::QueryBuilder<'a, Db> {
+        let template = match statement {
+            super::Batch::Planned => super::hot::PLANNED_OF_MANY,
+            super::Batch::CancelPlanned => super::hot::CANCEL_PLANNED_OF_MANY,
+        };
+        in_list(template, ids.iter().copied())
+    }
+    /// A batch re-derivation's page cache, then the usual one: 8 MiB while it writes the
+    /// plans of thousands of complaints into indexes larger than the usual 1 MiB (a page
+    /// evicted is read again from the file for the next row), given back when it ends.
+    const BULK_CACHE: Option<(&str, &str)> =
+        Some(("PRAGMA cache_size = -8192", "PRAGMA cache_size = -1024"));
     /// The write lock already keeps other writers out.
     const LOCK_ROWS: &str = "";
     /// The claim's closing words: plain on SQLite, whose one writer at a time keeps two
@@ -465,6 +509,20 @@ mod sqlite {
 mod postgres {
     type Db = sqlx::Postgres;
     const BEGIN_WRITE: &str = "BEGIN";
+    /// A batch's planned notifications, read and cancelled by an array of its ids (see
+    /// [`super::hot::PLANNED_OF_MANY_ARRAY`]).
+    fn by_complaints<'a>(statement: super::Batch, ids: &[i64]) -> sqlx::QueryBuilder<'a, Db> {
+        let template = match statement {
+            super::Batch::Planned => super::hot::PLANNED_OF_MANY_ARRAY,
+            super::Batch::CancelPlanned => super::hot::CANCEL_PLANNED_OF_MANY_ARRAY,
+        };
+        let (head, tail) = template.split_once("$1").unwrap_or((template, ""));
+        let mut q = sqlx::QueryBuilder::new(head);
+        q.push_bind(ids.to_vec()).push(tail);
+        q
+    }
+    /// The server's own cache serves every connection.
+    const BULK_CACHE: Option<(&str, &str)> = None;
     /// A batch locks the rows it re-derives (an API write to one of them waits, then sees the
     /// result), in id order.
     const LOCK_ROWS: &str = " FOR UPDATE";

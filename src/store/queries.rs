@@ -159,6 +159,28 @@ pub(super) async fn update_many<T, E>(
     now: DateTime<Utc>,
     mut rule: impl FnMut(&ComplaintRow, &[EntryRow], &[DeadlineRow]) -> Result<(Change, T), E>,
 ) -> Result<Vec<(String, Result<T, E>)>, StoreError> {
+    // One connection for the whole run, with a larger page cache while it runs (SQLite).
+    let mut conn = pool.acquire().await?;
+    if let Some((bulk, _)) = BULK_CACHE {
+        sqlx::query(bulk).execute(&mut *conn).await?;
+    }
+    let done = rederive_on(&mut conn, references, now, &mut rule).await;
+    if let Some((_, usual)) = BULK_CACHE {
+        // A connection left with the larger cache would keep it while idle.
+        if sqlx::query(usual).execute(&mut *conn).await.is_err() {
+            conn.close_on_drop();
+        }
+    }
+    done
+}
+
+async fn rederive_on<T, E>(
+    conn: &mut sqlx::pool::PoolConnection<Db>,
+    references: &[String],
+    now: DateTime<Utc>,
+    rule: &mut impl FnMut(&ComplaintRow, &[EntryRow], &[DeadlineRow]) -> Result<(Change, T), E>,
+) -> Result<Vec<(String, Result<T, E>)>, StoreError> {
+    use sqlx::Connection;
     let mut out = Vec::with_capacity(references.len());
     // Where the time goes (reading, the rule, writing, committing), logged at debug level.
     let mut spent = [std::time::Duration::ZERO; 4];
@@ -166,7 +188,7 @@ pub(super) async fn update_many<T, E>(
         let t = std::time::Instant::now();
         // The write lock (SQLite) or the rows' locks (PostgreSQL, in id order so that two
         // instances re-deriving at once cannot deadlock) before anything is read.
-        let mut tx = pool.begin_with(BEGIN_WRITE).await?;
+        let mut tx = (**conn).begin_with(BEGIN_WRITE).await?;
         let mut q = in_list(super::hot::COMPLAINTS_BY_REFERENCES, chunk.iter().map(String::as_str));
         q.push(LOCK_ROWS);
         let rows: Vec<ComplaintRow> = q.build_query_as().fetch_all(&mut *tx).await?;
@@ -185,7 +207,7 @@ pub(super) async fn update_many<T, E>(
             |d| (d.complaint_id, d.row),
         );
         let mut planned = grouped(
-            in_list(super::hot::PLANNED_OF_MANY, ids.iter().copied()).build_query_as::<PlannedWithId>().fetch_all(&mut *tx).await?,
+            by_complaints(super::Batch::Planned, &ids).build_query_as::<PlannedWithId>().fetch_all(&mut *tx).await?,
             |n| (n.complaint_id, super::NewNotification { deadline: n.deadline, kind: n.kind, occurrence: n.occurrence, destination: n.destination, role: n.role, planned_at: n.planned_at }),
         );
         let mut changed = Vec::new();
@@ -256,10 +278,11 @@ async fn write_changes(
     }
     let replanned = ids(&|s| !s.plan);
     if !replanned.is_empty() {
-        in_list("UPDATE notifications SET state = 'cancelled' WHERE complaint_id IN ($1) AND state = 'planned'", replanned)
-            .build()
-            .execute(&mut **tx)
-            .await?;
+        // Only those with a plan stored have anything to cancel (none, the first time).
+        let cancelled = ids(&|s| !s.plan && s.planned_before);
+        if !cancelled.is_empty() {
+            by_complaints(super::Batch::CancelPlanned, &cancelled).build().execute(&mut **tx).await?;
+        }
         let rows: Vec<(i64, &super::NewNotification)> = changed
             .iter()
             .filter(|(_, _, s)| !s.plan)
