@@ -1,17 +1,19 @@
 //! The working-day index: constant-time working-day arithmetic over 1900-01-01 to 2200-12-31.
 //!
 //! Two tables answer every question without walking day by day:
-//! - how many working days fall strictly before day `i` (day 0 is 1900-01-01), `before(i)`: one
-//!   bit a day (is it a working day?) in 64-day words, with the count of working days before each
-//!   word, so the answer is the word's count plus the set bits below `i` in it;
+//! - how many working days fall strictly before day `i` (day 0 is 1900-01-01), `before(i)`: the
+//!   count before `i`'s 64-day word (a `u32` a word) plus the count within the word before `i`
+//!   (a byte a day);
 //! - `nth[k]`: the `k`-th working day (0-based), stored as the date itself (a `NaiveDate` is four
 //!   bytes, like a day number) so that an answer needs no conversion.
 //!
 //! So the first working day on or after day `i` is `nth[before(i)]`, the last on or before it is
 //! `nth[before(i + 1) - 1]`, and the working days in `(a, b]` are `before(b + 1) - before(a + 1)`.
-//! Each lookup is a few reads and a population count. The bits and counts take 21 KB a division
-//! (an array of counts a day took 440 KB: about 110 fresh pages that every `timescales deadline`
-//! paid for at start-up), `nth` 314 KB; built in a fraction of a millisecond.
+//! Each lookup is a few array reads. The counts take 117 KB a division (a `u32` a day took
+//! 440 KB: about 110 fresh pages that every `timescales deadline` paid for at start-up), `nth`
+//! 314 KB; built in a fraction of a millisecond. (A bit a day with a population count took
+//! 21 KB but tripled the time of an answer: without a `popcnt` target feature the count is a
+//! dozen instructions.)
 
 use chrono::{Datelike, NaiveDate};
 
@@ -36,10 +38,10 @@ const WORDS: usize = DAYS / 64 + 1;
 /// Precomputed working days of one calendar.
 #[derive(Clone)]
 pub struct WorkingDayIndex {
-    /// Bit `i % 64` of word `i / 64`: whether day `i` is a working day.
-    bits: Box<[u64]>,
-    /// Working days before each word.
+    /// Working days before each 64-day word.
     counts: Box<[u32]>,
+    /// Working days before each day within its word (`DAYS + 1` entries).
+    within: Box<[u8]>,
     nth: Box<[NaiveDate]>,
 }
 
@@ -65,13 +67,17 @@ impl WorkingDayIndex {
     /// Weekends are added here.
     pub fn build(days_off: impl IntoIterator<Item = usize>) -> Self {
         let mut days_off = days_off.into_iter().peekable();
-        let mut bits = vec![0_u64; WORDS];
         let mut counts = Vec::with_capacity(WORDS);
+        let mut within = Vec::with_capacity(DAYS + 1);
         let mut nth = Vec::with_capacity(DAYS * 5 / 7 + 1);
         let mut date = FIRST_DATE;
-        for i in 0..DAYS {
+        for i in 0..=DAYS {
             if i % 64 == 0 {
                 counts.push(nth.len() as u32);
+            }
+            within.push((nth.len() as u32 - counts[i / 64]) as u8);
+            if i == DAYS {
+                break;
             }
             let mut off = false;
             while days_off.next_if(|&d| d <= i).is_some() {
@@ -79,16 +85,14 @@ impl WorkingDayIndex {
             }
             // Day 0 is a Monday: i % 7 of 5 and 6 are Saturday and Sunday.
             if i % 7 < 5 && !off {
-                bits[i / 64] |= 1 << (i % 64);
                 nth.push(date);
             }
             date = date.succ_opt().unwrap_or(date);
         }
-        counts.resize(WORDS, nth.len() as u32);
         debug_assert!(days_off.next().is_none(), "an offset outside the index");
         WorkingDayIndex {
-            bits: bits.into_boxed_slice(),
             counts: counts.into_boxed_slice(),
+            within: within.into_boxed_slice(),
             nth: nth.into_boxed_slice(),
         }
     }
@@ -96,15 +100,14 @@ impl WorkingDayIndex {
     /// Working days strictly before day `i`, for `i` in `0..=DAYS`.
     #[inline]
     fn before(&self, i: usize) -> u32 {
-        let below = self.bits[i / 64] & ((1_u64 << (i % 64)) - 1);
-        self.counts[i / 64] + below.count_ones()
+        self.counts[i / 64] + u32::from(self.within[i])
     }
 
     /// Whether `date` is a working day; `None` outside the index.
     #[inline]
     pub fn is_working_day(&self, date: NaiveDate) -> Option<bool> {
         let i = offset(date)?;
-        Some(self.bits[i / 64] & (1 << (i % 64)) != 0)
+        Some(self.before(i + 1) != self.before(i))
     }
 
     /// The first working day on or after `date`.
