@@ -471,8 +471,9 @@ impl Lifecycle {
     /// Opens a complaint, with eligibility checked. An out-of-scope matter, or a track handled by
     /// another procedure, is recorded and at once referred.
     pub async fn open(&self, cmd: OpenComplaint) -> Result<ComplaintView, LifecycleError> {
-        let (new, change, seen) = self.prepare_open(&cmd, &[])?;
-        let written = self.store.insert(&new, &change, self.now()).await?;
+        let now = self.now();
+        let (new, change, seen) = self.prepare_open(&cmd, &[], now)?;
+        let written = self.store.insert(&new, &change, now).await?;
         self.wake_worker();
         Ok(self.view(written, seen))
     }
@@ -484,9 +485,10 @@ impl Lifecycle {
         &self,
         items: &[(OpenComplaint, Vec<Record>)],
     ) -> Result<usize, LifecycleError> {
+        let now = self.now();
         let mut prepared = Vec::with_capacity(items.len());
         for (cmd, events) in items {
-            let (new, change, _) = self.prepare_open(cmd, events).map_err(|e| match e {
+            let (new, change, _) = self.prepare_open(cmd, events, now).map_err(|e| match e {
                 LifecycleError::Invalid { field, message } => {
                     invalid(field, format!("{}: {message}", cmd.reference))
                 }
@@ -494,7 +496,7 @@ impl Lifecycle {
             })?;
             prepared.push((new, change));
         }
-        self.store.insert_many(&prepared, self.now()).await?;
+        self.store.insert_many(&prepared, now).await?;
         self.wake_worker();
         Ok(prepared.len())
     }
@@ -505,6 +507,7 @@ impl Lifecycle {
         &self,
         cmd: &OpenComplaint,
         events: &[Record],
+        now: DateTime<Utc>,
     ) -> Result<(NewComplaint, Change, Judged), LifecycleError> {
         let p_in_force = self.procedure(&cmd.procedure)?;
         let p = p_in_force.as_ref();
@@ -633,7 +636,6 @@ impl Lifecycle {
                 note: to.clone(),
             });
         }
-        let now = self.now();
         let row = provisional_row(&new, now);
         // The history: the command's own events, then any given beside it (an import), then its
         // outcomes. Each is checked on the log before it, exactly as `event` or `outcome` would
@@ -1361,9 +1363,17 @@ impl Lifecycle {
                 .map(|y| format!("{y:016x}"))
                 .collect::<Vec<_>>()
                 .join(",");
+            // The notification settings alone: the plans' fingerprint above also moves with the
+            // holidays, which may have been all that changed.
+            let settings = addressing.as_ref().map(|a| {
+                let mut h = crate::folder::Fnv::default();
+                h.write(a.as_bytes());
+                format!("{:016x}", h.finish())
+            });
             let deadlines_key = format!("deadlines:{id}");
             let plans_key = format!("plans:{id}");
             let procedure_key = format!("procedure:{id}");
+            let settings_key = format!("notify:{id}");
             let years_key = format!("holiday-years:{id}");
             let stale_deadlines =
                 self.store.meta(&deadlines_key).await?.as_deref() != Some(deadlines.as_str());
@@ -1376,7 +1386,11 @@ impl Lifecycle {
             }
             // Which complaints the change can move: all of them, unless only the holiday data
             // or closures changed and the years they changed are known.
-            let touched = if stale_plans
+            let settings_same = match &settings {
+                Some(f) => self.store.meta(&settings_key).await?.as_deref() == Some(f.as_str()),
+                None => !stale_plans,
+            };
+            let touched = if !settings_same
                 || self.store.meta(&procedure_key).await?.as_deref() != Some(&procedure)
             {
                 None
@@ -1390,12 +1404,21 @@ impl Lifecycle {
                 None => self.store.live_references_of(&id).await?,
                 Some(None) => Vec::new(),
                 // A deadline's count can cross into the next year (or start in the one
-                // before), and its reminders and escalations run a few weeks either side: a
-                // year's margin covers them.
+                // before), and its reminders run a few weeks either side: a year's margin
+                // covers them. An overdue one's next escalation is counted in working days
+                // from its due date, however long ago: when the range begins by today, every
+                // pending deadline due by its end is included too.
                 Some(Some((first, last))) => {
                     let from = NaiveDate::from_ymd_opt(first - 1, 1, 1).unwrap_or(NaiveDate::MIN);
                     let to = NaiveDate::from_ymd_opt(last + 1, 12, 31).unwrap_or(NaiveDate::MAX);
-                    self.store.live_references_touching(&id, from, to).await?
+                    let overdue_by = if from <= self.today(p) {
+                        to
+                    } else {
+                        NaiveDate::from_ymd_opt(1899, 12, 31).unwrap_or(NaiveDate::MIN)
+                    };
+                    self.store
+                        .live_references_touching(&id, from, to, overdue_by)
+                        .await?
                 }
             };
             let mut n = 0;
@@ -1423,6 +1446,9 @@ impl Lifecycle {
             self.store.set_meta(&deadlines_key, &deadlines).await?;
             self.store.set_meta(&procedure_key, &procedure).await?;
             self.store.set_meta(&years_key, &years).await?;
+            if let Some(f) = &settings {
+                self.store.set_meta(&settings_key, f).await?;
+            }
             // Re-derived without notification settings, the plans may now be out of step:
             // whoever next runs with them re-plans.
             self.store

@@ -330,12 +330,15 @@ pub mod hot {
         WHERE d.state = 'pending' AND d.due_date <= $1 \
         AND (d.due_date, d.complaint_id, d.deadline) > ($2, $3, $4) \
         ORDER BY d.due_date, d.complaint_id, d.deadline LIMIT $5";
-    /// The live complaints of one procedure with a deadline between two dates (re-derivation
-    /// after the holidays of a few years changed).
+    /// The live complaints of one procedure with a deadline running through any day between
+    /// two dates ($2, $3), or pending and due by $4 (an overdue one's next escalation is
+    /// counted in working days from its due date): re-derivation after the holidays of a few
+    /// years changed.
     pub const LIVE_REFERENCES_TOUCHING: &str = "SELECT c.reference FROM complaints c \
         WHERE c.status IN ('open', 'proposed-for-closure') AND c.procedure = $1 \
         AND EXISTS (SELECT 1 FROM deadlines d WHERE d.complaint_id = c.id \
-        AND d.from_date <= $3 AND d.due_date >= $2) ORDER BY c.reference";
+        AND ((d.from_date <= $3 AND d.due_date >= $2) OR (d.state = 'pending' AND d.due_date <= $4))) \
+        ORDER BY c.reference";
     /// The live complaints of one procedure (re-derivation after a change to it).
     pub const LIVE_REFERENCES_OF: &str = "SELECT reference FROM complaints \
         WHERE status IN ('open', 'proposed-for-closure') AND procedure = $1 ORDER BY reference";
@@ -364,9 +367,13 @@ pub mod hot {
         CROSS JOIN LATERAL (SELECT deadline, kind, occurrence, destination, role, planned_at \
         FROM notifications WHERE complaint_id = c.id AND state = 'planned' OFFSET 0) n";
     /// A batch's planned notifications cancelled before its new plans (PostgreSQL): found as
-    /// above, then updated by their keys.
+    /// above, then updated by their keys, each still planned (the condition on the row
+    /// updated is checked again against a delivery that committed meanwhile: a row sent,
+    /// failed or skipped is never cancelled, so never planned again). The condition is written
+    /// so that no index on `state` can answer it (`state` is never null): otherwise, on a
+    /// database without statistics, the planner drove the update from `notifications_due`.
     pub const CANCEL_PLANNED_OF_MANY_ARRAY: &str = "UPDATE notifications SET state = 'cancelled' \
-        WHERE id IN (SELECT n.id FROM unnest($1::bigint[]) AS c(id) CROSS JOIN LATERAL \
+        WHERE coalesce(state, '') = 'planned' AND id IN (SELECT n.id FROM unnest($1::bigint[]) AS c(id) CROSS JOIN LATERAL \
         (SELECT id FROM notifications WHERE complaint_id = c.id AND state = 'planned' OFFSET 0) n)";
     /// The same on SQLite, whose planner takes `notifications_complaint_state` for the list.
     pub const CANCEL_PLANNED_OF_MANY: &str = "UPDATE notifications SET state = 'cancelled' \
@@ -502,7 +509,7 @@ mod sqlite {
     const PENDING_JSON: &str = "SELECT COALESCE(json_group_array(json_object(\
         'complaint_id', p.complaint_id, 'reference', p.reference, 'procedure', p.procedure, \
         'stage', p.stage, 'deadline', p.deadline, 'kind', p.kind, 'owner_role', p.owner_role, \
-        'due_date', p.due_date)), '[]')";
+        'due_date', p.due_date) ORDER BY p.due_date, p.complaint_id, p.deadline), '[]')";
     include!("queries.rs");
 }
 
@@ -536,7 +543,7 @@ mod postgres {
     const PENDING_JSON: &str = "SELECT COALESCE(json_agg(json_build_object(\
         'complaint_id', p.complaint_id, 'reference', p.reference, 'procedure', p.procedure, \
         'stage', p.stage, 'deadline', p.deadline, 'kind', p.kind, 'owner_role', p.owner_role, \
-        'due_date', p.due_date)), '[]')::text";
+        'due_date', p.due_date) ORDER BY p.due_date, p.complaint_id, p.deadline), '[]')::text";
     include!("queries.rs");
 }
 
@@ -994,15 +1001,19 @@ impl Store {
     }
 
     /// The references of the live complaints under one procedure with a stored deadline that
-    /// runs through any day from `from` to `to`: those a change to the holidays of those days
-    /// can move.
+    /// runs through any day from `from` to `to`, or is pending and due by `overdue_by`: those a
+    /// change to the holidays of those days can move.
     pub async fn live_references_touching(
         &self,
         procedure: &str,
         from: NaiveDate,
         to: NaiveDate,
+        overdue_by: NaiveDate,
     ) -> Result<Vec<String>, StoreError> {
-        dispatch_read!(self, live_references_touching(procedure, from, to))
+        dispatch_read!(
+            self,
+            live_references_touching(procedure, from, to, overdue_by)
+        )
     }
 
     /// The procedures that open complaints (and those proposed for closure) follow.

@@ -626,10 +626,9 @@ pub(super) async fn pending_due_page(
         .bind(limit)
         .fetch_one(pool)
         .await?;
-    let mut rows: Vec<PendingRow> = from_json(&json)?;
-    // An aggregate keeps no order the SQL promises: the page's own, again.
-    rows.sort_by(|a, b| (a.due_date, a.complaint_id, &a.deadline).cmp(&(b.due_date, b.complaint_id, &b.deadline)));
-    Ok(rows)
+    // In the database's own order (the aggregate says so): the next page starts after the last
+    // row as the database compares it (PostgreSQL's text collation is not byte order).
+    from_json(&json)
 }
 
 pub(super) async fn count(pool: &Pool<Db>) -> Result<i64, StoreError> {
@@ -644,13 +643,14 @@ pub(super) async fn live_references(pool: &Pool<Db>) -> Result<Vec<String>, Stor
     .await?)
 }
 
-pub(super) async fn live_references_touching(pool: &Pool<Db>, procedure: &str, from: NaiveDate, to: NaiveDate) -> Result<Vec<String>, StoreError> {
+pub(super) async fn live_references_touching(pool: &Pool<Db>, procedure: &str, from: NaiveDate, to: NaiveDate, overdue_by: NaiveDate) -> Result<Vec<String>, StoreError> {
     // complaints_live_procedure walks the procedure's live complaints in order; each one's
     // deadlines are probed by its key.
     Ok(sqlx::query_scalar(super::hot::LIVE_REFERENCES_TOUCHING)
         .bind(procedure)
         .bind(from)
         .bind(to)
+        .bind(overdue_by)
         .fetch_all(pool)
         .await?)
 }

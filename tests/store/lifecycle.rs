@@ -484,6 +484,23 @@ async fn a_holiday_change_re_derives_only_the_complaints_with_deadlines_near_it(
                 )
             })
             .collect();
+        // With notifications configured: the plans' fingerprint moves with the holidays too,
+        // and still only the complaints near the change are re-derived.
+        let addressed = |l: &Lifecycle| {
+            l.set_addressing(timescales::reminder::Addressing {
+                roles: [(
+                    "chair".to_string(),
+                    timescales::reminder::RoleTargets {
+                        email: vec!["chairs@council.example".into()],
+                        chat: vec![],
+                    },
+                )]
+                .into_iter()
+                .collect(),
+                ..Default::default()
+            })
+        };
+        addressed(&l);
         l.import(&items).await.unwrap();
         let done = |examined, moved| Rederived { examined, moved };
         // Nothing derived under these settings yet: every complaint; then none.
@@ -503,10 +520,12 @@ async fn a_holiday_change_re_derives_only_the_complaints_with_deadlines_near_it(
             Procedures::load(None).unwrap(),
             Calendars::load(None, &[far]).unwrap(),
         );
+        addressed(&far);
         assert_eq!(far.recompute_if_changed().await.unwrap(), done(0, 0));
         // The one-off holiday on Thursday 7 January 2027 instead (2027 and 2032 changed):
         // every one is re-derived, and each one's offer-appointment moves.
         let near = with_holiday_on_7_january(&store);
+        addressed(&near);
         assert_eq!(near.recompute_if_changed().await.unwrap(), done(20, 20));
         assert_eq!(
             due(&near.show("Y-07").await.unwrap(), "offer-appointment"),

@@ -43,6 +43,7 @@ async fn plan(store: &Store, sql: &str) -> Vec<String> {
             Arg::Text("durham".into()),
             Arg::Date(NaiveDate::from_ymd_opt(2026, 1, 1).unwrap()),
             Arg::Date(NaiveDate::from_ymd_opt(2028, 12, 31).unwrap()),
+            Arg::Date(NaiveDate::from_ymd_opt(2028, 12, 31).unwrap()),
         ];
         return plan_bound(store, sql, &args, None).await;
     }
