@@ -50,3 +50,19 @@ pub fn set_today(clock: &FixedClock, today: &str) {
 pub fn rag(v: &ComplaintView, id: &str) -> Rag {
     v.deadlines.iter().find(|x| x.derived.id == id).unwrap().rag
 }
+
+/// Notifications on, the chairs reached by email: what a service with addressing plans.
+pub fn chairs_by_email() -> timescales::reminder::Addressing {
+    timescales::reminder::Addressing {
+        roles: [(
+            "chair".to_string(),
+            timescales::reminder::RoleTargets {
+                email: vec!["chairs@council.example".into()],
+                chat: vec![],
+            },
+        )]
+        .into_iter()
+        .collect(),
+        ..Default::default()
+    }
+}

@@ -486,20 +486,7 @@ async fn a_holiday_change_re_derives_only_the_complaints_with_deadlines_near_it(
             .collect();
         // With notifications configured: the plans' fingerprint moves with the holidays too,
         // and still only the complaints near the change are re-derived.
-        let addressed = |l: &Lifecycle| {
-            l.set_addressing(timescales::reminder::Addressing {
-                roles: [(
-                    "chair".to_string(),
-                    timescales::reminder::RoleTargets {
-                        email: vec!["chairs@council.example".into()],
-                        chat: vec![],
-                    },
-                )]
-                .into_iter()
-                .collect(),
-                ..Default::default()
-            })
-        };
+        let addressed = |l: &Lifecycle| l.set_addressing(crate::helpers::chairs_by_email());
         addressed(&l);
         l.import(&items).await.unwrap();
         let done = |examined, moved| Rederived { examined, moved };

@@ -187,18 +187,7 @@ async fn every_hot_statement_is_answered_from_an_index() {
     on_both("query plans", |store| async move {
         // A few complaints, with deadlines, entries and planned notifications.
         let (l, _) = crate::helpers::service(&store, "2027-01-05");
-        l.set_addressing(timescales::reminder::Addressing {
-            roles: [(
-                "chair".to_string(),
-                timescales::reminder::RoleTargets {
-                    email: vec!["chairs@council.example".into()],
-                    chat: vec![],
-                },
-            )]
-            .into_iter()
-            .collect(),
-            ..Default::default()
-        });
+        l.set_addressing(crate::helpers::chairs_by_email());
         three_complaints(&l).await;
         for (name, sql) in hot::ALL {
             assert_indexed(&store, name, &plan(&store, sql).await);
