@@ -32,6 +32,7 @@ fn message() -> Message {
         severity: Severity::Reminder,
         thread: Some("complaint-bf9c2da9f67aa200".into()),
         table: None,
+        about: None,
     }
 }
 

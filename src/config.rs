@@ -238,6 +238,10 @@ impl StoreSettings {
     }
 }
 
+/// The longest name an API token may have: it is written into the audit after each change it
+/// makes.
+pub const MAX_TOKEN_NAME: usize = 40;
+
 /// One API client's token.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -56,3 +56,4 @@ pub mod reminder;
 pub mod store;
 pub mod systemd;
 pub mod telemetry;
+pub mod text;

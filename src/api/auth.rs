@@ -8,7 +8,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
 use super::ApiError;
-use crate::config::{ApiSettings, ConfigError, Scope, TokenSettings};
+use crate::config::{ApiSettings, ConfigError, Scope, TokenSettings, MAX_TOKEN_NAME};
 
 /// A token that may call the API.
 #[derive(Clone, Debug)]
@@ -79,6 +79,15 @@ pub fn load_tokens(api: &ApiSettings) -> Result<Vec<Token>, ConfigError> {
         tokens.extend(file.tokens.iter().map(Token::from));
     }
     for t in &tokens {
+        // The name goes into every audit line the token writes, after the client's own
+        // `recorded_by` (`... (via NAME)`): plain and short.
+        let plain = crate::text::control_character("name", &t.name).is_none();
+        if !plain || t.name.trim().is_empty() || t.name.chars().count() > MAX_TOKEN_NAME {
+            return Err(ConfigError(format!(
+                "api token named '{}': a token's name is 1 to {MAX_TOKEN_NAME} characters of plain text",
+                crate::text::quoted(&t.name)
+            )));
+        }
         if t.secret.expose_secret().len() < 16 {
             return Err(ConfigError(format!(
                 "api token '{}' is shorter than 16 characters: use a long random value",

@@ -1,31 +1,86 @@
-//! The one place API errors become HTTP: a status and a JSON body with a code, a message and the
-//! field at fault.
+//! The one place API errors become HTTP: RFC 9457 problem details
+//! (`application/problem+json`), with a stable code and the field at fault.
+//!
+//! ```json
+//! {"type": "tag:timescales,2026:problem:invalid-field", "title": "A field's value is refused",
+//!  "status": 422, "detail": "reference 'CP/1' may hold ...", "code": "invalid-field",
+//!  "field": "reference"}
+//! ```
+//!
+//! `type` is a `tag:` URI (RFC 4151), which RFC 9457 suggests for types that are identifiers
+//! rather than pages: one per `code`, the same across versions. `title` is fixed per code;
+//! `detail` says what is wrong with this request and what would be right. `code` and `field`
+//! are this API's extension members, so a client can branch on the code and point at the field.
 
 use axum::extract::rejection::BytesRejection;
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use serde::Serialize;
 
 use crate::lifecycle::LifecycleError;
+
+/// The media type of every error answer.
+pub const PROBLEM_JSON: &str = "application/problem+json";
 
 /// An error answer.
 #[derive(Debug)]
 pub struct ApiError {
     status: StatusCode,
-    body: ErrorBody,
-}
-
-#[derive(Debug, Serialize)]
-struct ErrorBody {
     code: &'static str,
-    message: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    detail: String,
     field: Option<String>,
 }
 
+/// The body, as RFC 9457 lays it out.
+#[derive(Debug, Serialize)]
+struct Problem<'a> {
+    r#type: String,
+    title: &'static str,
+    status: u16,
+    detail: &'a str,
+    code: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    field: Option<&'a str>,
+}
+
+/// Each code's title: what kind of problem it is, the same for every request.
+pub const CODES: &[(&str, &str)] = &[
+    ("malformed-json", "The body is not valid JSON"),
+    ("unsupported-media-type", "The body is not application/json"),
+    ("invalid-query", "The query string cannot be read"),
+    ("invalid-field", "A field's value is refused"),
+    ("unreadable-body", "The body cannot be read"),
+    ("unauthorized", "No valid token"),
+    ("forbidden", "The token lacks the scope"),
+    ("not-found", "No such complaint or procedure"),
+    ("no-such-route", "No such route"),
+    ("method-not-allowed", "The route does not take that method"),
+    ("conflict", "The complaint's state does not allow it"),
+    ("duplicate-reference", "The reference is taken"),
+    (
+        "stale-version",
+        "The complaint changed since the version given in If-Match",
+    ),
+    ("invalid-precondition", "If-Match cannot be read"),
+    ("body-too-large", "The body is larger than the limit"),
+    ("internal", "Internal error"),
+];
+
+fn title(code: &str) -> &'static str {
+    CODES
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map_or("Error", |(_, t)| *t)
+}
+
+/// The problem type URI of `code`.
+pub fn problem_type(code: &str) -> String {
+    format!("tag:timescales,2026:problem:{code}")
+}
+
 impl ApiError {
-    /// An error with its status, a stable code, a message for people and the field at fault.
+    /// An error with its status, a stable code (one of [`CODES`]), a message for people and the
+    /// field at fault.
     pub fn new(
         status: StatusCode,
         code: &'static str,
@@ -34,11 +89,9 @@ impl ApiError {
     ) -> Self {
         ApiError {
             status,
-            body: ErrorBody {
-                code,
-                message: message.into(),
-                field,
-            },
+            code,
+            detail: message.into(),
+            field,
         }
     }
 
@@ -96,6 +149,12 @@ impl From<LifecycleError> for ApiError {
                 e.to_string(),
                 Some("reference".into()),
             ),
+            e @ LifecycleError::Stale { .. } => ApiError::new(
+                StatusCode::PRECONDITION_FAILED,
+                "stale-version",
+                e.to_string(),
+                None,
+            ),
             LifecycleError::Unchanged => {
                 ApiError::new(StatusCode::CONFLICT, "conflict", "nothing to change", None)
             }
@@ -109,13 +168,33 @@ impl From<LifecycleError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut r = (self.status, Json(serde_json::json!({ "error": self.body }))).into_response();
+        let body = Problem {
+            r#type: problem_type(self.code),
+            title: title(self.code),
+            status: self.status.as_u16(),
+            detail: &self.detail,
+            code: self.code,
+            field: self.field.as_deref(),
+        };
+        let json = serde_json::to_vec(&body).unwrap_or_default();
+        let mut r = (self.status, json).into_response();
+        let h = r.headers_mut();
+        h.insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
         if self.status == StatusCode::UNAUTHORIZED {
-            r.headers_mut().insert(
-                header::WWW_AUTHENTICATE,
-                header::HeaderValue::from_static("Bearer"),
-            );
+            h.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
         r
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_has_one_title() {
+        for (i, (code, _)) in CODES.iter().enumerate() {
+            assert!(!CODES[..i].iter().any(|(c, _)| c == code), "{code} twice");
+        }
     }
 }

@@ -27,12 +27,12 @@ use serde::de::DeserializeOwned;
 
 use crate::config::Scope;
 use crate::lifecycle::{
-    AcceptLate, Applicability, Correct, Decision, Extend, Lifecycle, ListPage, ListQuery,
-    OpenComplaint, Record,
+    AcceptLate, Applicability, ComplaintView, Correct, Decision, Extend, Lifecycle, ListPage,
+    ListQuery, OpenComplaint, Record,
 };
 
 pub use auth::{load_tokens, Token, TokenSet};
-pub use error::ApiError;
+pub use error::{ApiError, CODES};
 
 /// The OpenAPI document served at `/api/v1/openapi.json`.
 pub const OPENAPI: &str = include_str!("../../docs/openapi.json");
@@ -206,21 +206,95 @@ attributed!(
     Decision => recorded_by,
 );
 
-/// The command in a write request: the token must hold the write scope, the body must parse,
-/// and the command is attributed to the token's holder for the audit log.
+/// The command in a write request: the token must hold the write scope, the body must be JSON
+/// (415 otherwise) and parse, and the command is attributed to the token's holder for the
+/// audit log.
 fn command<T: DeserializeOwned + Attributed>(
     s: &ApiState,
     h: &HeaderMap,
     b: Body,
 ) -> Result<T, ApiError> {
     let token = auth::require(h, &s.tokens, Scope::Write)?;
+    json_body(h)?;
     let mut cmd: T = body(b)?;
     cmd.attribute(&token);
     Ok(cmd)
 }
 
+/// A body declared `application/json` (with any parameters, `; charset=utf-8`): anything else
+/// is refused with 415 before it is read, so a form post or a text body is never guessed at.
+fn json_body(h: &HeaderMap) -> Result<(), ApiError> {
+    let given = h
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let essence = given.split(';').next().unwrap_or("").trim();
+    if essence.eq_ignore_ascii_case("application/json") {
+        return Ok(());
+    }
+    let said = match given {
+        "" => "no Content-Type".to_string(),
+        g => format!("Content-Type '{}'", crate::text::quoted(g)),
+    };
+    Err(ApiError::new(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported-media-type",
+        format!("the body must be JSON, sent as Content-Type: application/json; this request has {said}"),
+        None,
+    ))
+}
+
+/// The version a write must find, from `If-Match`: one strong entity tag as `ETag` gave it
+/// (`"7"`), or `*` (any version). None without the header.
+fn if_match(h: &HeaderMap) -> Result<Option<i64>, ApiError> {
+    let Some(v) = h.get(header::IF_MATCH) else {
+        return Ok(None);
+    };
+    let bad = |why: &str| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid-precondition",
+            format!("If-Match {why}: give the ETag of GET /api/v1/complaints/REFERENCE as it came (\"7\"), or *"),
+            None,
+        )
+    };
+    let v = v.to_str().map_err(|_| bad("is not text"))?.trim();
+    if v == "*" {
+        return Ok(None);
+    }
+    v.strip_prefix('"')
+        .and_then(|t| t.strip_suffix('"'))
+        .and_then(|t| t.parse::<i64>().ok())
+        .map(Some)
+        .ok_or_else(|| {
+            bad(&format!(
+                "'{}' is not one of this API's entity tags",
+                crate::text::quoted(v)
+            ))
+        })
+}
+
+/// The service for a write: held to the version `If-Match` names, when it names one.
+fn for_write(s: &ApiState, h: &HeaderMap) -> Result<Lifecycle, ApiError> {
+    Ok(match if_match(h)? {
+        Some(v) => s.lifecycle.if_match(v),
+        None => s.lifecycle.clone(),
+    })
+}
+
 fn ok<T: serde::Serialize>(status: StatusCode, value: T) -> Answer {
     Ok((status, Json(value)).into_response())
+}
+
+/// A complaint as JSON, with its version as a strong `ETag` for a later `If-Match`.
+fn complaint(status: StatusCode, view: ComplaintView) -> Answer {
+    let tag = HeaderValue::from_str(&format!("\"{}\"", view.complaint.version)).map_err(|e| {
+        tracing::error!(error = %e, "a version is not a header value");
+        ApiError::internal()
+    })?;
+    let mut r = (status, Json(view)).into_response();
+    r.headers_mut().insert(header::ETAG, tag);
+    Ok(r)
 }
 
 async fn procedures(State(s): State<ApiState>, h: HeaderMap) -> Answer {
@@ -241,7 +315,7 @@ async fn procedure(State(s): State<ApiState>, h: HeaderMap, Path(id): Path<Strin
         None => Err(ApiError::new(
             StatusCode::NOT_FOUND,
             "not-found",
-            format!("unknown procedure '{id}'"),
+            format!("unknown procedure '{}'", crate::text::quoted(&id)),
             None,
         )),
     }
@@ -300,14 +374,26 @@ struct ListBody {
     next: Option<String>,
 }
 
+/// 201 with the complaint, its `Location` and its `ETag`.
 async fn open(State(s): State<ApiState>, h: HeaderMap, b: Body) -> Answer {
     let cmd: OpenComplaint = command(&s, &h, b)?;
-    ok(StatusCode::CREATED, s.lifecycle.open(cmd).await?)
+    let view = s.lifecycle.open(cmd).await?;
+    let location = HeaderValue::from_str(&crate::complaint::reference::in_link(
+        "/api/v1/complaints/{reference}",
+        &view.complaint.reference,
+    ))
+    .map_err(|e| {
+        tracing::error!(error = %e, "a reference is not a header value");
+        ApiError::internal()
+    })?;
+    let mut r = complaint(StatusCode::CREATED, view)?;
+    r.headers_mut().insert(header::LOCATION, location);
+    Ok(r)
 }
 
 async fn show(State(s): State<ApiState>, h: HeaderMap, Path(reference): Path<String>) -> Answer {
     auth::require(&h, &s.tokens, Scope::Read)?;
-    ok(StatusCode::OK, s.lifecycle.show(&reference).await?)
+    complaint(StatusCode::OK, s.lifecycle.show(&reference).await?)
 }
 
 async fn audit(State(s): State<ApiState>, h: HeaderMap, Path(reference): Path<String>) -> Answer {
@@ -317,7 +403,10 @@ async fn audit(State(s): State<ApiState>, h: HeaderMap, Path(reference): Path<St
 
 async fn event(State(s): State<ApiState>, h: HeaderMap, Path(r): Path<String>, b: Body) -> Answer {
     let cmd: Record = command(&s, &h, b)?;
-    ok(StatusCode::OK, s.lifecycle.record_event(&r, cmd).await?)
+    complaint(
+        StatusCode::OK,
+        for_write(&s, &h)?.record_event(&r, cmd).await?,
+    )
 }
 
 async fn outcome(
@@ -327,12 +416,15 @@ async fn outcome(
     b: Body,
 ) -> Answer {
     let cmd: Record = command(&s, &h, b)?;
-    ok(StatusCode::OK, s.lifecycle.record_outcome(&r, cmd).await?)
+    complaint(
+        StatusCode::OK,
+        for_write(&s, &h)?.record_outcome(&r, cmd).await?,
+    )
 }
 
 async fn extend(State(s): State<ApiState>, h: HeaderMap, Path(r): Path<String>, b: Body) -> Answer {
     let cmd: Extend = command(&s, &h, b)?;
-    ok(StatusCode::OK, s.lifecycle.extend(&r, cmd).await?)
+    complaint(StatusCode::OK, for_write(&s, &h)?.extend(&r, cmd).await?)
 }
 
 async fn accept_late(
@@ -342,7 +434,10 @@ async fn accept_late(
     b: Body,
 ) -> Answer {
     let cmd: AcceptLate = command(&s, &h, b)?;
-    ok(StatusCode::OK, s.lifecycle.accept_late(&r, cmd).await?)
+    complaint(
+        StatusCode::OK,
+        for_write(&s, &h)?.accept_late(&r, cmd).await?,
+    )
 }
 
 async fn not_applicable(
@@ -352,9 +447,9 @@ async fn not_applicable(
     b: Body,
 ) -> Answer {
     let cmd: Applicability = command(&s, &h, b)?;
-    ok(
+    complaint(
         StatusCode::OK,
-        s.lifecycle.mark_not_applicable(&r, cmd).await?,
+        for_write(&s, &h)?.mark_not_applicable(&r, cmd).await?,
     )
 }
 
@@ -365,7 +460,10 @@ async fn applicable(
     b: Body,
 ) -> Answer {
     let cmd: Applicability = command(&s, &h, b)?;
-    ok(StatusCode::OK, s.lifecycle.mark_applicable(&r, cmd).await?)
+    complaint(
+        StatusCode::OK,
+        for_write(&s, &h)?.mark_applicable(&r, cmd).await?,
+    )
 }
 
 async fn correct(
@@ -375,15 +473,15 @@ async fn correct(
     b: Body,
 ) -> Answer {
     let cmd: Correct = command(&s, &h, b)?;
-    ok(StatusCode::OK, s.lifecycle.correct(&r, cmd).await?)
+    complaint(StatusCode::OK, for_write(&s, &h)?.correct(&r, cmd).await?)
 }
 
 async fn close(State(s): State<ApiState>, h: HeaderMap, Path(r): Path<String>, b: Body) -> Answer {
     let cmd: Decision = command(&s, &h, b)?;
-    ok(StatusCode::OK, s.lifecycle.close(&r, cmd).await?)
+    complaint(StatusCode::OK, for_write(&s, &h)?.close(&r, cmd).await?)
 }
 
 async fn reopen(State(s): State<ApiState>, h: HeaderMap, Path(r): Path<String>, b: Body) -> Answer {
     let cmd: Decision = command(&s, &h, b)?;
-    ok(StatusCode::OK, s.lifecycle.reopen(&r, cmd).await?)
+    complaint(StatusCode::OK, for_write(&s, &h)?.reopen(&r, cmd).await?)
 }

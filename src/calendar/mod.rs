@@ -34,7 +34,7 @@ use working_days::{offset, WorkingDayIndex};
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CalendarError {
     /// A division name that is not one of GOV.UK's three keys.
-    #[error("unknown region '{0}': expected one of england-and-wales, scotland, northern-ireland")]
+    #[error("unknown region '{}': expected one of england-and-wales, scotland, northern-ireland", crate::text::quoted(.0))]
     UnknownDivision(String),
     /// A date the index does not cover.
     #[error("date {0} is outside the supported range {FIRST_DATE} to {LAST_DATE}")]
@@ -138,7 +138,8 @@ impl std::str::FromStr for Roll {
             "forward" => Ok(Roll::Forward),
             "backward" => Ok(Roll::Backward),
             other => Err(format!(
-                "unknown roll '{other}': expected none, forward or backward"
+                "unknown roll '{}': expected none, forward or backward",
+                crate::text::quoted(other)
             )),
         }
     }

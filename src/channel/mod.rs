@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 pub use email::{Email, SmtpSecurity, SmtpSettings};
-pub use webhook::{sign, ChatKind, ChatSettings, Webhook};
+pub use webhook::{retry_after, sign, signing_keys, ChatKind, ChatSettings, Webhook, USER_AGENT};
 
 /// A notification's content. It carries a complaint reference, never a person's name.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -37,6 +37,30 @@ pub struct Message {
     pub thread: Option<String>,
     /// Rows, for a message that lists many things (the digest); `None` for one notification.
     pub table: Option<Table>,
+    /// What a message about one deadline is about, as fields a program reads (the generic
+    /// webhook's `data`); `None` for a summary, the digest or an operator's alert.
+    pub about: Option<About>,
+}
+
+/// The machine-readable side of a notification about one deadline. References and ids only:
+/// nothing here names a person.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct About {
+    /// What happened: `reminder-N` (N working days before), `due-today`, `breach`,
+    /// `escalation` or `window-closed`.
+    pub event: String,
+    /// The complaint's reference.
+    pub reference: String,
+    /// The procedure's id.
+    pub procedure: String,
+    /// The deadline's id in the procedure.
+    pub deadline: String,
+    /// The due date, `YYYY-MM-DD`.
+    pub due_date: chrono::NaiveDate,
+    /// The instant it falls due: the end of the due day in the procedure's time zone, in UTC.
+    pub due_at: DateTime<Utc>,
+    /// Where the deadline stands: `open`, `overdue`, `met`, `closed`, ... (as `complaint show`).
+    pub status: String,
 }
 
 /// Rows of a message, in titled groups (the digest's overdue, due today, due soon): rendered as

@@ -235,7 +235,7 @@ pub(crate) fn run_batch(
         let count: i64 = field(count_col).parse().map_err(|_| {
             bad(format!(
                 "count '{}' is not a whole number",
-                field(count_col)
+                crate::text::quoted(field(count_col))
             ))
         })?;
         let roll = match roll_col {
@@ -287,6 +287,43 @@ mod tests {
              ,2027-01-31,months,1,,2027-02-28\n\
              england-and-wales,2027-01-02,calendar-days,0,forward,2027-01-04\n"
         );
+    }
+
+    #[test]
+    fn a_huge_bad_field_is_quoted_short() {
+        let head = "region,from,unit,count,roll\n";
+        let huge = "x".repeat(5_000_000);
+        for (row, start) in [
+            (
+                format!("{huge},2026-12-18,working-days,10,\n"),
+                "line 2: unknown region 'xxx",
+            ),
+            (
+                format!("scotland,{huge},working-days,10,\n"),
+                "line 2: 'xxx",
+            ),
+            (
+                format!("scotland,2026-12-18,{huge},10,\n"),
+                "line 2: unknown unit 'xxx",
+            ),
+            (
+                format!("scotland,2026-12-18,working-days,{huge},\n"),
+                "line 2: count 'xxx",
+            ),
+            (
+                format!("scotland,2026-12-18,working-days,10,{huge}\n"),
+                "line 2: unknown roll 'xxx",
+            ),
+        ] {
+            let e = run(&format!("{head}{row}")).unwrap_err();
+            assert!(e.starts_with(start), "{}", &e[..100]);
+            assert!(
+                e.contains("... (5000000 characters in all)"),
+                "{}",
+                &e[..100]
+            );
+            assert!(e.len() < 200, "{} characters", e.len());
+        }
     }
 
     #[test]

@@ -427,6 +427,7 @@ async fn check_all(
             severity: crate::channel::Severity::Reminder,
             thread: None,
             table: None,
+            about: None,
         };
         for d in destinations {
             let check = format!("test {}", crate::outbox::redact(&d));

@@ -390,26 +390,7 @@ fn quiet_on_broken_pipe() {
     }
 }
 
-/// Parses `YYYY-MM-DD` exactly: four-digit year, two-digit month and day.
-pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
-    parse_iso_date(s)
-        .ok_or_else(|| format!("'{s}' is not a date: expected YYYY-MM-DD, e.g. 2026-12-18"))
-}
-
-/// `YYYY-MM-DD` without allocation, for the batch path; `None` for anything else.
-#[inline]
-pub fn parse_iso_date(s: &str) -> Option<NaiveDate> {
-    let b = s.as_bytes();
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
-        return None;
-    }
-    let num = |r: std::ops::Range<usize>| -> Option<u32> {
-        b[r].iter().try_fold(0u32, |acc, &c| {
-            c.is_ascii_digit().then(|| acc * 10 + (c - b'0') as u32)
-        })
-    };
-    NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)
-}
+pub use crate::text::{parse_date, parse_iso_date};
 
 fn parse_region(s: &str) -> Result<Division, String> {
     s.parse::<Division>().map_err(|e| e.to_string())

@@ -7,6 +7,7 @@
 //! stored log use, so the two can never disagree.
 
 mod derive;
+pub mod reference;
 mod stages;
 pub mod verdict;
 

@@ -67,7 +67,8 @@ impl std::str::FromStr for Unit {
             "calendar-days" => Ok(Unit::CalendarDays),
             "months" => Ok(Unit::Months),
             other => Err(format!(
-                "unknown unit '{other}': expected working-days, calendar-days or months"
+                "unknown unit '{}': expected working-days, calendar-days or months",
+                crate::text::quoted(other)
             )),
         }
     }

@@ -10,6 +10,7 @@ mod notice;
 mod page;
 mod replay;
 
+use std::borrow::Cow;
 use std::sync::{Arc, RwLock};
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -46,11 +47,21 @@ pub enum LifecycleError {
     #[error("{0}")]
     Conflict(String),
     /// No complaint has that reference.
-    #[error("no complaint has reference '{0}'")]
+    #[error("no complaint has reference '{}'", crate::text::quoted(.0))]
     NotFound(String),
     /// The reference is taken.
     #[error("a complaint with reference '{0}' already exists")]
     Duplicate(String),
+    /// The complaint changed since the version the caller expected (`If-Match`).
+    #[error("complaint '{reference}' is at version {current}, not {expected}: read it again, then decide")]
+    Stale {
+        /// The complaint.
+        reference: String,
+        /// The version the caller had.
+        expected: i64,
+        /// The version stored now.
+        current: i64,
+    },
     /// The store failed.
     #[error(transparent)]
     Store(StoreError),
@@ -102,6 +113,7 @@ pub struct OpenComplaint {
     /// Who complains: child, child-representative, parent or carer.
     pub complainant_role: String,
     /// The date of the conference complained about.
+    #[serde(deserialize_with = "crate::text::date::deserialize")]
     pub conference_date: NaiveDate,
     /// initial or review.
     #[serde(default = "default_conference_type")]
@@ -132,6 +144,7 @@ pub struct Earlier {
     /// The event or outcome id.
     pub name: String,
     /// When it happened.
+    #[serde(deserialize_with = "crate::text::date::deserialize")]
     pub date: NaiveDate,
     /// A line of context; no personal data.
     #[serde(default)]
@@ -149,6 +162,7 @@ pub struct Record {
     /// The event or outcome id.
     pub name: String,
     /// When it happened.
+    #[serde(deserialize_with = "crate::text::date::deserialize")]
     pub date: NaiveDate,
     /// Who records it.
     pub recorded_by: String,
@@ -166,6 +180,7 @@ pub struct Extend {
     /// The deadline's id.
     pub deadline: String,
     /// The new due date.
+    #[serde(deserialize_with = "crate::text::date::deserialize")]
     pub to: NaiveDate,
     /// Who records it (a job title or the signed-in person; `agreed_by` is the older name).
     #[serde(alias = "agreed_by")]
@@ -210,6 +225,7 @@ pub struct Correct {
     /// The log entry's id (from `show`).
     pub entry: i64,
     /// The right date.
+    #[serde(deserialize_with = "crate::text::date::deserialize")]
     pub date: NaiveDate,
     /// Who corrects it.
     pub recorded_by: String,
@@ -321,6 +337,8 @@ pub struct Lifecycle {
     /// working days" across all of them): `calendar.default_region` and `calendar.time_zone`.
     region: crate::calendar::Division,
     time_zone: chrono_tz::Tz,
+    /// The version a change must find (the API's `If-Match`): see [`Lifecycle::if_match`].
+    expected_version: Option<i64>,
 }
 
 impl Lifecycle {
@@ -342,6 +360,18 @@ impl Lifecycle {
             planned: None,
             region: crate::calendar::Division::EnglandAndWales,
             time_zone: chrono_tz::Europe::London,
+            expected_version: None,
+        }
+    }
+
+    /// This service for one change that must find the complaint at `version` (as `show` gave
+    /// it, [`ComplaintRow::version`]): when anyone changed it since, the change is refused with
+    /// [`LifecycleError::Stale`] and nothing is written. The check is made inside the change's
+    /// own transaction, on the locked row, so two systems cannot both pass it.
+    pub fn if_match(&self, version: i64) -> Lifecycle {
+        Lifecycle {
+            expected_version: Some(version),
+            ..self.clone()
         }
     }
 
@@ -509,6 +539,16 @@ impl Lifecycle {
         events: &[Record],
         now: DateTime<Utc>,
     ) -> Result<(NewComplaint, Change, Judged), LifecycleError> {
+        plain(cmd)?;
+        for (i, e) in events.iter().enumerate() {
+            plain(e).map_err(|e| match e {
+                LifecycleError::Invalid { field, message } => {
+                    invalid(format!("events[{i}].{field}"), message)
+                }
+                other => other,
+            })?;
+        }
+        crate::complaint::reference::check(&cmd.reference).map_err(|m| invalid("reference", m))?;
         let p_in_force = self.procedure(&cmd.procedure)?;
         let p = p_in_force.as_ref();
         // Only the procedures in use have their roles routed: a complaint under another would
@@ -525,18 +565,7 @@ impl Lifecycle {
                 ));
             }
         }
-        check_text("reference", &cmd.reference, 64)?;
-        if !cmd
-            .reference
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_/.".contains(c))
-        {
-            return Err(invalid(
-                "reference",
-                format!("reference '{}' may hold letters, digits and - _ / . only: it is the case system's reference, never a name", cmd.reference),
-            ));
-        }
-        check_text("recorded_by", &cmd.recorded_by, 100)?;
+        check_recorded_by(&cmd.recorded_by)?;
         check_note(&cmd.note)?;
         let track = match &cmd.track {
             Some(t) => p.track(t).ok_or_else(|| {
@@ -710,6 +739,7 @@ impl Lifecycle {
         reference: &str,
         cmd: Record,
     ) -> Result<ComplaintView, LifecycleError> {
+        plain(&cmd)?;
         self.change(reference, move |p, row, r, today| {
             event_rule(p, row, r, today, &cmd)
         })
@@ -722,6 +752,7 @@ impl Lifecycle {
         reference: &str,
         cmd: Record,
     ) -> Result<ComplaintView, LifecycleError> {
+        plain(&cmd)?;
         self.change(reference, move |p, row, r, today| {
             outcome_rule(p, row, r, today, &cmd)
         })
@@ -734,10 +765,11 @@ impl Lifecycle {
         reference: &str,
         cmd: Extend,
     ) -> Result<ComplaintView, LifecycleError> {
+        plain(&cmd)?;
         let calendars = self.calendars();
         self.change(reference, move |p, row, r, today| {
             check_writable(row, r)?;
-            check_text("recorded_by", &cmd.recorded_by, 100)?;
+            check_recorded_by(&cmd.recorded_by)?;
             check_text("reason", &cmd.reason, MAX_NOTE)?;
             let def = discretionary(p, &cmd.deadline, DiscretionKind::Extension)?;
             if def.kind != Kind::Obligation {
@@ -816,9 +848,10 @@ impl Lifecycle {
         reference: &str,
         cmd: AcceptLate,
     ) -> Result<ComplaintView, LifecycleError> {
+        plain(&cmd)?;
         self.change(reference, move |p, row, r, today| {
             check_writable(row, r)?;
-            check_text("recorded_by", &cmd.recorded_by, 100)?;
+            check_recorded_by(&cmd.recorded_by)?;
             check_text("reason", &cmd.reason, MAX_NOTE)?;
             let def = discretionary(p, &cmd.deadline, DiscretionKind::LateAcceptance)?;
             let holder = p.discretion_holder(DiscretionKind::LateAcceptance, &def.id);
@@ -850,6 +883,7 @@ impl Lifecycle {
         reference: &str,
         cmd: Applicability,
     ) -> Result<ComplaintView, LifecycleError> {
+        plain(&cmd)?;
         self.applicability(reference, cmd, true).await
     }
 
@@ -859,6 +893,7 @@ impl Lifecycle {
         reference: &str,
         cmd: Applicability,
     ) -> Result<ComplaintView, LifecycleError> {
+        plain(&cmd)?;
         self.applicability(reference, cmd, false).await
     }
 
@@ -870,7 +905,7 @@ impl Lifecycle {
     ) -> Result<ComplaintView, LifecycleError> {
         self.change(reference, move |p, row, r, today| {
             check_writable(row, r)?;
-            check_text("recorded_by", &cmd.recorded_by, 100)?;
+            check_recorded_by(&cmd.recorded_by)?;
             check_text("reason", &cmd.reason, MAX_NOTE)?;
             let def = p.deadline(&cmd.deadline).ok_or_else(|| {
                 invalid(
@@ -928,8 +963,9 @@ impl Lifecycle {
         reference: &str,
         cmd: Correct,
     ) -> Result<ComplaintView, LifecycleError> {
+        plain(&cmd)?;
         self.change(reference, move |_p, row, r, today| {
-            check_text("recorded_by", &cmd.recorded_by, 100)?;
+            check_recorded_by(&cmd.recorded_by)?;
             check_text("reason", &cmd.reason, MAX_NOTE)?;
             let Some(old) = r.dates.get(&cmd.entry).copied() else {
                 return Err(invalid(
@@ -967,6 +1003,7 @@ impl Lifecycle {
         reference: &str,
         cmd: Decision,
     ) -> Result<ComplaintView, LifecycleError> {
+        plain(&cmd)?;
         self.change(reference, move |_p, row, r, today| {
             if r.status == status::CLOSED || r.status == status::REFERRED {
                 return Err(LifecycleError::Conflict(format!(
@@ -974,7 +1011,7 @@ impl Lifecycle {
                     row.reference, r.status
                 )));
             }
-            check_text("recorded_by", &cmd.recorded_by, 100)?;
+            check_recorded_by(&cmd.recorded_by)?;
             check_text("reason", &cmd.reason, MAX_NOTE)?;
             Ok(recorded(
                 entry(
@@ -1000,6 +1037,7 @@ impl Lifecycle {
         reference: &str,
         cmd: Decision,
     ) -> Result<ComplaintView, LifecycleError> {
+        plain(&cmd)?;
         self.change(reference, move |p, row, r, today| {
             let reopens = r.outcome.as_ref().and_then(|o| p.outcomes.get(o)).and_then(|o| o.reopens.clone());
             let Some(stage) = reopens else {
@@ -1014,7 +1052,7 @@ impl Lifecycle {
             if r.status == status::OPEN && r.stage.as_deref() == Some(stage.as_str()) {
                 return Err(LifecycleError::Conflict(format!("complaint '{}' is already open at {stage}", row.reference)));
             }
-            check_text("recorded_by", &cmd.recorded_by, 100)?;
+            check_recorded_by(&cmd.recorded_by)?;
             check_text("reason", &cmd.reason, MAX_NOTE)?;
             Ok(recorded(entry(kind::REOPEN, &stage, today, None, None, &cmd.recorded_by, &cmd.reason), "reopen", format!("reopened at {stage}: {}", cmd.reason)))
         })
@@ -1034,6 +1072,7 @@ impl Lifecycle {
             NaiveDate,
         ) -> Result<(Vec<NewEntry>, NewAudit), LifecycleError>,
     ) -> Result<ComplaintView, LifecycleError> {
+        looked_up(reference)?;
         let now = self.now();
         let procedures = self.procedures();
         let this = self.clone();
@@ -1049,6 +1088,14 @@ impl Lifecycle {
                             row.reference, row.procedure
                         ))
                     })?;
+                // The row's version was raised by the statement that locked it.
+                if let Some(expected) = this.expected_version.filter(|v| *v != row.version - 1) {
+                    return Err(LifecycleError::Stale {
+                        reference: row.reference.clone(),
+                        expected,
+                        current: row.version - 1,
+                    });
+                }
                 let today = this.today(p);
                 let before = replay(p, row, entries);
                 let (new_entries, mut audit) = rule(p, row, &before, today)?;
@@ -1166,6 +1213,7 @@ impl Lifecycle {
 
     /// A complaint with its timeline and its deadlines as of today.
     pub async fn show(&self, reference: &str) -> Result<ComplaintView, LifecycleError> {
+        looked_up(reference)?;
         let snap = self.store.get(reference).await?;
         let p_in_force = self.procedure(&snap.complaint.procedure)?;
         let p = p_in_force.as_ref();
@@ -1214,12 +1262,26 @@ impl Lifecycle {
 
     /// A complaint's audit log.
     pub async fn audit(&self, reference: &str) -> Result<Vec<AuditRow>, LifecycleError> {
+        looked_up(reference)?;
         Ok(self.store.audit(reference).await?)
     }
 
     /// A page of the complaints matching the query, in reference order, each with its next
     /// pending deadline and overdue count, and the cursor of the next page when there is one.
     pub async fn list(&self, q: &ListQuery) -> Result<ListPage, LifecycleError> {
+        for (field, value) in [
+            ("procedure", &q.procedure),
+            ("stage", &q.stage),
+            ("owner", &q.owner),
+            ("cursor", &q.cursor),
+        ] {
+            if let Some(m) = value
+                .as_deref()
+                .and_then(|v| crate::text::control_character(field, v))
+            {
+                return Err(invalid(field, m));
+            }
+        }
         let limit = q.limit.unwrap_or(DEFAULT_PAGE);
         if !(1..=MAX_PAGE).contains(&limit) {
             return Err(invalid(
@@ -1655,7 +1717,7 @@ fn dated(
     cmd: &Record,
 ) -> Result<(Vec<NewEntry>, NewAudit), LifecycleError> {
     check_date("date", cmd.date, row.conference_date, today)?;
-    check_text("recorded_by", &cmd.recorded_by, 100)?;
+    check_recorded_by(&cmd.recorded_by)?;
     check_note(&cmd.note)?;
     Ok(recorded(
         entry(
@@ -1987,7 +2049,110 @@ fn check_date(
     Ok(())
 }
 
+/// A command's text fields, each named as the API names it, so that [`plain`] can refuse a
+/// control character in any of them before anything is looked up or stored.
+trait Texts {
+    fn texts(&self) -> Vec<(Cow<'static, str>, &str)>;
+}
+
+macro_rules! texts {
+    ($($ty:ty => [$($field:ident),*] $(opt [$($opt:ident),*])?;)*) => {
+        $(impl Texts for $ty {
+            fn texts(&self) -> Vec<(Cow<'static, str>, &str)> {
+                #[allow(unused_mut)]
+                let mut v: Vec<(Cow<'static, str>, &str)> =
+                    vec![$((Cow::Borrowed(stringify!($field)), self.$field.as_str())),*];
+                $($(if let Some(x) = &self.$opt {
+                    v.push((Cow::Borrowed(stringify!($opt)), x.as_str()));
+                })*)?
+                v
+            }
+        })*
+    };
+}
+
+texts!(
+    Record => [name, recorded_by, note];
+    Earlier => [name, note];
+    Extend => [deadline, recorded_by, reason] opt [retrospective];
+    Applicability => [deadline, recorded_by, reason];
+    AcceptLate => [deadline, recorded_by, reason];
+    Correct => [recorded_by, reason];
+    Decision => [recorded_by, reason];
+);
+
+impl Texts for OpenComplaint {
+    fn texts(&self) -> Vec<(Cow<'static, str>, &str)> {
+        let mut v: Vec<(Cow<'static, str>, &str)> = vec![
+            ("reference".into(), &self.reference),
+            ("procedure".into(), &self.procedure),
+            ("complainant_role".into(), &self.complainant_role),
+            ("conference_type".into(), &self.conference_type),
+            ("recorded_by".into(), &self.recorded_by),
+            ("note".into(), &self.note),
+        ];
+        v.extend(self.track.as_deref().map(|t| ("track".into(), t)));
+        v.extend(
+            self.out_of_scope
+                .as_deref()
+                .map(|o| ("out_of_scope".into(), o)),
+        );
+        for (list, items) in [("events", &self.events), ("outcomes", &self.outcomes)] {
+            for (i, e) in items.iter().enumerate() {
+                v.extend(
+                    e.texts()
+                        .into_iter()
+                        .map(|(f, x)| (format!("{list}[{i}].{f}").into(), x)),
+                );
+            }
+        }
+        v
+    }
+}
+
+/// Refuses a command with a control character in any text field (the [`crate::text`] rule),
+/// naming the field: identically on both stores, before either sees it.
+fn plain(cmd: &impl Texts) -> Result<(), LifecycleError> {
+    for (field, value) in cmd.texts() {
+        if let Some(m) = crate::text::control_character(&field, value) {
+            return Err(invalid(field, m));
+        }
+    }
+    Ok(())
+}
+
+/// A reference to look up: one with a control character cannot be stored, so it is refused
+/// (PostgreSQL would fail on a NUL rather than find nothing).
+fn looked_up(reference: &str) -> Result<(), LifecycleError> {
+    match crate::text::control_character("reference", reference) {
+        Some(m) => Err(invalid("reference", m)),
+        None => Ok(()),
+    }
+}
+
+/// The longest `recorded_by` a person or a system may give.
+pub const MAX_RECORDED_BY: usize = 100;
+
+/// `recorded_by` as its author gave it: at most [`MAX_RECORDED_BY`] characters. The API then
+/// adds ` (via TOKEN)` naming the token that called it; that suffix is the service's, not the
+/// client's, so it is not counted (it is only as long as a token's name, which the config
+/// bounds).
+fn check_recorded_by(value: &str) -> Result<(), LifecycleError> {
+    let own = match value.rsplit_once(" (via ") {
+        Some((own, via))
+            if via.ends_with(')') && via.chars().count() <= crate::config::MAX_TOKEN_NAME + 1 =>
+        {
+            own
+        }
+        _ => value,
+    };
+    check_text("recorded_by", own, MAX_RECORDED_BY)
+}
+
 fn check_text(field: &'static str, value: &str, max: usize) -> Result<(), LifecycleError> {
+    if let Some(m) = crate::text::control_character(field, value) {
+        return Err(invalid(field, m));
+    }
     if value.trim().is_empty() {
         return Err(invalid(field, format!("{field} must not be empty")));
     }
@@ -2001,6 +2166,9 @@ fn check_text(field: &'static str, value: &str, max: usize) -> Result<(), Lifecy
 }
 
 fn check_note(note: &str) -> Result<(), LifecycleError> {
+    if let Some(m) = crate::text::control_character("note", note) {
+        return Err(invalid("note", m));
+    }
     if note.chars().count() > MAX_NOTE {
         return Err(invalid("note", format!("note is longer than {MAX_NOTE} characters: keep it to a line, and keep personal data out")));
     }

@@ -15,8 +15,8 @@ pub enum Notice {
     /// Send this, about the complaint with this reference under this procedure (for the
     /// worker's log and its retry timing, without reading the complaint again).
     Send {
-        /// The message.
-        message: Message,
+        /// The message (boxed: it is most of the enum's size).
+        message: Box<Message>,
         /// The complaint's reference.
         reference: String,
         /// Its procedure's id.
@@ -152,10 +152,10 @@ impl Lifecycle {
             procedures.get(&complaint.procedure).map(|p| p.as_ref()),
             d,
             today,
-            link_template.map(|t| t.replace("{reference}", &complaint.reference)),
+            link_template.map(|t| crate::complaint::reference::in_link(t, &complaint.reference)),
         );
         Ok(Notice::Send {
-            message,
+            message: Box::new(message),
             reference: complaint.reference,
             procedure: complaint.procedure,
         })

@@ -174,7 +174,7 @@ pub async fn send_digests_until(
                     status_text,
                     whose.clone(),
                 ],
-                link: link_template.map(|t| t.replace("{reference}", &p.reference)),
+                link: link_template.map(|t| crate::complaint::reference::in_link(t, &p.reference)),
             };
             // This deadline's row for each recipient, once: someone who is both owner and
             // manager of an escalated one gets its escalated row.
@@ -269,6 +269,7 @@ pub async fn send_digests_until(
                     .to_vec(),
                 groups,
             }),
+            about: None,
         };
         match channels
             .deliver(&format!("email:{email}"), &message, now)
@@ -390,6 +391,7 @@ pub async fn holiday_data_alert(
         severity: Severity::Alert,
         thread: None,
         table: None,
+        about: None,
     };
     let mut sent = false;
     for dest in admin {

@@ -509,7 +509,7 @@ impl Worker {
                 message,
                 reference,
                 procedure,
-            }) => (message, reference, procedure),
+            }) => (*message, reference, procedure),
             Ok(Notice::Drop(why)) => {
                 store.mark_cancelled(row.id, row.planned_at, why).await?;
                 report.cancelled += 1;
@@ -651,6 +651,7 @@ impl Worker {
             severity: Severity::Alert,
             thread: None,
             table: None,
+            about: None,
         };
         for dest in &self.admin {
             if let Err(e) = self.channels.deliver(dest, &message, now).await {

@@ -8,7 +8,7 @@
 
 use chrono::NaiveDate;
 
-use crate::channel::{Message, Severity};
+use crate::channel::{About, Message, Severity};
 use crate::complaint::{verdict::working_days, Derived};
 use crate::procedure::Procedure;
 use crate::store::ComplaintRow;
@@ -126,7 +126,26 @@ pub fn compose(
         // One conversation per complaint in mail clients that thread by headers.
         thread: Some(super::complaint_thread(&complaint.reference)),
         table: None,
+        about: Some(About {
+            event: kind.to_string(),
+            reference: complaint.reference.clone(),
+            procedure: complaint.procedure.clone(),
+            deadline: d.id.clone(),
+            due_date: d.due,
+            due_at: d.due_instant,
+            status: standing(d),
+        }),
     }
+}
+
+/// Where `d` stands, in one word: its status's `state` as `complaint show` gives it (`open`,
+/// `overdue`, `met`, `closed`, ...), or, with no status worked out, its state (`pending`).
+fn standing(d: &Derived) -> String {
+    d.status
+        .as_ref()
+        .and_then(|s| serde_json::to_value(s).ok())
+        .and_then(|v| v["state"].as_str().map(str::to_string))
+        .unwrap_or_else(|| d.state().to_string())
 }
 
 /// One line of a summary: `CP-1002 (Kent): Meet the appellant: due Mon 11 Jan: overdue by 3
@@ -204,5 +223,6 @@ pub fn summary(kind: Summary, key: String, mut lines: Vec<String>) -> Message {
         severity: Severity::Alert,
         thread: None,
         table: None,
+        about: None,
     }
 }

@@ -89,6 +89,7 @@ pub struct ComplaintRow {
     pub referred_to: Option<String>,
     pub opened_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Raised by every change written: the API's `ETag`, and what its `If-Match` names.
     #[serde(skip)]
     pub version: i64,
 }

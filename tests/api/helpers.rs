@@ -144,8 +144,28 @@ pub fn due(v: &Value, id: &str) -> String {
     deadline(v, id)["due"].as_str().unwrap().to_string()
 }
 
+/// A refusal's status, and its problem details (RFC 9457) as `code`, `field` and `message` (the
+/// `detail`), after checking the media type and the members every problem carries.
 pub async fn error(r: Response) -> (StatusCode, Value) {
     let s = r.status();
+    assert_eq!(
+        r.headers()["content-type"],
+        "application/problem+json",
+        "{s}"
+    );
     let v: Value = r.json().await.unwrap();
-    (s, v["error"].clone())
+    assert_eq!(v["status"], s.as_u16(), "{v}");
+    let code = v["code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no code in {v}"));
+    assert_eq!(
+        v["type"],
+        format!("tag:timescales,2026:problem:{code}"),
+        "{v}"
+    );
+    assert!(!v["title"].as_str().unwrap().is_empty(), "{v}");
+    (
+        s,
+        json!({"code": v["code"], "field": v["field"], "message": v["detail"]}),
+    )
 }

@@ -4,6 +4,7 @@
 #[path = "../support/backends.rs"]
 mod backends;
 mod bad_input;
+mod contract;
 mod helpers;
 mod history;
 mod lifecycles;

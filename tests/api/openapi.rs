@@ -108,3 +108,36 @@ async fn the_openapi_document_matches_the_routes_and_schemas() {
     })
     .await;
 }
+
+#[test]
+fn errors_are_documented_once_as_problem_details_and_security_is_valid_openapi() {
+    let d = doc();
+    let codes: Vec<&str> = d["components"]["schemas"]["Problem"]["properties"]["code"]["enum"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    let served: Vec<&str> = timescales::api::CODES.iter().map(|(c, _)| *c).collect();
+    assert_eq!(codes, served, "the document's codes are the server's");
+    for (path, ops) in d["paths"].as_object().unwrap() {
+        for (method, op) in ops.as_object().unwrap() {
+            // An http scheme takes no scopes (OpenAPI 3.0.3, Security Requirement Object).
+            for s in op["security"].as_array().into_iter().flatten() {
+                assert_eq!(s["bearer"], json!([]), "{method} {path}");
+            }
+            for (status, r) in op["responses"].as_object().unwrap() {
+                // The API's own answers; /metrics and /readyz answer monitors in their formats.
+                if path.starts_with("/api/") && (status.starts_with('4') || status.starts_with('5'))
+                {
+                    let content = r["content"].as_object().unwrap();
+                    assert_eq!(
+                        content.keys().collect::<Vec<_>>(),
+                        ["application/problem+json"],
+                        "{method} {path} {status}"
+                    );
+                }
+            }
+        }
+    }
+}

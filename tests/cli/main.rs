@@ -1345,3 +1345,67 @@ fn complaint_open_takes_the_history_so_far_in_one_change() {
     let o = open("CP-2002", &["concerns-received"]);
     assert_bad_input(&o, "'concerns-received' should be NAME=YYYY-MM-DD");
 }
+
+#[test]
+fn the_command_line_keeps_the_apis_rules_for_references_text_and_dates() {
+    let s = Sandbox::new();
+    let now = "2027-01-05";
+    // A path, an option look-alike and a slash are not references.
+    for (reference, needle) in [
+        (
+            "../../etc",
+            "reference '../../etc' must start with a letter or a digit",
+        ),
+        (
+            "CP/2026/1",
+            "reference 'CP/2026/1' may hold letters, digits and . _ - only",
+        ),
+    ] {
+        let o = open_durham(&s, now, reference, "2026-12-11");
+        assert_bad_input(&o, needle);
+    }
+    let o = open_durham(&s, now, "CP-1", "2026-12-11");
+    assert!(o.status.success(), "{}", stderr(&o));
+    // A control character in any text is refused, naming the field, and nothing is written.
+    let before = stdout(&complaint_run(
+        &s,
+        now,
+        &["complaint", "show", "CP-1", "--json"],
+    ));
+    let o = complaint_event(
+        &s,
+        now,
+        "CP-1",
+        "concerns-received",
+        &[
+            "--date",
+            "2027-01-04",
+            "--by",
+            "Chair",
+            "--note",
+            "line one\nline two",
+        ],
+    );
+    assert_bad_input(&o, "note holds a control character (U+000A at character 9)");
+    let o = complaint_event(
+        &s,
+        now,
+        "CP-1",
+        "concerns-received",
+        &["--date", "2027-1-4", "--by", "Chair"],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("'2027-1-4' is not a date: expected YYYY-MM-DD"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(
+        stdout(&complaint_run(
+            &s,
+            now,
+            &["complaint", "show", "CP-1", "--json"]
+        )),
+        before
+    );
+}

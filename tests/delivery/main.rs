@@ -9,4 +9,5 @@ mod email;
 #[path = "../support/fixtures.rs"]
 mod fixtures;
 mod smtp;
+mod webhooks;
 mod worker;

@@ -292,34 +292,37 @@ async fn failures_are_retried_with_backoff_and_retry_after_then_given_up_and_rep
         r.clock.set(row.next_attempt_at);
         assert_eq!(r.worker.step().await.unwrap().sent, 1);
         let post = chat_posts(&chat, "/team").await.pop().unwrap();
-        let ts: i64 = post
-            .headers
-            .get("x-timescales-timestamp")
-            .unwrap()
-            .to_str()
-            .unwrap()
-            .parse()
-            .unwrap();
-        assert_eq!(
+        let header = |name: &str| {
             post.headers
-                .get("x-timescales-signature")
+                .get(name)
                 .unwrap()
                 .to_str()
-                .unwrap(),
-            sign(SECRET.as_bytes(), ts, &post.body)
+                .unwrap()
+                .to_string()
+        };
+        let ts: i64 = header("webhook-timestamp").parse().unwrap();
+        assert_eq!(ts, row.next_attempt_at.timestamp());
+        assert_eq!(
+            header("webhook-signature"),
+            sign(SECRET.as_bytes(), &header("webhook-id"), ts, &post.body)
         );
+        assert_eq!(header("user-agent"), timescales::channel::USER_AGENT);
         let body: serde_json::Value = serde_json::from_slice(&post.body).unwrap();
         assert_eq!(
             body["facts"][0],
             serde_json::json!({"name": "Reference", "value": "CP-2"})
         );
+        assert_eq!(header("idempotency-key"), body["key"].as_str().unwrap());
+        assert_eq!(header("webhook-id"), body["key"].as_str().unwrap());
+        // The machine fields: CP-2's acknowledgement was due Wed 30 Dec 2026 (three working
+        // days after Wed 23 Dec: Thu 24, Tue 29, Wed 30), so it falls due at the end of that
+        // day in London: midnight, GMT in winter.
+        assert_eq!(body["type"], "deadline.breach");
         assert_eq!(
-            post.headers
-                .get("idempotency-key")
-                .unwrap()
-                .to_str()
-                .unwrap(),
-            body["key"].as_str().unwrap()
+            body["data"],
+            serde_json::json!({"event": "breach", "reference": "CP-2", "procedure": "durham",
+                               "deadline": "acknowledge", "due_date": "2026-12-30",
+                               "due_at": "2026-12-31T00:00:00Z", "status": "overdue"})
         );
 
         // A 400 is permanent: failed at once, and the operator is told on the ops channel.
@@ -1034,6 +1037,7 @@ async fn an_smtp_server_that_stops_answering_fails_the_delivery_within_its_timeo
         severity: timescales::channel::Severity::Alert,
         thread: None,
         table: None,
+        about: None,
     };
     for _ in 0..2 {
         let started = std::time::Instant::now();
