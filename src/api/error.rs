@@ -31,16 +31,24 @@ pub struct ApiError {
     field: Option<String>,
 }
 
-/// The body, as RFC 9457 lays it out.
-#[derive(Debug, Serialize)]
-struct Problem<'a> {
-    r#type: String,
+/// RFC 9457 problem details. `type` is one URI per `code`: tag:timescales,2026:problem:CODE.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(super) struct Problem {
+    /// The problem type: `tag:timescales,2026:problem:CODE`.
+    #[serde(rename = "type")]
+    #[schema(example = "tag:timescales,2026:problem:invalid-field")]
+    kind: String,
+    /// What kind of problem: the same for every request with this code.
     title: &'static str,
+    /// The HTTP status.
     status: u16,
-    detail: &'a str,
+    /// What is wrong with this request, and what would be right.
+    detail: String,
+    /// The stable code to branch on.
     code: &'static str,
+    /// The field or parameter at fault, as named here (`events[1].note` for one of several).
     #[serde(skip_serializing_if = "Option::is_none")]
-    field: Option<&'a str>,
+    field: Option<String>,
 }
 
 /// Each code's title: what kind of problem it is, the same for every request.
@@ -169,12 +177,12 @@ impl From<LifecycleError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = Problem {
-            r#type: problem_type(self.code),
+            kind: problem_type(self.code),
             title: title(self.code),
             status: self.status.as_u16(),
-            detail: &self.detail,
+            detail: self.detail,
             code: self.code,
-            field: self.field.as_deref(),
+            field: self.field,
         };
         let json = serde_json::to_vec(&body).unwrap_or_default();
         let mut r = (self.status, json).into_response();

@@ -235,6 +235,11 @@ fn holiday_days_left(
 }
 
 /// The handler. Needs no token: it carries counts only, no references.
+#[utoipa::path(get, path = "/metrics", tag = "service", operation_id = "metrics", summary = "Prometheus text: open complaints, deadlines, overdue obligations, notifications, days of official holiday data left; needs no token, carries counts only",
+    responses(
+        (status = 200, description = "Prometheus text exposition format", body = String, content_type = "text/plain"),
+        (status = 503, description = "the store does not answer", body = String, content_type = "text/plain"),
+    ))]
 pub(super) async fn metrics(State(s): State<ApiState>) -> Response {
     let l = &s.lifecycle;
     let today = l.today_default();

@@ -3,15 +3,19 @@
 //!
 //! - Bearer tokens with scopes (`read`, `write`), from config, a tokens file or systemd
 //!   credentials, compared in constant time. `/healthz` and the OpenAPI document need none.
-//! - Every error is JSON, `{"error": {"code", "message", "field"}}`, with the status that fits:
-//!   400 malformed JSON or query, 401 no or wrong token, 403 token without the scope, 404 unknown
-//!   complaint or route, 405 wrong method, 409 conflict or duplicate reference, 413 body too
-//!   large, 422 a value the procedure refuses. Bad input is never a 500; a 500 means the store
-//!   failed, and its detail goes to the log, not the client.
-//! - The OpenAPI document (`/api/v1/openapi.json`) is `docs/openapi.json`; a test holds the two
-//!   to each other.
+//! - Every error is RFC 9457 problem details ([`error`]), with the status that fits: 400
+//!   malformed JSON, query or `If-Match`, 401 no or wrong token, 403 token without the scope, 404
+//!   unknown complaint or route, 405 wrong method, 409 conflict or duplicate reference, 412 a
+//!   stale `If-Match`, 413 body too large, 415 a body that is not JSON, 422 a value the procedure
+//!   refuses (a control character in any text among them). Bad input is never a 500; a 500
+//!   means the store failed, and its detail goes to the log, not the client.
+//! - A complaint carries its version as `ETag`; a write with `If-Match` is refused when the
+//!   complaint moved on, inside the write's own transaction ([`Lifecycle::if_match`]).
+//! - The OpenAPI document (`/api/v1/openapi.json`) is generated from these handlers and their
+//!   types ([`doc`]); `docs/openapi.json` is a copy a test keeps current.
 
 mod auth;
+mod doc;
 mod error;
 mod metrics;
 
@@ -30,12 +34,15 @@ use crate::lifecycle::{
     AcceptLate, Applicability, ComplaintView, Correct, Decision, Extend, Lifecycle, ListPage,
     ListQuery, OpenComplaint, Record,
 };
+use crate::store::AuditRow;
 
 pub use auth::{load_tokens, Token, TokenSet};
 pub use error::{ApiError, CODES};
 
-/// The OpenAPI document served at `/api/v1/openapi.json`.
-pub const OPENAPI: &str = include_str!("../../docs/openapi.json");
+/// The OpenAPI document served at `/api/v1/openapi.json`, generated ([`doc`]).
+pub fn openapi_json() -> &'static str {
+    doc::json()
+}
 
 /// What every handler needs.
 #[derive(Clone)]
@@ -62,10 +69,7 @@ impl ApiState {
 /// The API's routes, with a body limit of `max_body_bytes`.
 pub fn router(state: ApiState, max_body_bytes: usize) -> Router {
     Router::new()
-        .route(
-            "/healthz",
-            get(|| async { Json(serde_json::json!({"status": "ok"})) }),
-        )
+        .route("/healthz", get(health))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics::metrics))
         .route("/api/v1/openapi.json", get(openapi))
@@ -112,7 +116,19 @@ pub fn router(state: ApiState, max_body_bytes: usize) -> Router {
         .with_state(state)
 }
 
+/// Liveness: the process answers.
+#[utoipa::path(get, path = "/healthz", tag = "service", operation_id = "health", summary = "Liveness; needs no token",
+    responses((status = 200, description = "ok", body = Object, example = json!({"status": "ok"}))))]
+async fn health() -> Json<serde_json::Value> {
+    Json(serde_json::json!({"status": "ok"}))
+}
+
 /// Ready when the store answers; 503 otherwise (a load balancer stops sending requests).
+#[utoipa::path(get, path = "/readyz", tag = "service", operation_id = "ready", summary = "Readiness: the store answers; needs no token",
+    responses(
+        (status = 200, description = "ready", body = Object, example = json!({"status": "ready"})),
+        (status = 503, description = "the store does not answer", body = Object, example = json!({"status": "store unavailable"})),
+    ))]
 async fn readyz(State(s): State<ApiState>) -> Response {
     match s.lifecycle.store().next_notification_at().await {
         Ok(_) => Json(serde_json::json!({"status": "ready"})).into_response(),
@@ -127,10 +143,12 @@ async fn readyz(State(s): State<ApiState>) -> Response {
     }
 }
 
+#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "service", operation_id = "openapi", summary = "This document; needs no token",
+    responses((status = 200, description = "OpenAPI 3.1", body = Object)))]
 async fn openapi() -> Response {
     (
         [(axum::http::header::CONTENT_TYPE, "application/json")],
-        OPENAPI,
+        doc::json(),
     )
         .into_response()
 }
@@ -245,7 +263,7 @@ fn json_body(h: &HeaderMap) -> Result<(), ApiError> {
 }
 
 /// The version a write must find, from `If-Match`: one strong entity tag as `ETag` gave it
-/// (`"7"`), or `*` (any version). None without the header.
+/// (`"7"`, or bare: `7`), or `*` (any version). None without the header.
 fn if_match(h: &HeaderMap) -> Result<Option<i64>, ApiError> {
     let Some(v) = h.get(header::IF_MATCH) else {
         return Ok(None);
@@ -262,8 +280,13 @@ fn if_match(h: &HeaderMap) -> Result<Option<i64>, ApiError> {
     if v == "*" {
         return Ok(None);
     }
-    v.strip_prefix('"')
+    // The tag as ETag gave it ("7"); also bare (7), as some clients and tools send it.
+    let bare = v
+        .strip_prefix('"')
         .and_then(|t| t.strip_suffix('"'))
+        .unwrap_or(v);
+    Some(bare)
+        .filter(|t| (1..=18).contains(&t.len()) && t.bytes().all(|b| b.is_ascii_digit()))
         .and_then(|t| t.parse::<i64>().ok())
         .map(Some)
         .ok_or_else(|| {
@@ -297,6 +320,8 @@ fn complaint(status: StatusCode, view: ComplaintView) -> Answer {
     Ok(r)
 }
 
+#[utoipa::path(get, path = "/api/v1/procedures", tag = "procedures", operation_id = "listProcedures", summary = "The procedures in force", description = "Needs a token with the read scope.", security(("bearer" = [])),
+    responses((status = 200, description = "Procedures", body = Vec<Object>), doc::Reading))]
 async fn procedures(State(s): State<ApiState>, h: HeaderMap) -> Answer {
     auth::require(&h, &s.tokens, Scope::Read)?;
     let all: Vec<_> = s
@@ -308,6 +333,9 @@ async fn procedures(State(s): State<ApiState>, h: HeaderMap) -> Answer {
     ok(StatusCode::OK, all)
 }
 
+#[utoipa::path(get, path = "/api/v1/procedures/{id}", tag = "procedures", operation_id = "getProcedure", summary = "One procedure", description = "Needs a token with the read scope.", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The procedure's id")),
+    responses((status = 200, description = "Procedure", body = Object), doc::ReadingOne))]
 async fn procedure(State(s): State<ApiState>, h: HeaderMap, Path(id): Path<String>) -> Answer {
     auth::require(&h, &s.tokens, Scope::Read)?;
     match s.lifecycle.procedures().get(&id) {
@@ -323,6 +351,9 @@ async fn procedure(State(s): State<ApiState>, h: HeaderMap, Path(id): Path<Strin
 
 /// A page of complaints: the body carries the next page's cursor and link, and so does a
 /// `Link: <...>; rel="next"` header (RFC 8288); neither is there on the last page.
+#[utoipa::path(get, path = "/api/v1/complaints", tag = "complaints", operation_id = "listComplaints", summary = "Complaints, filtered (default: the open ones), a page at a time in reference order", description = "A page of up to `limit` complaints (default 100, at most 1000) in reference order. When more follow, the body's `next_cursor` and `next` and a `Link: <...>; rel=\"next\"` header (RFC 8288) give the next page; on the last page they are absent. Needs a token with the read scope.", security(("bearer" = [])),
+    params(ListQuery),
+    responses((status = 200, description = "A page of complaints", body = ListBody, headers(("Link" = String, description = "The next page, when there is one"))), doc::Listing))]
 async fn list(State(s): State<ApiState>, h: HeaderMap, RawQuery(q): RawQuery) -> Answer {
     auth::require(&h, &s.tokens, Scope::Read)?;
     let query: ListQuery = serde_urlencoded::from_str(q.as_deref().unwrap_or("")).map_err(|e| {
@@ -365,7 +396,8 @@ async fn list(State(s): State<ApiState>, h: HeaderMap, RawQuery(q): RawQuery) ->
 }
 
 /// The body of a list: the page, and the link to the next one.
-#[derive(serde::Serialize)]
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[schema(as = ComplaintPage)]
 struct ListBody {
     #[serde(flatten)]
     page: ListPage,
@@ -375,6 +407,9 @@ struct ListBody {
 }
 
 /// 201 with the complaint, its `Location` and its `ETag`.
+#[utoipa::path(post, path = "/api/v1/complaints", tag = "complaints", operation_id = "openComplaint", summary = "Open a complaint (eligibility checked), with its history so far in the same call", description = "Needs a token with the write scope.", security(("bearer" = [])),
+    request_body = OpenComplaint,
+    responses((status = 201, description = "The complaint: record, timeline, deadlines with status and colour", body = ComplaintView, headers(("ETag" = String, description = "The complaint's version, for If-Match on a later write"), ("Location" = String, description = "The complaint's URL"))), doc::Opening))]
 async fn open(State(s): State<ApiState>, h: HeaderMap, b: Body) -> Answer {
     let cmd: OpenComplaint = command(&s, &h, b)?;
     let view = s.lifecycle.open(cmd).await?;
@@ -391,16 +426,26 @@ async fn open(State(s): State<ApiState>, h: HeaderMap, b: Body) -> Answer {
     Ok(r)
 }
 
+#[utoipa::path(get, path = "/api/v1/complaints/{reference}", tag = "complaints", operation_id = "showComplaint", summary = "The timeline and every deadline with its status and colour", description = "Needs a token with the read scope.", security(("bearer" = [])),
+    params(("reference" = String, Path, description = "The complaint's reference in the case system", min_length = 1)),
+    responses((status = 200, description = "The complaint: record, timeline, deadlines with status and colour", body = ComplaintView, headers(("ETag" = String, description = "The complaint's version, for If-Match on a later write"))), doc::ReadingOne))]
 async fn show(State(s): State<ApiState>, h: HeaderMap, Path(reference): Path<String>) -> Answer {
     auth::require(&h, &s.tokens, Scope::Read)?;
     complaint(StatusCode::OK, s.lifecycle.show(&reference).await?)
 }
 
+#[utoipa::path(get, path = "/api/v1/complaints/{reference}/audit", tag = "complaints", operation_id = "auditComplaint", summary = "Every change: who, when, what, and which deadlines moved", description = "Needs a token with the read scope.", security(("bearer" = [])),
+    params(("reference" = String, Path, description = "The complaint's reference in the case system", min_length = 1)),
+    responses((status = 200, description = "Audit log", body = Vec<AuditRow>), doc::ReadingOne))]
 async fn audit(State(s): State<ApiState>, h: HeaderMap, Path(reference): Path<String>) -> Answer {
     auth::require(&h, &s.tokens, Scope::Read)?;
     ok(StatusCode::OK, s.lifecycle.audit(&reference).await?)
 }
 
+#[utoipa::path(post, path = "/api/v1/complaints/{reference}/events", tag = "complaints", operation_id = "recordEvent", summary = "Record an event the current stage allows", description = "Needs a token with the write scope.", security(("bearer" = [])),
+    params(("reference" = String, Path, description = "The complaint's reference in the case system", min_length = 1)),
+    request_body = Record,
+    responses((status = 200, description = "The complaint: record, timeline, deadlines with status and colour", body = ComplaintView, headers(("ETag" = String, description = "The complaint's version, for If-Match on a later write"))), doc::Writing))]
 async fn event(State(s): State<ApiState>, h: HeaderMap, Path(r): Path<String>, b: Body) -> Answer {
     let cmd: Record = command(&s, &h, b)?;
     complaint(
@@ -409,6 +454,10 @@ async fn event(State(s): State<ApiState>, h: HeaderMap, Path(r): Path<String>, b
     )
 }
 
+#[utoipa::path(post, path = "/api/v1/complaints/{reference}/outcomes", tag = "complaints", operation_id = "recordOutcome", summary = "Record an outcome the current stage can end with", description = "Needs a token with the write scope.", security(("bearer" = [])),
+    params(("reference" = String, Path, description = "The complaint's reference in the case system", min_length = 1)),
+    request_body = Record,
+    responses((status = 200, description = "The complaint: record, timeline, deadlines with status and colour", body = ComplaintView, headers(("ETag" = String, description = "The complaint's version, for If-Match on a later write"))), doc::Writing))]
 async fn outcome(
     State(s): State<ApiState>,
     h: HeaderMap,
@@ -422,11 +471,19 @@ async fn outcome(
     )
 }
 
+#[utoipa::path(post, path = "/api/v1/complaints/{reference}/extensions", tag = "complaints", operation_id = "extendDeadline", summary = "Extend an obligation where the procedure allows", description = "Needs a token with the write scope.", security(("bearer" = [])),
+    params(("reference" = String, Path, description = "The complaint's reference in the case system", min_length = 1)),
+    request_body = Extend,
+    responses((status = 200, description = "The complaint: record, timeline, deadlines with status and colour", body = ComplaintView, headers(("ETag" = String, description = "The complaint's version, for If-Match on a later write"))), doc::Writing))]
 async fn extend(State(s): State<ApiState>, h: HeaderMap, Path(r): Path<String>, b: Body) -> Answer {
     let cmd: Extend = command(&s, &h, b)?;
     complaint(StatusCode::OK, for_write(&s, &h)?.extend(&r, cmd).await?)
 }
 
+#[utoipa::path(post, path = "/api/v1/complaints/{reference}/late-acceptances", tag = "complaints", operation_id = "acceptLate", summary = "Accept a complainant's late action where the procedure allows", description = "Needs a token with the write scope.", security(("bearer" = [])),
+    params(("reference" = String, Path, description = "The complaint's reference in the case system", min_length = 1)),
+    request_body = AcceptLate,
+    responses((status = 200, description = "The complaint: record, timeline, deadlines with status and colour", body = ComplaintView, headers(("ETag" = String, description = "The complaint's version, for If-Match on a later write"))), doc::Writing))]
 async fn accept_late(
     State(s): State<ApiState>,
     h: HeaderMap,
@@ -440,6 +497,10 @@ async fn accept_late(
     )
 }
 
+#[utoipa::path(post, path = "/api/v1/complaints/{reference}/not-applicable", tag = "complaints", operation_id = "markNotApplicable", summary = "Mark one deadline not applicable to this complaint: it leaves every list and alert", description = "Needs a token with the write scope.", security(("bearer" = [])),
+    params(("reference" = String, Path, description = "The complaint's reference in the case system", min_length = 1)),
+    request_body = Applicability,
+    responses((status = 200, description = "The complaint: record, timeline, deadlines with status and colour", body = ComplaintView, headers(("ETag" = String, description = "The complaint's version, for If-Match on a later write"))), doc::Writing))]
 async fn not_applicable(
     State(s): State<ApiState>,
     h: HeaderMap,
@@ -453,6 +514,10 @@ async fn not_applicable(
     )
 }
 
+#[utoipa::path(post, path = "/api/v1/complaints/{reference}/applicable", tag = "complaints", operation_id = "markApplicable", summary = "Undo a not-applicable mark: the deadline applies again", description = "Needs a token with the write scope.", security(("bearer" = [])),
+    params(("reference" = String, Path, description = "The complaint's reference in the case system", min_length = 1)),
+    request_body = Applicability,
+    responses((status = 200, description = "The complaint: record, timeline, deadlines with status and colour", body = ComplaintView, headers(("ETag" = String, description = "The complaint's version, for If-Match on a later write"))), doc::Writing))]
 async fn applicable(
     State(s): State<ApiState>,
     h: HeaderMap,
@@ -466,6 +531,10 @@ async fn applicable(
     )
 }
 
+#[utoipa::path(post, path = "/api/v1/complaints/{reference}/corrections", tag = "complaints", operation_id = "correctEntry", summary = "Correct the date of an earlier event", description = "Needs a token with the write scope.", security(("bearer" = [])),
+    params(("reference" = String, Path, description = "The complaint's reference in the case system", min_length = 1)),
+    request_body = Correct,
+    responses((status = 200, description = "The complaint: record, timeline, deadlines with status and colour", body = ComplaintView, headers(("ETag" = String, description = "The complaint's version, for If-Match on a later write"))), doc::Writing))]
 async fn correct(
     State(s): State<ApiState>,
     h: HeaderMap,
@@ -476,11 +545,19 @@ async fn correct(
     complaint(StatusCode::OK, for_write(&s, &h)?.correct(&r, cmd).await?)
 }
 
+#[utoipa::path(post, path = "/api/v1/complaints/{reference}/close", tag = "complaints", operation_id = "closeComplaint", summary = "Close the complaint", description = "Needs a token with the write scope.", security(("bearer" = [])),
+    params(("reference" = String, Path, description = "The complaint's reference in the case system", min_length = 1)),
+    request_body = Decision,
+    responses((status = 200, description = "The complaint: record, timeline, deadlines with status and colour", body = ComplaintView, headers(("ETag" = String, description = "The complaint's version, for If-Match on a later write"))), doc::Writing))]
 async fn close(State(s): State<ApiState>, h: HeaderMap, Path(r): Path<String>, b: Body) -> Answer {
     let cmd: Decision = command(&s, &h, b)?;
     complaint(StatusCode::OK, for_write(&s, &h)?.close(&r, cmd).await?)
 }
 
+#[utoipa::path(post, path = "/api/v1/complaints/{reference}/reopen", tag = "complaints", operation_id = "reopenComplaint", summary = "Reopen where the latest outcome allows", description = "Needs a token with the write scope.", security(("bearer" = [])),
+    params(("reference" = String, Path, description = "The complaint's reference in the case system", min_length = 1)),
+    request_body = Decision,
+    responses((status = 200, description = "The complaint: record, timeline, deadlines with status and colour", body = ComplaintView, headers(("ETag" = String, description = "The complaint's version, for If-Match on a later write"))), doc::Writing))]
 async fn reopen(State(s): State<ApiState>, h: HeaderMap, Path(r): Path<String>, b: Body) -> Answer {
     let cmd: Decision = command(&s, &h, b)?;
     complaint(StatusCode::OK, for_write(&s, &h)?.reopen(&r, cmd).await?)

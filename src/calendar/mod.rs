@@ -80,7 +80,7 @@ pub enum YearSource {
 }
 
 /// Why a weekday is not a working day.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum DayOffKind {
     /// A bank holiday from GOV.UK's data.
@@ -92,7 +92,7 @@ pub enum DayOffKind {
 }
 
 /// A named non-working weekday.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct DayOff {
     /// The date.
     pub date: NaiveDate,
@@ -106,7 +106,18 @@ pub struct DayOff {
 
 /// Whether a count starts on its trigger date or on the next working day: the per-rule `trigger`
 /// option of a working-day deadline.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    serde::Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Trigger {
     /// The trigger date is day 0; when it is not a working day, day 0 is the next working day (a
@@ -118,7 +129,18 @@ pub enum Trigger {
 }
 
 /// Moving a date that is not a working day onto one.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    serde::Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Roll {
     /// Leave the date where it falls. The default.

@@ -27,7 +27,7 @@ use crate::deadline::{due_instant, Rule};
 use crate::procedure::{Condition, DiscretionKind, Kind, OnExpiry, Procedure, Refusal, CONFERENCE};
 
 /// Where a deadline stands on a given day.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(tag = "state", rename_all = "kebab-case")]
 pub enum Status {
     /// Done, on time or late.
@@ -77,7 +77,7 @@ pub enum Status {
 }
 
 /// One deadline the facts have started.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Derived {
     /// The deadline's id in the procedure.
     pub id: String,

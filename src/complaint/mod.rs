@@ -20,7 +20,7 @@ pub use derive::{derive, Derived, FactsError, Plan, Status};
 pub use stages::{walk, StageRefusal, Walk};
 
 /// An extension of a deadline, as the procedure's discretion allows.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Extension {
     /// The new due date.
     pub to: NaiveDate,
@@ -34,7 +34,7 @@ pub struct Extension {
 }
 
 /// A complainant's late action accepted out of time.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct LateAcceptance {
     /// Who holds the discretion, as the procedure names the role; filled in by [`derive`].
     pub who: String,
@@ -45,7 +45,7 @@ pub struct LateAcceptance {
 }
 
 /// Staff's decision that one deadline does not apply to this complaint.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct NotApplicable {
     /// Who decided.
     pub recorded_by: String,

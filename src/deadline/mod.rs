@@ -26,7 +26,7 @@ use crate::clock::local_instant;
 pub use explain::{Explanation, YearNote};
 
 /// What a count counts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Unit {
     /// Monday to Friday, less bank holidays and closures.
@@ -75,7 +75,7 @@ impl std::str::FromStr for Unit {
 }
 
 /// A timescale: N units after a trigger date.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Rule {
     /// N.
     pub count: u32,

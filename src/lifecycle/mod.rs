@@ -100,10 +100,16 @@ fn invalid(
 }
 
 /// `open`: a new complaint.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OpenComplaint {
-    /// The complaint's reference in the case system (no names).
+    /// The case system's reference: letters, digits, . _ -, starting with a letter or digit;
+    /// never a name.
+    #[schema(
+        min_length = 1,
+        max_length = 64,
+        pattern = "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+    )]
     pub reference: String,
     /// The procedure's id.
     pub procedure: String,
@@ -138,7 +144,7 @@ pub struct OpenComplaint {
 
 /// An event or outcome that happened before the complaint was entered, recorded by whoever
 /// opens it.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Earlier {
     /// The event or outcome id.
@@ -156,7 +162,7 @@ fn default_conference_type() -> String {
 }
 
 /// `event`, `outcome`: something happened on a date.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Record {
     /// The event or outcome id.
@@ -174,7 +180,7 @@ pub struct Record {
 /// `extend`: a deadline's new due date, where the procedure allows. The discretion is the
 /// procedure's named role's (City and Hackney's panel extension is the Head of Safeguarding's);
 /// `recorded_by` says who entered it.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Extend {
     /// The deadline's id.
@@ -194,7 +200,7 @@ pub struct Extend {
 
 /// `not-applicable` and its undoing: one deadline of one complaint does not apply (or applies
 /// again).
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Applicability {
     /// The deadline's id.
@@ -206,7 +212,7 @@ pub struct Applicability {
 }
 
 /// `accept-late`: a complainant's late action accepted out of time, where the procedure allows.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AcceptLate {
     /// The window's id.
@@ -219,7 +225,7 @@ pub struct AcceptLate {
 }
 
 /// `correct`: an earlier event's date was wrong.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Correct {
     /// The log entry's id (from `show`).
@@ -234,7 +240,7 @@ pub struct Correct {
 }
 
 /// `close`, `reopen`.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Decision {
     /// Who decides.
@@ -244,7 +250,7 @@ pub struct Decision {
 }
 
 /// Red, amber or green, as staff expect; none for what is met or closed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Rag {
     /// Overdue.
@@ -258,7 +264,7 @@ pub enum Rag {
 }
 
 /// A deadline as `show` presents it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct DeadlineView {
     #[serde(flatten)]
     pub derived: Derived,
@@ -267,7 +273,7 @@ pub struct DeadlineView {
 }
 
 /// A complaint as `show` presents it: the record, the timeline, the deadlines as of today.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ComplaintView {
     #[serde(flatten)]
     pub complaint: ComplaintRow,
@@ -280,7 +286,7 @@ pub struct ComplaintView {
 }
 
 /// One row of `list`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ListItem {
     #[serde(flatten)]
     pub complaint: ComplaintRow,
@@ -292,8 +298,9 @@ pub struct ListItem {
 
 /// `list` filters and the page wanted, as the CLI and API take them. Serialized back into a
 /// query string for the next page's link, leaving out what is not set.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// Include closed and referred complaints.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -303,21 +310,27 @@ pub struct ListQuery {
     pub overdue: bool,
     /// Only those with a deadline due within this many working days (or overdue).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[param(maximum = 100000)]
     pub due_within: Option<u32>,
     /// Only this procedure.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[param(pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
     pub procedure: Option<String>,
     /// Only this stage.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[param(pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
     pub stage: Option<String>,
     /// Only those with a pending deadline owned by this role.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[param(pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
     pub owner: Option<String>,
     /// The page's size: 1 to [`MAX_PAGE`], [`DEFAULT_PAGE`] when not given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[param(minimum = 1, maximum = 1000, default = 100)]
     pub limit: Option<u32>,
     /// Where the page starts: the previous page's `next_cursor`; the first page without it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[param(pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
     pub cursor: Option<String>,
 }
 

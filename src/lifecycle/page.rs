@@ -64,7 +64,7 @@ impl Cursor {
 }
 
 /// One page of a list.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ListPage {
     /// In reference order.
     pub complaints: Vec<ListItem>,

@@ -135,7 +135,7 @@ pub struct RawStage {
 }
 
 /// Whose a deadline is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Kind {
     /// Something the authority must do by the due date.
@@ -145,7 +145,9 @@ pub enum Kind {
 }
 
 /// What happens when a window closes with nobody having acted.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, serde::Serialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum OnExpiry {
     /// The complaint is proposed for closure, for staff to confirm. The default.

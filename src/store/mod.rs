@@ -73,7 +73,7 @@ impl<E> From<sqlx::Error> for UpdateError<E> {
 }
 
 /// A complaint's row. Read from JSON too: a list's page comes as one JSON document on SQLite.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct ComplaintRow {
     #[serde(skip_serializing)]
     pub id: i64,
@@ -115,7 +115,7 @@ pub struct NewComplaint {
 }
 
 /// One entry of the append-only log.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct EntryRow {
     pub id: i64,
     pub kind: String,
@@ -141,7 +141,7 @@ pub struct NewEntry {
 }
 
 /// A derived deadline as stored.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct DeadlineRow {
     pub deadline: String,
     pub kind: String,
@@ -155,7 +155,7 @@ pub struct DeadlineRow {
 }
 
 /// One audit line.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct AuditRow {
     pub at: DateTime<Utc>,
     pub actor: String,
