@@ -310,7 +310,7 @@ pub struct ListQuery {
     pub overdue: bool,
     /// Only those with a deadline due within this many working days (or overdue).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[param(maximum = 100000)]
+    #[param(maximum = 1000)]
     pub due_within: Option<u32>,
     /// Only this procedure.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1319,6 +1319,12 @@ impl Lifecycle {
             .unwrap_or((self.region, self.time_zone));
         let today = self.clock.today(region.1);
         let due_by = match q.due_within {
+            Some(n) if n > MAX_DUE_WITHIN => {
+                return Err(invalid(
+                    "due_within",
+                    format!("due_within {n} is more working days than a list looks ahead: give 0 to {MAX_DUE_WITHIN}"),
+                ))
+            }
             Some(n) => Some(
                 self.calendars()
                     .get(region.0)
@@ -2142,6 +2148,10 @@ fn looked_up(reference: &str) -> Result<(), LifecycleError> {
         None => Ok(()),
     }
 }
+
+/// The furthest a list looks ahead (`due_within`, working days): about four years, beyond any
+/// timescale of the procedures; a larger number is a mistake, refused rather than guessed at.
+pub const MAX_DUE_WITHIN: u32 = 1000;
 
 /// The longest `recorded_by` a person or a system may give.
 pub const MAX_RECORDED_BY: usize = 100;

@@ -89,6 +89,10 @@ async fn the_openapi_document_matches_the_routes_and_schemas() {
         let every = ListQuery { all: true, overdue: true, due_within: Some(1), procedure: Some("x".into()), stage: Some("x".into()), owner: Some("x".into()), limit: Some(1), cursor: Some("x".into()) };
         let taken: Vec<(String, String)> = serde_urlencoded::from_str(&serde_urlencoded::to_string(&every).unwrap()).unwrap();
         assert_eq!(taken.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(), params);
+        // The bounds the document gives are the ones the server keeps.
+        let max = |name: &str| list["parameters"].as_array().unwrap().iter().find(|p| p["name"] == name).unwrap()["schema"]["maximum"].as_u64().unwrap();
+        assert_eq!(max("limit"), u64::from(timescales::lifecycle::MAX_PAGE));
+        assert_eq!(max("due_within"), u64::from(timescales::lifecycle::MAX_DUE_WITHIN));
         for p in list["parameters"].as_array().unwrap() {
             let name = p["name"].as_str().unwrap();
             // 3.1 writes an optional parameter's type as ["integer", "null"].

@@ -100,6 +100,7 @@ async fn bad_page_sizes_and_cursors_name_the_parameter() {
             ("limit=many", StatusCode::BAD_REQUEST, "invalid-query", None, "query: invalid digit found in string"),
             ("cursor=R-1", StatusCode::UNPROCESSABLE_ENTITY, "invalid-field", Some("cursor"), "cursor 'R-1' is not one this service gave: pass the previous page's next_cursor as it is, or leave cursor out for the first page"),
             ("page=2", StatusCode::BAD_REQUEST, "invalid-query", None, "query: unknown field `page`"),
+            ("due_within=1001", StatusCode::UNPROCESSABLE_ENTITY, "invalid-field", Some("due_within"), "due_within 1001 is more working days than a list looks ahead: give 0 to 1000"),
         ] {
             let (s, err) = error(app.get(&format!("/api/v1/complaints?{query}")).await).await;
             assert_eq!(s, status, "{query}: {err}");
