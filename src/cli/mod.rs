@@ -5,6 +5,7 @@
 //! (an impossible date, an unknown region, a malformed file), with one line naming the bad value;
 //! 78 (`EX_CONFIG`) a config that cannot be used.
 
+mod backup;
 mod complaint;
 mod deadline;
 mod doctor;
@@ -95,6 +96,12 @@ enum Command {
     /// what to fix. Exit 1 when a check fails. Changes nothing; `--send-test` also sends a test
     /// message.
     Doctor(doctor::DoctorArgs),
+    /// Copy the SQLite store to FILE as it stands, while the service runs (for PostgreSQL, use
+    /// pg_dump). Example: timescales backup /var/backups/timescales-$(date +%F).db
+    Backup(backup::BackupArgs),
+    /// Put a backup in the store's place: the service must be stopped, and a backup from a newer
+    /// version is refused. The database it replaces is kept beside it.
+    Restore(backup::RestoreArgs),
     /// Write a commented starter config (the shipped one: every key, its default and why).
     Init {
         /// Where to write it.
@@ -287,6 +294,8 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Complaint(cmd) => complaint::run(&ctx, cmd),
         Command::Serve(args) => serve::run(&ctx, args),
         Command::Doctor(args) => doctor::run(&ctx, args),
+        Command::Backup(args) => backup::backup(&ctx, args),
+        Command::Restore(args) => backup::restore(&ctx, args),
         Command::Init { output, force } => init(&output, force),
         Command::Config(ConfigCommand::Check { json }) => {
             let procedures = ctx.procedures()?;

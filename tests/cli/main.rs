@@ -1409,3 +1409,48 @@ fn the_command_line_keeps_the_apis_rules_for_references_text_and_dates() {
         before
     );
 }
+
+#[test]
+fn backup_and_restore_from_the_command_line() {
+    let s = Sandbox::new();
+    let now = "2027-01-05";
+    assert!(open_durham(&s, now, "CP-1", "2026-12-11").status.success());
+    let file = s.path("b.db");
+    let o = complaint_run(&s, now, &["backup", file.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).starts_with(&format!(
+            "backed up to {}: 1 complaints, 0 notifications, schema ",
+            file.display()
+        )),
+        "{}",
+        stdout(&o)
+    );
+    // Again to the same file: refused, exit 2, one line.
+    let o = complaint_run(&s, now, &["backup", file.to_str().unwrap()]);
+    assert_bad_input(
+        &o,
+        "exists already: give a new file, so that no backup is overwritten",
+    );
+    // A complaint opened after the backup is gone once it is restored.
+    assert!(open_durham(&s, now, "CP-2", "2026-12-11").status.success());
+    let o = complaint_run(&s, now, &["restore", file.to_str().unwrap(), "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v = json(&o);
+    assert_eq!(v["complaints"], 1);
+    assert!(
+        v["kept"]
+            .as_str()
+            .unwrap()
+            .contains("timescales.db.before-restore-"),
+        "{v}"
+    );
+    let o = complaint_run(&s, now, &["complaint", "list", "--all", "--json"]);
+    let refs: Vec<String> = json(&o)
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["reference"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(refs, ["CP-1"]);
+}

@@ -2,6 +2,7 @@
 
 #[path = "../support/backends.rs"]
 mod backends;
+mod backup;
 #[path = "../support/fixtures.rs"]
 mod fixtures;
 mod helpers;
