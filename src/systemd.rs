@@ -7,6 +7,28 @@ use std::time::Duration;
 
 /// Sends `state` (e.g. `"READY=1"`) to systemd, when running under it. Errors are ignored:
 /// notification is advice to the supervisor, never a reason to fail.
+/// Tells systemd a reload has begun: `RELOADING=1` with `MONOTONIC_USEC`, the instant it began
+/// on CLOCK_MONOTONIC in microseconds, as `Type=notify-reload` (systemd 253 and later) requires
+/// to tell this reload from an earlier one; older versions read `RELOADING=1` alone. `READY=1`
+/// follows when the reload is done, whether it took effect or was refused.
+pub fn reloading() {
+    notify(&format!("RELOADING=1\nMONOTONIC_USEC={}", monotonic_usec()));
+}
+
+/// CLOCK_MONOTONIC in microseconds: the clock sd_notify's `MONOTONIC_USEC` is read against.
+pub fn monotonic_usec() -> u64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes one timespec through a pointer to a live local; it cannot
+    // fail for CLOCK_MONOTONIC, which Linux always has.
+    unsafe {
+        libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts);
+    }
+    ts.tv_sec as u64 * 1_000_000 + ts.tv_nsec as u64 / 1_000
+}
+
 pub fn notify(state: &str) {
     #[cfg(unix)]
     {

@@ -349,7 +349,7 @@ impl Serving {
         } = self;
         let mut started = settings;
         while let Some(Control::Reload) = control.recv().await {
-            crate::systemd::notify("RELOADING=1");
+            crate::systemd::reloading();
             let next = match prepare_reload(config_path.as_deref(), &started) {
                 Ok(next) => keeps_every_procedure(&lifecycle, next).await,
                 Err(reason) => Err(reason),

@@ -138,11 +138,16 @@ fn serve_notified(
 
 /// The next READY=1 the service sends (skipping keep-alives and the like).
 fn next_ready(socket: &std::os::unix::net::UnixDatagram) -> String {
+    next_message(socket, "READY=1")
+}
+
+/// The next message from the service that starts with `start`.
+fn next_message(socket: &std::os::unix::net::UnixDatagram, start: &str) -> String {
     let mut buf = [0u8; 512];
     loop {
         let n = socket.recv(&mut buf).expect("a message from the service");
         let m = String::from_utf8_lossy(&buf[..n]).into_owned();
-        if m.starts_with("READY=1") {
+        if m.starts_with(start) {
             return m;
         }
     }
@@ -355,7 +360,20 @@ async fn sighup_puts_a_valid_config_and_procedures_in_force_and_refuses_a_broken
         "extends = \"durham\"\n[deadlines.acknowledge]\ncount = 0\n",
     )
     .unwrap();
+    // systemd is told the reload began, and when, on its monotonic clock (Type=notify-reload).
+    let before = timescales::systemd::monotonic_usec();
     assert!(hup(child.id()).success());
+    let reloading = next_message(&socket, "RELOADING=1");
+    let at: u64 = reloading
+        .strip_prefix("RELOADING=1\nMONOTONIC_USEC=")
+        .unwrap_or_else(|| panic!("{reloading:?}"))
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(
+        before <= at && at <= timescales::systemd::monotonic_usec(),
+        "{before} {at}"
+    );
     next_ready();
     assert_eq!(count().await, 2);
     // A valid one: in force.
