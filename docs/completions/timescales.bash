@@ -64,6 +64,9 @@ _timescales() {
             timescales__subcmd__complaint,event)
                 cmd="timescales__subcmd__complaint__subcmd__event"
                 ;;
+            timescales__subcmd__complaint,export)
+                cmd="timescales__subcmd__complaint__subcmd__export"
+                ;;
             timescales__subcmd__complaint,extend)
                 cmd="timescales__subcmd__complaint__subcmd__extend"
                 ;;
@@ -165,7 +168,7 @@ _timescales() {
             return 0
             ;;
         timescales__subcmd__complaint)
-            opts="-h --config --now --log-format --help open event outcome extend not-applicable accept-late correct close reopen show list audit"
+            opts="-h --config --now --log-format --help open event outcome extend not-applicable accept-late correct close reopen show list audit export"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -350,6 +353,40 @@ _timescales() {
                     return 0
                     ;;
                 --note)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "auto human json journald" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        timescales__subcmd__complaint__subcmd__export)
+            opts="-h --format --output --config --now --log-format --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "json html" -- "${cur}"))
+                    return 0
+                    ;;
+                --output)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -182,6 +182,19 @@ pub enum ComplaintCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Everything held about one complaint, for a subject access request: its record and
+    /// timeline, every deadline, the audit, and every reminder and alert planned or sent (to
+    /// whom, when, what became of it). Example: timescales complaint export CP-1001 --format html
+    /// --output CP-1001.html
+    Export {
+        reference: String,
+        /// json (for a system) or html (one page a person can read and print).
+        #[arg(long, value_name = "FORMAT", default_value = "json", value_parser = ["json", "html"])]
+        format: String,
+        /// Write it to this file (which must not exist) rather than standard output.
+        #[arg(long, value_name = "FILE")]
+        output: Option<std::path::PathBuf>,
+    },
 }
 
 /// Options every recording command takes.
@@ -483,6 +496,49 @@ pub(super) fn run(ctx: &Context, cmd: ComplaintCommand) -> Result<(), CliError> 
                         if let Some(c) = next_cursor {
                             println!("more follow: the same command with --cursor {c}");
                         }
+                        Ok(())
+                    }
+                };
+            }
+            ComplaintCommand::Export {
+                reference,
+                format,
+                output,
+            } => {
+                let export = l.export(&reference).await?;
+                l.store().close().await;
+                let text = match format.as_str() {
+                    "html" => export.html(),
+                    _ => serde_json::to_string_pretty(&export)
+                        .map_err(|e| CliError::Failure(e.to_string()))?
+                        + "\n",
+                };
+                return match output {
+                    None => {
+                        print!("{text}");
+                        Ok(())
+                    }
+                    Some(path) => {
+                        use std::io::Write as _;
+                        let mut f = std::fs::OpenOptions::new()
+                            .write(true)
+                            .create_new(true)
+                            .open(&path)
+                            .map_err(|e| {
+                                CliError::Input(format!("{}: {e} (give a new file)", path.display()))
+                            })?;
+                        f.write_all(text.as_bytes())
+                            .and_then(|_| f.sync_all())
+                            .map_err(|e| CliError::Failure(format!("{}: {e}", path.display())))?;
+                        eprintln!(
+                            "wrote {}: complaint {}, {} timeline entries, {} deadlines, {} notifications, {} audit lines",
+                            path.display(),
+                            reference,
+                            export.complaint.timeline.len(),
+                            export.complaint.deadlines.len(),
+                            export.notifications.len(),
+                            export.audit.len()
+                        );
                         Ok(())
                     }
                 };

@@ -6,6 +6,7 @@
 //! deadlines and an audit line together, or nothing. Deadlines are never typed in: they come from
 //! [`crate::complaint::derive`], the same function as the planner's.
 
+mod export;
 mod notice;
 mod page;
 mod replay;
@@ -25,6 +26,7 @@ use crate::store::{
     NewComplaint, NewEntry, NewNotification, PendingRow, Snapshot, Store, StoreError, UpdateError,
 };
 
+pub use export::Export;
 pub use notice::Notice;
 pub use page::{Cursor, ListPage, DEFAULT_PAGE, MAX_PAGE};
 pub use replay::{kind, replay, status, Replayed};

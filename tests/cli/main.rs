@@ -1454,3 +1454,83 @@ fn backup_and_restore_from_the_command_line() {
         .collect();
     assert_eq!(refs, ["CP-1"]);
 }
+
+#[test]
+fn a_complaint_is_exported_whole_as_json_and_as_a_page() {
+    let s = Sandbox::new();
+    let now = "2027-01-05";
+    assert!(open_durham(&s, now, "CP-9", "2026-12-11").status.success());
+    let o = complaint_event(
+        &s,
+        now,
+        "CP-9",
+        "concerns-received",
+        &[
+            "--date",
+            "2027-01-04",
+            "--by",
+            "Chair",
+            "--note",
+            "letter <b>& call</b>",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = complaint_run(&s, now, &["complaint", "export", "CP-9"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v = json(&o);
+    assert_eq!(v["complaint"]["reference"], "CP-9");
+    assert_eq!(v["complaint"]["timeline"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        v["complaint"]["timeline"][1]["note"],
+        "letter <b>& call</b>"
+    );
+    assert!(!v["complaint"]["deadlines"].as_array().unwrap().is_empty());
+    assert_eq!(v["audit"].as_array().unwrap().len(), 2, "{}", v["audit"]);
+    assert_eq!(v["notifications"], serde_json::json!([]));
+    // As a page, to a new file; the note's markup is shown, never run.
+    let page = s.path("CP-9.html");
+    let o = complaint_run(
+        &s,
+        now,
+        &[
+            "complaint",
+            "export",
+            "CP-9",
+            "--format",
+            "html",
+            "--output",
+            page.to_str().unwrap(),
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("complaint CP-9, 2 timeline entries"),
+        "{}",
+        stderr(&o)
+    );
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(
+        html.starts_with("<!DOCTYPE html>")
+            && html.contains("<title>Complaint CP-9: everything held</title>")
+    );
+    assert!(
+        html.contains("<td>letter &lt;b&gt;&amp; call&lt;/b&gt;</td>"),
+        "{html}"
+    );
+    assert!(!html.contains("<b>") && !html.contains("<script"), "{html}");
+    // Never over an existing file.
+    let o = complaint_run(
+        &s,
+        now,
+        &[
+            "complaint",
+            "export",
+            "CP-9",
+            "--output",
+            page.to_str().unwrap(),
+        ],
+    );
+    assert_bad_input(&o, "(give a new file)");
+    let o = complaint_run(&s, now, &["complaint", "export", "CP-404"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+}
