@@ -40,6 +40,32 @@ pub struct Settings {
     pub display: DisplaySettings,
     /// Reminders and alerts: policy, recipients, channels.
     pub notify: NotifySettings,
+    /// How long a closed complaint's free text is kept.
+    pub retention: RetentionSettings,
+}
+
+/// The `[retention]` section (UK GDPR storage limitation).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RetentionSettings {
+    /// How long after a complaint was closed (or referred), unchanged since, its free text is
+    /// kept: `"6 years"`, `"18 months"`, `"90 days"`. Then the service anonymises it
+    /// ([`crate::lifecycle::retention`]). Not set: kept for ever, and `doctor` warns.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub after_close: Option<String>,
+}
+
+impl RetentionSettings {
+    /// The period, when one is set.
+    pub fn period(&self) -> Result<Option<crate::lifecycle::retention::Period>, ConfigError> {
+        self.after_close
+            .as_deref()
+            .map(|p| {
+                p.parse()
+                    .map_err(|e| ConfigError(format!("retention.after_close: {e}")))
+            })
+            .transpose()
+    }
 }
 
 /// The `[notify]` section.
@@ -251,7 +277,7 @@ pub struct TokenSettings {
     /// The bearer token. Never logged; `config check` shows it redacted.
     #[serde(serialize_with = "redacted")]
     pub token: secrecy::SecretString,
-    /// What it may do: `read`, `write`, or both.
+    /// What it may do: `read`, `write`, `admin` (erasure), in any combination.
     pub scopes: Vec<Scope>,
 }
 
@@ -286,6 +312,9 @@ pub enum Scope {
     Read,
     /// Open complaints and record what happens to them.
     Write,
+    /// Erase a complaint on request (UK GDPR): given only to the information-governance
+    /// system or officer that handles such requests.
+    Admin,
 }
 
 /// The `[api]` section.
@@ -641,6 +670,7 @@ impl Settings {
     /// operator is given names a channel that exists. (Otherwise each delivery to it would fail
     /// for good at its due time, which is too late to find a typo.)
     pub fn validate(&self) -> Result<(), ConfigError> {
+        self.retention.period()?;
         for c in &self.calendar.closures {
             Closure::from_spec(c).map_err(|e| ConfigError(format!("calendar.closures: {e}")))?;
         }

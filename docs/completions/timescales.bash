@@ -46,6 +46,9 @@ _timescales() {
             timescales,restore)
                 cmd="timescales__subcmd__restore"
                 ;;
+            timescales,retention)
+                cmd="timescales__subcmd__retention"
+                ;;
             timescales,serve)
                 cmd="timescales__subcmd__serve"
                 ;;
@@ -60,6 +63,9 @@ _timescales() {
                 ;;
             timescales__subcmd__complaint,correct)
                 cmd="timescales__subcmd__complaint__subcmd__correct"
+                ;;
+            timescales__subcmd__complaint,erase)
+                cmd="timescales__subcmd__complaint__subcmd__erase"
                 ;;
             timescales__subcmd__complaint,event)
                 cmd="timescales__subcmd__complaint__subcmd__event"
@@ -109,6 +115,9 @@ _timescales() {
             timescales__subcmd__procedures,show)
                 cmd="timescales__subcmd__procedures__subcmd__show"
                 ;;
+            timescales__subcmd__retention,run)
+                cmd="timescales__subcmd__retention__subcmd__run"
+                ;;
             *)
                 ;;
         esac
@@ -116,7 +125,7 @@ _timescales() {
 
     case "${cmd}" in
         timescales)
-            opts="-h -V --config --now --log-format --help --version deadline holidays procedures plan complaint serve config doctor backup restore init"
+            opts="-h -V --config --now --log-format --help --version deadline holidays procedures plan complaint serve config doctor backup restore retention init"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -168,7 +177,7 @@ _timescales() {
             return 0
             ;;
         timescales__subcmd__complaint)
-            opts="-h --config --now --log-format --help open event outcome extend not-applicable accept-late correct close reopen show list audit export"
+            opts="-h --config --now --log-format --help open event outcome extend not-applicable accept-late correct close erase reopen show list audit export"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -315,6 +324,40 @@ _timescales() {
                     return 0
                     ;;
                 --note)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "auto human json journald" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        timescales__subcmd__complaint__subcmd__erase)
+            opts="-h --reason --by --json --config --now --log-format --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --reason)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --by)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1158,6 +1201,58 @@ _timescales() {
         timescales__subcmd__restore)
             opts="-h --json --config --now --log-format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "auto human json journald" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        timescales__subcmd__retention)
+            opts="-h --config --now --log-format --help run"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "auto human json journald" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        timescales__subcmd__retention__subcmd__run)
+            opts="-h --dry-run --json --config --now --log-format --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -138,6 +138,7 @@ pub(super) fn require(
         let s = match scope {
             Scope::Read => "read",
             Scope::Write => "write",
+            Scope::Admin => "admin",
         };
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,

@@ -66,6 +66,7 @@ const REQUESTS: &[&str] = &[
         super::correct,
         super::close,
         super::reopen,
+        super::erase,
         super::readyz,
         super::metrics::metrics,
     ),
@@ -108,7 +109,9 @@ impl Modify for IfMatch {
         use utoipa::openapi::schema::{ObjectBuilder, Type};
         use utoipa::openapi::Required;
         for (path, item) in doc.paths.paths.iter_mut() {
-            let Some(op) = item.post.as_mut().filter(|_| path.contains("{reference}")) else {
+            // Every change to one complaint; not an erasure, which no version holds back.
+            let change = path.contains("{reference}") && !path.ends_with("/erasure");
+            let Some(op) = item.post.as_mut().filter(|_| change) else {
                 continue;
             };
             op.parameters.get_or_insert_with(Vec::new).push(

@@ -96,6 +96,7 @@ pub fn router(state: ApiState, max_body_bytes: usize) -> Router {
         .route("/api/v1/complaints/{reference}/corrections", post(correct))
         .route("/api/v1/complaints/{reference}/close", post(close))
         .route("/api/v1/complaints/{reference}/reopen", post(reopen))
+        .route("/api/v1/complaints/{reference}/erasure", post(erase))
         .fallback(|| async {
             ApiError::new(
                 StatusCode::NOT_FOUND,
@@ -561,4 +562,32 @@ async fn close(State(s): State<ApiState>, h: HeaderMap, Path(r): Path<String>, b
 async fn reopen(State(s): State<ApiState>, h: HeaderMap, Path(r): Path<String>, b: Body) -> Answer {
     let cmd: Decision = command(&s, &h, b)?;
     complaint(StatusCode::OK, for_write(&s, &h)?.reopen(&r, cmd).await?)
+}
+
+/// What an erasure answers.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+struct Erased {
+    /// The reference the complaint had.
+    erased: String,
+    /// Its reference now (`ANON-ID`), under which its dates, stages and deadlines are kept.
+    reference: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/complaints/{reference}/erasure", tag = "complaints", operation_id = "eraseComplaint", summary = "Erase a complaint on request (UK GDPR): its reference, notes and who recorded what are replaced and its reminders removed; dates, stages, deadlines and verdicts stay for the figures", description = "Needs a token with the admin scope. `reason` goes into the audit: the request's number, never a name.", security(("bearer" = [])),
+    params(("reference" = String, Path, description = "The complaint's reference in the case system", min_length = 1)),
+    request_body = Decision,
+    responses((status = 200, description = "Erased: the complaint's new reference", body = Erased), doc::Writing))]
+async fn erase(State(s): State<ApiState>, h: HeaderMap, Path(r): Path<String>, b: Body) -> Answer {
+    let token = auth::require(&h, &s.tokens, Scope::Admin)?;
+    json_body(&h)?;
+    let mut cmd: Decision = body(b)?;
+    cmd.attribute(&token);
+    let reference = s.lifecycle.erase(&r, cmd).await?;
+    ok(
+        StatusCode::OK,
+        Erased {
+            erased: r,
+            reference,
+        },
+    )
 }

@@ -151,6 +151,22 @@ pub enum ComplaintCommand {
         #[command(flatten)]
         common: Common,
     },
+    /// Erase a complaint on request (UK GDPR): its reference, notes and who recorded each thing
+    /// are replaced and its reminders removed, at once and whatever its state; dates, stages,
+    /// deadlines and verdicts stay for the figures. Prints the new reference (ANON-ID).
+    /// Example: timescales complaint erase CP-1001 --reason "erasure request DPA-2027-014"
+    Erase {
+        reference: String,
+        /// Why: the request's number or a short reason; never a name.
+        #[arg(long)]
+        reason: String,
+        /// Who records it: a role or job title (default cli:$USER).
+        #[arg(long, value_name = "WHO")]
+        by: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Reopen a complaint where its outcome allows (a panel that meets again).
     Reopen {
         reference: String,
@@ -542,6 +558,34 @@ pub(super) fn run(ctx: &Context, cmd: ComplaintCommand) -> Result<(), CliError> 
                         Ok(())
                     }
                 };
+            }
+            ComplaintCommand::Erase {
+                reference,
+                reason,
+                by,
+                json,
+            } => {
+                let by = Common {
+                    by,
+                    note: String::new(),
+                    json,
+                }
+                .by();
+                let new = l
+                    .erase(
+                        &reference,
+                        Decision {
+                            recorded_by: by,
+                            reason,
+                        },
+                    )
+                    .await?;
+                l.store().close().await;
+                if json {
+                    return print_json(&serde_json::json!({"erased": reference, "reference": new}));
+                }
+                println!("{reference} is erased: it is now {new}, with its dates, stages and deadlines kept for the figures");
+                return Ok(());
             }
             ComplaintCommand::Audit { reference, json } => {
                 let rows = l.audit(&reference).await?;

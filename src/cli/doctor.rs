@@ -205,6 +205,23 @@ async fn check_all(
         }
     };
 
+    // Retention (UK GDPR storage limitation): how long closed complaints keep their free text.
+    match s.retention.period() {
+        Result::Ok(Some(p)) => r.add(
+            "retention",
+            Ok,
+            format!("closed complaints are anonymised {p} after they close"),
+            None,
+        ),
+        Result::Ok(None) => r.add(
+            "retention",
+            Warn,
+            "retention.after_close is not set: closed complaints keep their references, notes and names for ever".into(),
+            Some("set [retention] after_close to your records schedule (for example \"6 years\"); `timescales retention run --dry-run` lists what it would anonymise"),
+        ),
+        Err(e) => r.add("retention", Fail, e.to_string(), None),
+    }
+
     // Holiday data: how long the official GOV.UK data lasts.
     let today = ctx.today();
     match ctx.calendars() {

@@ -12,6 +12,7 @@ mod doctor;
 mod holidays;
 mod plan;
 mod procedures;
+mod retention;
 mod serve;
 
 use std::path::PathBuf;
@@ -102,6 +103,10 @@ enum Command {
     /// Put a backup in the store's place: the service must be stopped, and a backup from a newer
     /// version is refused. The database it replaces is kept beside it.
     Restore(backup::RestoreArgs),
+    /// Anonymise complaints closed longer ago than retention.after_close (the service does it
+    /// hourly); `--dry-run` lists them.
+    #[command(subcommand)]
+    Retention(retention::RetentionCommand),
     /// Write a commented starter config (the shipped one: every key, its default and why).
     Init {
         /// Where to write it.
@@ -295,6 +300,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Serve(args) => serve::run(&ctx, args),
         Command::Doctor(args) => doctor::run(&ctx, args),
         Command::Backup(args) => backup::backup(&ctx, args),
+        Command::Retention(cmd) => retention::run(&ctx, cmd),
         Command::Restore(args) => backup::restore(&ctx, args),
         Command::Init { output, force } => init(&output, force),
         Command::Config(ConfigCommand::Check { json }) => {

@@ -52,6 +52,7 @@ impl Crew {
             digest: setup.digest.clone(),
             addressing: setup.addressing.clone(),
             within: notify.digest.within_working_days,
+            retention: setup.retention,
         };
         let tasks = vec![
             tokio::spawn(worker.run(stop_rx.clone())),
@@ -81,6 +82,7 @@ struct Duties {
     digest: Option<crate::outbox::DigestSchedule>,
     addressing: crate::reminder::Addressing,
     within: u32,
+    retention: Option<crate::lifecycle::retention::Period>,
 }
 
 impl Duties {
@@ -90,6 +92,7 @@ impl Duties {
             self.lifecycle.clone(),
             self.channels.clone(),
             self.admin.clone(),
+            self.retention,
             stop.clone(),
         ))];
         if let Some(schedule) = &self.digest {
@@ -223,6 +226,7 @@ async fn upkeep(
     lifecycle: crate::lifecycle::Lifecycle,
     channels: Arc<crate::channel::Channels>,
     admin: Vec<String>,
+    retention: Option<crate::lifecycle::retention::Period>,
     mut stop: watch::Receiver<bool>,
 ) {
     loop {
@@ -236,6 +240,18 @@ async fn upkeep(
             ),
             Ok(_) => {}
             Err(e) => tracing::error!(error = %e, "proposing closures failed"),
+        }
+        // Closed complaints past retention.after_close lose their free text (UK GDPR).
+        if let Some(period) = retention {
+            match lifecycle.run_retention(period, false).await {
+                Ok(run) if !run.anonymised.is_empty() => tracing::info!(
+                    count = run.anonymised.len(),
+                    rule = %run.rule,
+                    "closed complaints anonymised"
+                ),
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "anonymising closed complaints failed"),
+            }
         }
         // Fresh statistics for SQLite's planner as the tables grow (cheap when they have not).
         if let Err(e) = lifecycle.store().optimize().await {

@@ -13,6 +13,8 @@ pub struct Setup {
     pub tokens: Vec<crate::api::Token>,
     pub digest: Option<crate::outbox::DigestSchedule>,
     pub notify: crate::config::NotifySettings,
+    /// `retention.after_close`, when set: the upkeep anonymises what is past it.
+    pub retention: Option<crate::lifecycle::retention::Period>,
 }
 
 impl Setup {
@@ -35,6 +37,7 @@ impl Setup {
             tokens,
             digest,
             notify,
+            retention: settings.retention.period().map_err(|e| e.to_string())?,
         })
     }
 }

@@ -10,6 +10,7 @@ mod export;
 mod notice;
 mod page;
 mod replay;
+pub mod retention;
 
 use std::borrow::Cow;
 use std::sync::{Arc, RwLock};

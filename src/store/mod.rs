@@ -802,6 +802,41 @@ impl Store {
         dispatch!(self, update_many(references, now, rule))
     }
 
+    /// Replaces the free text held about the complaint `reference`, in one transaction, so that
+    /// nothing personal survives while everything reports count stays (UK GDPR: retention and
+    /// erasure). The reference becomes `ANON-ID`; each log entry keeps its kind, name and dates
+    /// but loses who recorded it and its note; each audit line keeps its action and time but
+    /// loses who and the detail; the complaint's notifications are deleted (staff addresses,
+    /// delivery errors); its deadlines, stages, outcome and verdicts are untouched. One audit line
+    /// says what was done, by `actor`, with `detail` (which must name no one).
+    ///
+    /// With `closed_before`, only a closed or referred complaint unchanged since then and not
+    /// yet anonymised (retention); without, any complaint (erasure on request). The new
+    /// reference, or `None` when no complaint matched.
+    pub async fn anonymise(
+        &self,
+        reference: &str,
+        closed_before: Option<DateTime<Utc>>,
+        actor: &str,
+        detail: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<String>, StoreError> {
+        dispatch!(
+            self,
+            anonymise(reference, closed_before, actor, detail, now)
+        )
+    }
+
+    /// Closed or referred complaints not yet anonymised and unchanged since `before`, the
+    /// oldest first, at most `limit`.
+    pub async fn retention_due(
+        &self,
+        before: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<String>, StoreError> {
+        dispatch_read!(self, retention_due(before, limit))
+    }
+
     /// A complaint with its log and deadlines.
     pub async fn get(&self, reference: &str) -> Result<Snapshot, StoreError> {
         dispatch_read!(self, get(reference))

@@ -991,3 +991,76 @@ pub(super) async fn counts(pool: &Pool<Db>, today: NaiveDate) -> Result<Counts, 
     .await?;
     Ok(Counts { open, deadlines, overdue, met, notifications })
 }
+
+/// Replaces the free text of the complaint `reference` in one transaction (see
+/// [`super::Store::anonymise`]); `closed_before` limits it to a closed or referred complaint
+/// unchanged since then (retention). The complaint's new reference, or `None` when no
+/// complaint matched.
+pub(super) async fn anonymise(
+    pool: &Pool<Db>,
+    reference: &str,
+    closed_before: Option<DateTime<Utc>>,
+    actor: &str,
+    detail: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<String>, StoreError> {
+    let mut tx = pool.begin().await?;
+    let condition = match closed_before {
+        Some(_) => " AND status IN ('closed', 'referred') AND anonymised_at IS NULL AND updated_at < $3",
+        None => "",
+    };
+    let sql = format!(
+        "UPDATE complaints SET version = version + 1, reference = 'ANON-' || id, \
+         anonymised_at = $2, updated_at = $2 WHERE reference = $1{condition} RETURNING id, reference"
+    );
+    let mut q = sqlx::query_as::<_, (i64, String)>(&sql).bind(reference).bind(now);
+    if let Some(before) = closed_before {
+        q = q.bind(before);
+    }
+    let Some((id, anonymous)) = q.fetch_optional(&mut *tx).await? else {
+        tx.rollback().await?;
+        return Ok(None);
+    };
+    // The log keeps what happened and when (kinds, names, dates: what reports count); who
+    // recorded it and the notes go.
+    sqlx::query("UPDATE entries SET recorded_by = 'anonymised', note = '' WHERE complaint_id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    // The audit keeps each action and when; who and the detail (reasons, references) go.
+    sqlx::query("UPDATE audit SET actor = 'anonymised', detail = '' WHERE complaint_id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    // The outbox held staff addresses and delivery errors; nothing more is sent about it.
+    sqlx::query("DELETE FROM notifications WHERE complaint_id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("INSERT INTO audit (complaint_id, at, actor, action, detail) VALUES ($1, $2, $3, 'anonymised', $4)")
+        .bind(id)
+        .bind(now)
+        .bind(actor)
+        .bind(detail)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(Some(anonymous))
+}
+
+/// Closed or referred complaints, not yet anonymised, unchanged since `before`: the oldest
+/// `limit` of them.
+pub(super) async fn retention_due(
+    pool: &Pool<Db>,
+    before: DateTime<Utc>,
+    limit: i64,
+) -> Result<Vec<String>, StoreError> {
+    Ok(sqlx::query_scalar(
+        "SELECT reference FROM complaints WHERE status IN ('closed', 'referred') \
+         AND anonymised_at IS NULL AND updated_at < $1 ORDER BY updated_at, id LIMIT $2",
+    )
+    .bind(before)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?)
+}

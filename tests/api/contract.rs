@@ -220,3 +220,25 @@ async fn write_event(app: &App, tag: Option<&str>, name: &str) -> reqwest::Respo
     }
     req.send().await.unwrap()
 }
+
+#[tokio::test]
+async fn erasure_needs_the_admin_scope_and_answers_the_new_reference() {
+    on_both("contract: erasure", |store| async move {
+        let app = App::spawn(store, "2027-01-05").await;
+        app.ok("/api/v1/complaints", json!({"reference": "CP-1", "procedure": "durham", "complainant_role": "parent", "conference_date": "2026-12-11", "recorded_by": "Team Manager"})).await;
+        let body = json!({"recorded_by": "IG Officer", "reason": "erasure request DPA-7"}).to_string();
+        let (status, err) = error(app.post_raw("/api/v1/complaints/CP-1/erasure", body.clone(), Some(WRITER)).await).await;
+        assert_eq!((status, err["message"].as_str().unwrap()), (S::FORBIDDEN, "the token 'case-system' lacks the admin scope"));
+        let r = app.post_raw("/api/v1/complaints/CP-1/erasure", body, Some(crate::helpers::ADMIN)).await;
+        assert_eq!(r.status(), S::OK);
+        let v: Value = r.json().await.unwrap();
+        assert_eq!(v["erased"], "CP-1");
+        let new = v["reference"].as_str().unwrap();
+        assert!(new.starts_with("ANON-"), "{v}");
+        let shown = app.read(&format!("/api/v1/complaints/{new}")).await;
+        assert_eq!(shown["timeline"][0]["recorded_by"], "anonymised");
+        let (status, _) = error(app.get("/api/v1/complaints/CP-1").await).await;
+        assert_eq!(status, S::NOT_FOUND);
+    })
+    .await;
+}

@@ -16,6 +16,7 @@ use timescales::store::Store;
 
 pub const WRITER: &str = "writer-token-0123456789";
 pub const READER: &str = "reader-token-0123456789";
+pub const ADMIN: &str = "admin-token-01234567890";
 
 pub struct App {
     pub base: String,
@@ -47,6 +48,7 @@ impl App {
         let tokens = vec![
             Token::new("case-system", WRITER, vec![Scope::Read, Scope::Write]),
             Token::new("dashboard", READER, vec![Scope::Read]),
+            Token::new("ig-officer", ADMIN, vec![Scope::Admin]),
         ];
         let app = router(ApiState::new(lifecycle, tokens), 4096);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -10,4 +10,5 @@ mod leases;
 mod lifecycle;
 mod pages;
 mod query_plans;
+mod retention;
 mod semantics;
