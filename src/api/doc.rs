@@ -175,11 +175,6 @@ fn constrain(o: &mut Object) {
         };
         p.min_length = p.min_length.or(min);
         p.max_length = p.max_length.or(max);
-    }
-    for prop in o.properties.values_mut() {
-        let RefOr::T(Schema::Object(p)) = prop else {
-            continue;
-        };
         let is_string = matches!(&p.schema_type, SchemaType::Type(Type::String))
             || matches!(&p.schema_type, SchemaType::Array(t) if t.contains(&Type::String));
         if !is_string || p.pattern.is_some() || p.enum_values.is_some() {

@@ -233,7 +233,17 @@ fn command<T: DeserializeOwned + Attributed>(
     h: &HeaderMap,
     b: Body,
 ) -> Result<T, ApiError> {
-    let token = auth::require(h, &s.tokens, Scope::Write)?;
+    command_as(Scope::Write, s, h, b)
+}
+
+/// [`command`] for a request that needs `scope` rather than the write scope (an erasure).
+fn command_as<T: DeserializeOwned + Attributed>(
+    scope: Scope,
+    s: &ApiState,
+    h: &HeaderMap,
+    b: Body,
+) -> Result<T, ApiError> {
+    let token = auth::require(h, &s.tokens, scope)?;
     json_body(h)?;
     let mut cmd: T = body(b)?;
     cmd.attribute(&token);
@@ -578,10 +588,7 @@ struct Erased {
     request_body = Decision,
     responses((status = 200, description = "Erased: the complaint's new reference", body = Erased), doc::Writing))]
 async fn erase(State(s): State<ApiState>, h: HeaderMap, Path(r): Path<String>, b: Body) -> Answer {
-    let token = auth::require(&h, &s.tokens, Scope::Admin)?;
-    json_body(&h)?;
-    let mut cmd: Decision = body(b)?;
-    cmd.attribute(&token);
+    let cmd: Decision = command_as(Scope::Admin, &s, &h, b)?;
     let reference = s.lifecycle.erase(&r, cmd).await?;
     ok(
         StatusCode::OK,

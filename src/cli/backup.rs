@@ -33,13 +33,6 @@ pub struct RestoreArgs {
     json: bool,
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| CliError::Failure(format!("cannot start the runtime: {e}")))
-}
-
 fn failed(e: StoreError) -> CliError {
     match e {
         // A refusal that names what to do (a file that exists, a newer schema, the service
@@ -68,7 +61,7 @@ fn report(verb: &str, c: &Copied, json: bool) -> Result<(), CliError> {
 }
 
 pub(super) fn backup(ctx: &Context, args: BackupArgs) -> Result<(), CliError> {
-    runtime()?.block_on(async {
+    super::runtime()?.block_on(async {
         let store = Store::connect(&ctx.settings.store.url())
             .await
             .map_err(failed)?;
@@ -79,7 +72,7 @@ pub(super) fn backup(ctx: &Context, args: BackupArgs) -> Result<(), CliError> {
 }
 
 pub(super) fn restore(ctx: &Context, args: RestoreArgs) -> Result<(), CliError> {
-    runtime()?.block_on(async {
+    super::runtime()?.block_on(async {
         let copied = Store::restore(&ctx.settings.store.url(), &args.file)
             .await
             .map_err(failed)?;

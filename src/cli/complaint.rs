@@ -317,10 +317,7 @@ impl From<LifecycleError> for CliError {
 }
 
 pub(super) fn run(ctx: &Context, cmd: ComplaintCommand) -> Result<(), CliError> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| CliError::Failure(format!("cannot start the runtime: {e}")))?;
+    let rt = super::runtime()?;
     rt.block_on(async {
         // The service's own complaint service: a change is derived and planned as the
         // service's would be; show, list and audit write nothing.

@@ -124,10 +124,7 @@ pub(super) fn run(ctx: &Context, args: DoctorArgs) -> Result<(), CliError> {
         // Single-threaded still: no other thread reads the environment.
         std::env::set_var("CREDENTIALS_DIRECTORY", &credentials);
     }
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| CliError::Failure(format!("cannot start the runtime: {e}")))?;
+    let rt = super::runtime()?;
     let mut report = Report {
         json: args.json,
         findings: Vec::new(),

@@ -407,6 +407,15 @@ fn quiet_on_broken_pipe() {
 
 pub use crate::text::{parse_date, parse_iso_date};
 
+/// The runtime a command that talks to the store or the network runs on: one thread, as a
+/// command does one thing at a time.
+fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Failure(format!("cannot start the runtime: {e}")))
+}
+
 fn parse_region(s: &str) -> Result<Division, String> {
     s.parse::<Division>().map_err(|e| e.to_string())
 }

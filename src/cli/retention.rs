@@ -37,10 +37,7 @@ pub(super) fn run(ctx: &Context, cmd: RetentionCommand) -> Result<(), CliError> 
                 "retention.after_close is not set: nothing is anonymised until it is (for example after_close = \"6 years\" in [retention])".into(),
             )
         })?;
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| CliError::Failure(format!("cannot start the runtime: {e}")))?;
+    let rt = super::runtime()?;
     rt.block_on(async {
         let l = ctx.lifecycle().await?;
         let run = l.run_retention(period, args.dry_run).await?;

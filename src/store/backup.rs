@@ -72,10 +72,7 @@ impl Store {
         let path = file
             .to_str()
             .ok_or_else(|| StoreError::Url(format!("{}: the path is not UTF-8", file.display())))?;
-        sqlx::query("VACUUM INTO ?")
-            .bind(path)
-            .execute(pool)
-            .await?;
+        vacuum_into(pool, path).await?;
         describe(file, None).await
     }
 
@@ -142,10 +139,7 @@ impl Store {
                 .read_only(true)
                 .connect()
                 .await?;
-            sqlx::query("VACUUM INTO ?")
-                .bind(aside.to_string_lossy().as_ref())
-                .execute(&mut conn)
-                .await?;
+            vacuum_into(&mut conn, &aside.to_string_lossy()).await?;
             drop(conn);
             Some(aside)
         } else {
@@ -164,6 +158,16 @@ impl Store {
             .map_err(|e| io(dir, e))?;
         describe(&target, kept).await
     }
+}
+
+/// `VACUUM INTO file`: the database as one read transaction sees it, compacted, with its
+/// write-ahead log folded in, written to a new file.
+async fn vacuum_into<'e>(
+    db: impl sqlx::Executor<'e, Database = sqlx::Sqlite>,
+    file: &str,
+) -> Result<(), StoreError> {
+    sqlx::query("VACUUM INTO ?").bind(file).execute(db).await?;
+    Ok(())
 }
 
 fn io(path: &Path, e: std::io::Error) -> StoreError {
