@@ -5,7 +5,8 @@
 # reports when the first email arrived and when nothing due was left unsent, then what each
 # recipient received. Needs `cargo build --release`, python3 with aiosmtpd, and PostgreSQL on
 # 127.0.0.1:5432 (trust). Inside the send window only (working days, 08:00-18:00 London).
-# Usage: benches/caseload/run.sh 1000   (then 10000)
+# Usage: benches/caseload/run.sh 1000   (then 10000). Outside the window, run the service's
+# clock in it: TIMESCALES_NOW=2026-12-02T10:00:00Z benches/caseload/run.sh 1000
 set -u
 n=${1:-1000}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -47,4 +48,6 @@ for f in "$work"/hooks/*; do
   printf '  card: %s (%s bytes)\n' "$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['attachments'][0]['content']['body'][0]['text'])" "$f")" "$(wc -c < "$f")"
 done
 psql -h 127.0.0.1 -U postgres "$db" -Atc "SELECT 'outbox: ' || state || ' ' || count(*) FROM notifications GROUP BY state ORDER BY state"
+# CASELOAD_KEEP=DIR keeps what was received (the Maildir and the posts) to read afterwards.
+[ -n "${CASELOAD_KEEP:-}" ] && mkdir -p "$CASELOAD_KEEP" && cp -r "$work/mail" "$work/hooks" "$CASELOAD_KEEP/"
 grep -E "WARN|ERROR" "$work/serve.log" | head -5
