@@ -388,8 +388,36 @@ pub struct CalendarSettings {
     /// Absent: the embedded data only.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub holidays_dir: Option<PathBuf>,
+    /// Where the service fetches GOV.UK's `bank-holidays.json` once a day (GOV.UK's own address
+    /// is `https://www.gov.uk/bank-holidays.json`), installing it in `holidays_dir` when it is
+    /// newer and believable ([`crate::calendar::refresh`]). Absent or empty: no refresh, the
+    /// data changes only by `holidays import`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub holidays_url: Option<String>,
     /// The organisation's own non-working days, counted like bank holidays.
     pub closures: Vec<ClosureSpec>,
+}
+
+impl CalendarSettings {
+    /// The daily bank-holiday refresh `holidays_url` asks for, or why it cannot be done: the URL
+    /// must be an http or https address, and the refreshed file needs a folder to go in.
+    pub fn feed(&self) -> Result<Option<crate::lifecycle::holidays::HolidayFeed>, ConfigError> {
+        let Some(url) = self
+            .holidays_url
+            .as_deref()
+            .filter(|u| !u.trim().is_empty())
+        else {
+            return Ok(None);
+        };
+        let Some(dir) = &self.holidays_dir else {
+            return Err(ConfigError(
+                "calendar.holidays_url needs calendar.holidays_dir, the folder the refreshed file is written to (the service can write to /var/lib/timescales/holidays)".into(),
+            ));
+        };
+        crate::lifecycle::holidays::HolidayFeed::new(url, dir, &self.closures)
+            .map(Some)
+            .map_err(|e| ConfigError(format!("calendar.holidays_url: {e}")))
+    }
 }
 
 impl Default for CalendarSettings {
@@ -398,6 +426,7 @@ impl Default for CalendarSettings {
             default_region: Division::EnglandAndWales,
             time_zone: chrono_tz::Europe::London,
             holidays_dir: None,
+            holidays_url: None,
             closures: Vec::new(),
         }
     }
@@ -671,6 +700,7 @@ impl Settings {
     /// for good at its due time, which is too late to find a typo.)
     pub fn validate(&self) -> Result<(), ConfigError> {
         self.retention.period()?;
+        self.calendar.feed()?;
         for c in &self.calendar.closures {
             Closure::from_spec(c).map_err(|e| ConfigError(format!("calendar.closures: {e}")))?;
         }

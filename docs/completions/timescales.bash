@@ -106,6 +106,9 @@ _timescales() {
             timescales__subcmd__holidays,list)
                 cmd="timescales__subcmd__holidays__subcmd__list"
                 ;;
+            timescales__subcmd__holidays,refresh)
+                cmd="timescales__subcmd__holidays__subcmd__refresh"
+                ;;
             timescales__subcmd__procedures,check)
                 cmd="timescales__subcmd__procedures__subcmd__check"
                 ;;
@@ -891,7 +894,7 @@ _timescales() {
             return 0
             ;;
         timescales__subcmd__holidays)
-            opts="-h --config --now --log-format --help list coverage import"
+            opts="-h --config --now --log-format --help list coverage import refresh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -947,7 +950,7 @@ _timescales() {
             return 0
             ;;
         timescales__subcmd__holidays__subcmd__import)
-            opts="-h --dir --config --now --log-format --help"
+            opts="-h --dir --force --json --config --now --log-format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -988,6 +991,40 @@ _timescales() {
                     return 0
                     ;;
                 --year)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "auto human json journald" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        timescales__subcmd__holidays__subcmd__refresh)
+            opts="-h --url --dir --dry-run --json --config --now --log-format --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -12,6 +12,7 @@
 mod closure;
 mod division;
 pub mod official;
+pub mod refresh;
 pub mod rules;
 mod working_days;
 
@@ -512,15 +513,41 @@ impl Calendars {
         holidays_dir: Option<&Path>,
         closures: &[ClosureSpec],
     ) -> Result<Self, CalendarError> {
+        Self::load_replacing(holidays_dir, closures, None)
+    }
+
+    /// [`Calendars::load`] as it would be once `replacing`'s file (a path in `holidays_dir`)
+    /// held its data: what installing a new file would put in force, judged before it is
+    /// written.
+    pub fn load_replacing(
+        holidays_dir: Option<&Path>,
+        closures: &[ClosureSpec],
+        replacing: Option<(&Path, &OfficialData)>,
+    ) -> Result<Self, CalendarError> {
         let mut official = OfficialData::embedded();
         if let Some(dir) = holidays_dir {
-            for path in holiday_files(dir)? {
+            let mut files = holiday_files(dir)?;
+            if let Some((path, _)) = replacing {
+                if !files.iter().any(|f| f == path) {
+                    files.push(path.to_path_buf());
+                    files.sort();
+                }
+            }
+            for path in files {
+                let source = path.display().to_string();
+                if let Some((_, data)) = replacing.filter(|(p, _)| *p == path) {
+                    official.push(OfficialData {
+                        source,
+                        divisions: data.divisions.clone(),
+                    });
+                    continue;
+                }
                 let json =
                     std::fs::read_to_string(&path).map_err(|e| CalendarError::HolidayData {
-                        file: path.display().to_string(),
+                        file: source.clone(),
                         message: e.to_string(),
                     })?;
-                official.push(OfficialData::parse(&path.display().to_string(), &json)?);
+                official.push(OfficialData::parse(&source, &json)?);
             }
         }
         let closures = closures

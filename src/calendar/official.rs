@@ -23,6 +23,15 @@ pub const EMBEDDED: [(&str, &str); 2] = [
     ),
 ];
 
+/// The most holidays one division may have in one year. The most any has had is 12 (Northern
+/// Ireland in 2022: its ten, the Platinum Jubilee and the Queen's funeral); a file with many more
+/// would make weeks of working days vanish, so it is refused as not GOV.UK's.
+pub const MAX_A_YEAR: usize = 15;
+
+/// The longest title or notes accepted (GOV.UK's longest title is under 60 characters): a name
+/// ends up in messages and on the command line.
+pub const MAX_TEXT: usize = 100;
+
 /// One official bank holiday.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OfficialHoliday {
@@ -73,9 +82,12 @@ impl OfficialData {
     /// Parses and validates a file in GOV.UK's `bank-holidays.json` shape.
     ///
     /// Refused, with a message naming the problem: malformed JSON (with line and column), an
-    /// unknown or missing division, a date that is not `YYYY-MM-DD`, a date given twice in a
-    /// division, or a date on a Saturday or Sunday (GOV.UK lists only the substitute weekday, so a
-    /// weekend date means the file is not what it claims to be).
+    /// unknown or missing division, a date that is not `YYYY-MM-DD` or is outside 1900 to 2200
+    /// (the calendars' range), a date given twice in a division, a date on a Saturday or Sunday
+    /// (GOV.UK lists only the substitute weekday, so a weekend date means the file is not what it
+    /// claims to be), a title that is empty, a title or notes with a control character or longer
+    /// than [`MAX_TEXT`], or more than [`MAX_A_YEAR`] holidays in one division's year. The same
+    /// rules for `holidays import`, the daily refresh and the files read at start-up.
     pub fn parse(source: &str, json: &str) -> Result<Self, CalendarError> {
         let bad = |message: String| CalendarError::HolidayData {
             file: source.to_string(),
@@ -104,6 +116,26 @@ impl OfficialData {
                         event.date
                     ))
                 })?;
+                if !(super::FIRST_DATE..=super::LAST_DATE).contains(&date) {
+                    return Err(bad(format!(
+                        "{key}: {date} ('{}') is outside the supported range {} to {}",
+                        crate::text::quoted(&event.title),
+                        super::FIRST_DATE,
+                        super::LAST_DATE
+                    )));
+                }
+                for (field, value) in [("title", &event.title), ("notes", &event.notes)] {
+                    let problem = crate::text::control_character(field, value).or_else(|| {
+                        (value.chars().count() > MAX_TEXT)
+                            .then(|| format!("{field} is longer than {MAX_TEXT} characters"))
+                    });
+                    if let Some(problem) = problem {
+                        return Err(bad(format!("{key}: {date}: {problem}")));
+                    }
+                }
+                if event.title.trim().is_empty() {
+                    return Err(bad(format!("{key}: {date} has no title")));
+                }
                 if matches!(date.weekday(), Weekday::Sat | Weekday::Sun) {
                     return Err(bad(format!(
                         "{key}: {date} ('{}') is a {}; GOV.UK lists only weekday (substitute) dates",
@@ -120,7 +152,13 @@ impl OfficialData {
                     notes: event.notes,
                 });
             }
-            for list in years.values_mut() {
+            for (year, list) in years.iter_mut() {
+                if list.len() > MAX_A_YEAR {
+                    return Err(bad(format!(
+                        "{key}: {year} lists {} holidays; no year has had more than 12, so more than {MAX_A_YEAR} means the file is not GOV.UK's",
+                        list.len()
+                    )));
+                }
                 list.sort_by_key(|h| h.date);
             }
             divisions.insert(division, years);
@@ -205,6 +243,43 @@ mod tests {
         assert_eq!(
             err(r#"{"england-and-wales":{"events":[]}}"#),
             "holiday data test.json: division 'scotland' is missing"
+        );
+        // Dates outside 1900-2200, titles with a control character or empty, and a year with
+        // more holidays than any has had: not GOV.UK's.
+        let one = |title: &str, date: &str| {
+            err(&format!(
+                r#"{{"england-and-wales":{{"events":[{{"title":{},"date":"{date}"}}]}},{OK_REST}}}"#,
+                serde_json::to_string(title).unwrap()
+            ))
+        };
+        assert_eq!(
+            one("X", "9999-12-31"),
+            "holiday data test.json: england-and-wales: 9999-12-31 ('X') is outside the supported range 1900-01-01 to 2200-12-31"
+        );
+        assert_eq!(
+            one("Boxing\u{1b}[31mDay", "2026-12-28"),
+            "holiday data test.json: england-and-wales: 2026-12-28: title holds a control character (U+001B at character 7): give plain text on one line"
+        );
+        assert_eq!(
+            one("", "2026-12-28"),
+            "holiday data test.json: england-and-wales: 2026-12-28 has no title"
+        );
+        assert_eq!(
+            one(&"x".repeat(101), "2026-12-28"),
+            "holiday data test.json: england-and-wales: 2026-12-28: title is longer than 100 characters"
+        );
+        // Every weekday of March 2027 (23 of them).
+        let march: Vec<String> = (1..=31)
+            .filter_map(|day| NaiveDate::from_ymd_opt(2027, 3, day))
+            .filter(|d| !matches!(d.weekday(), Weekday::Sat | Weekday::Sun))
+            .map(|d| format!(r#"{{"title":"X","date":"{d}"}}"#))
+            .collect();
+        assert_eq!(
+            err(&format!(
+                r#"{{"england-and-wales":{{"events":[{}]}},{OK_REST}}}"#,
+                march.join(",")
+            )),
+            "holiday data test.json: england-and-wales: 2027 lists 23 holidays; no year has had more than 12, so more than 15 means the file is not GOV.UK's"
         );
     }
 }

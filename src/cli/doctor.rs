@@ -237,7 +237,7 @@ async fn check_all(
                 }
             }
             let (left, what) = worst.unwrap_or((0, "no divisions".into()));
-            let fix = "when GOV.UK publishes the next years: `timescales holidays import FILE`, then `systemctl reload timescales`";
+            let fix = "when GOV.UK publishes the next years: `timescales holidays import FILE` (or set calendar.holidays_url for a daily refresh), then `systemctl reload timescales`";
             if left < 0 {
                 r.add(
                     "holidays",
@@ -269,6 +269,27 @@ async fn check_all(
             e.message().to_string(),
             Some("remove or repair the file named, in calendar.holidays_dir"),
         ),
+    }
+
+    // The daily bank-holiday refresh.
+    match s.calendar.feed() {
+        Result::Ok(Some(feed)) => r.add(
+            "holiday refresh",
+            Ok,
+            format!(
+                "fetched daily from {} into {} by the service (`timescales holidays refresh --dry-run` tries it now)",
+                feed.shown(),
+                feed.dir.display()
+            ),
+            None,
+        ),
+        Result::Ok(None) => r.add(
+            "holiday refresh",
+            Ok,
+            "off: the holiday data changes only by `timescales holidays import`".into(),
+            Some("for a daily refresh from GOV.UK, set calendar.holidays_url = \"https://www.gov.uk/bank-holidays.json\" and calendar.holidays_dir"),
+        ),
+        Err(e) => r.add("holiday refresh", Fail, e.to_string(), None),
     }
 
     // Time zone and clock.

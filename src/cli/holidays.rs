@@ -8,7 +8,9 @@ use clap::Subcommand;
 use serde::Serialize;
 
 use super::{parse_date, parse_region, print_json, CliError, Context};
+use crate::calendar::refresh::Assessment;
 use crate::calendar::{Calendar, DayOff, DayOffKind, Division, OfficialData, YearSource};
+use crate::lifecycle::holidays::{prepare, write, HolidayFeed};
 
 /// `timescales holidays ...`
 #[derive(Debug, Subcommand)]
@@ -36,15 +38,43 @@ pub enum HolidaysCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Validate a GOV.UK bank-holidays.json and install it in the holidays folder, where it is
-    /// used from the next start for every year it covers. A malformed file is refused and nothing
-    /// is written.
+    /// Validate a GOV.UK bank-holidays.json and install it in the holidays folder as
+    /// bank-holidays.json, where it is used from the next start or reload for every year it
+    /// covers. Prints the bank holidays it adds, removes or renames from today on. A malformed
+    /// file is refused and nothing is written; so is one that changes a day that has passed or
+    /// covers fewer years than the data in force, unless --force.
     Import {
         /// The file, in GOV.UK's bank-holidays.json shape.
         file: PathBuf,
         /// The holidays folder. Default: calendar.holidays_dir from the config.
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
+        /// Install a well-formed file even though it changes past days or covers fewer years
+        /// (putting back an older file on purpose, say).
+        #[arg(long)]
+        force: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Fetch GOV.UK's bank-holidays.json now (what the service does daily when
+    /// calendar.holidays_url is set), validate it as import does and install it when it changes
+    /// anything. A running service puts it in force at its next daily refresh, or at once with
+    /// `systemctl reload timescales`. Exit status 1 when the file cannot be fetched or is
+    /// refused.
+    Refresh {
+        /// The address. Default: calendar.holidays_url from the config.
+        #[arg(long, value_name = "URL")]
+        url: Option<String>,
+        /// The holidays folder. Default: calendar.holidays_dir from the config.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+        /// Fetch, validate and show what would change; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -90,7 +120,18 @@ pub(super) fn run(ctx: Context, cmd: HolidaysCommand) -> Result<(), CliError> {
             }
             Ok(())
         }
-        HolidaysCommand::Import { file, dir } => import(&ctx, &file, dir),
+        HolidaysCommand::Import {
+            file,
+            dir,
+            force,
+            json,
+        } => import(&ctx, &file, dir, force, json),
+        HolidaysCommand::Refresh {
+            url,
+            dir,
+            dry_run,
+            json,
+        } => refresh(&ctx, url, dir, dry_run, json),
     }
 }
 
@@ -194,41 +235,181 @@ impl Coverage {
     }
 }
 
-fn import(ctx: &Context, file: &std::path::Path, dir: Option<PathBuf>) -> Result<(), CliError> {
-    let name = file.display().to_string();
-    let json =
-        std::fs::read_to_string(file).map_err(|e| CliError::Input(format!("{name}: {e}")))?;
-    let data = OfficialData::parse(&name, &json)?;
-    let dir = dir
-        .or_else(|| ctx.settings.calendar.holidays_dir.clone())
+/// The holidays folder: `dir`, or calendar.holidays_dir.
+fn holidays_dir(ctx: &Context, dir: Option<PathBuf>) -> Result<PathBuf, CliError> {
+    dir.or_else(|| ctx.settings.calendar.holidays_dir.clone())
         .ok_or_else(|| {
             CliError::Config(
                 "no holidays folder: set calendar.holidays_dir in the config or pass --dir DIR"
                     .into(),
             )
-        })?;
-    std::fs::create_dir_all(&dir)
-        .map_err(|e| CliError::Failure(format!("{}: {e}", dir.display())))?;
-    let target = dir.join("bank-holidays.json");
-    // Write beside the target, then rename: a reader never sees half a file.
-    let tmp = dir.join(".bank-holidays.json.importing");
-    std::fs::write(&tmp, json.as_bytes())
-        .and_then(|_| std::fs::rename(&tmp, &target))
-        .map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
-            CliError::Failure(format!("{}: {e}", target.display()))
-        })?;
-    println!("installed {} (used from the next start)", target.display());
-    for d in Division::ALL {
-        let years: Vec<i32> = data.years(d).collect();
-        match (years.first(), years.last()) {
-            (Some(a), Some(b)) => println!(
-                "{:<18} {a}-{b}, {} holidays",
-                d.key(),
-                data.divisions[&d].values().map(Vec::len).sum::<usize>()
-            ),
-            _ => println!("{:<18} no events", d.key()),
+        })
+}
+
+/// What `import` and `refresh` report.
+#[derive(Serialize)]
+struct Installed<'a> {
+    source: &'a str,
+    /// `installed`, `would-install`, `unchanged`.
+    result: &'static str,
+    path: PathBuf,
+    #[serde(flatten)]
+    assessment: &'a Assessment,
+    /// Per region, the years the file covers and how many holidays it lists.
+    coverage: Vec<FileCoverage>,
+}
+
+#[derive(Serialize)]
+struct FileCoverage {
+    region: Division,
+    first_year: Option<i32>,
+    last_year: Option<i32>,
+    holidays: usize,
+}
+
+fn file_coverage(data: &OfficialData) -> Vec<FileCoverage> {
+    Division::ALL
+        .iter()
+        .map(|d| {
+            let years: Vec<i32> = data.years(*d).collect();
+            FileCoverage {
+                region: *d,
+                first_year: years.first().copied(),
+                last_year: years.last().copied(),
+                holidays: data.divisions[d].values().map(Vec::len).sum(),
+            }
+        })
+        .collect()
+}
+
+fn report(r: &Installed, json: bool) -> Result<(), CliError> {
+    if json {
+        return print_json(r);
+    }
+    let path = r.path.display();
+    match r.result {
+        "unchanged" => println!(
+            "{}: nothing to change (the data in force already says the same); {path} left as it is",
+            r.source
+        ),
+        "would-install" => println!("{}: would install as {path} (--dry-run: nothing written)", r.source),
+        _ => println!(
+            "installed {path} from {}; in force from the next start or reload (systemctl reload timescales)",
+            r.source
+        ),
+    }
+    for c in &r.coverage {
+        match (c.first_year, c.last_year) {
+            (Some(a), Some(b)) => {
+                println!("{:<18} {a}-{b}, {} holidays", c.region.key(), c.holidays)
+            }
+            _ => println!("{:<18} no events", c.region.key()),
         }
     }
+    let lines = r.assessment.lines();
+    if lines.is_empty() && r.result != "unchanged" {
+        println!("no bank holiday from today on changes");
+    }
+    for line in lines {
+        println!("  {line}");
+    }
     Ok(())
+}
+
+fn import(
+    ctx: &Context,
+    file: &std::path::Path,
+    dir: Option<PathBuf>,
+    force: bool,
+    json: bool,
+) -> Result<(), CliError> {
+    let name = file.display().to_string();
+    let text =
+        std::fs::read_to_string(file).map_err(|e| CliError::Input(format!("{name}: {e}")))?;
+    let dir = holidays_dir(ctx, dir)?;
+    let cal = &ctx.settings.calendar;
+    let prepared = prepare(
+        &name,
+        text,
+        &dir,
+        &cal.closures,
+        &ctx.calendars()?,
+        ctx.today(),
+    )
+    .map_err(|e| CliError::Input(e.to_string()))?;
+    let assessment = match prepared.assessment {
+        Ok(a) => a,
+        Err(e) if force => {
+            eprintln!("warning: {e}; installing it all the same (--force)");
+            Assessment::default()
+        }
+        Err(e) => {
+            return Err(CliError::Input(format!(
+                "{e}; pass --force to install it all the same"
+            )))
+        }
+    };
+    let path = write(&dir, &prepared.json).map_err(|e| CliError::Failure(e.to_string()))?;
+    report(
+        &Installed {
+            source: &name,
+            result: "installed",
+            path,
+            assessment: &assessment,
+            coverage: file_coverage(&prepared.data),
+        },
+        json,
+    )
+}
+
+fn refresh(
+    ctx: &Context,
+    url: Option<String>,
+    dir: Option<PathBuf>,
+    dry_run: bool,
+    json: bool,
+) -> Result<(), CliError> {
+    let dir = holidays_dir(ctx, dir)?;
+    let url = url
+        .or_else(|| ctx.settings.calendar.holidays_url.clone())
+        .filter(|u| !u.trim().is_empty())
+        .ok_or_else(|| {
+            CliError::Config(
+                "no address to fetch: set calendar.holidays_url in the config (GOV.UK's is https://www.gov.uk/bank-holidays.json) or pass --url URL".into(),
+            )
+        })?;
+    let feed = HolidayFeed::new(&url, &dir, &ctx.settings.calendar.closures)
+        .map_err(|e| CliError::Input(format!("--url: {e}")))?;
+    let current = ctx.calendars()?;
+    let text = super::runtime()?
+        .block_on(feed.fetch())
+        .map_err(|e| CliError::Failure(e.to_string()))?;
+    let source = feed.shown();
+    let prepared = feed
+        .prepare(text, &current, ctx.today())
+        .map_err(|e| CliError::Failure(e.to_string()))?;
+    let assessment = prepared
+        .assessment
+        .map_err(|e| CliError::Failure(e.to_string()))?;
+    let (result, path) = if !assessment.differs {
+        ("unchanged", dir.join(crate::calendar::refresh::FILE_NAME))
+    } else if dry_run {
+        (
+            "would-install",
+            dir.join(crate::calendar::refresh::FILE_NAME),
+        )
+    } else {
+        let path = write(&dir, &prepared.json).map_err(|e| CliError::Failure(e.to_string()))?;
+        ("installed", path)
+    };
+    report(
+        &Installed {
+            source: &source,
+            result,
+            path,
+            assessment: &assessment,
+            coverage: file_coverage(&prepared.data),
+        },
+        json,
+    )
 }

@@ -54,10 +54,23 @@ impl Crew {
             within: notify.digest.within_working_days,
             retention: setup.retention,
         };
-        let tasks = vec![
-            tokio::spawn(worker.run(stop_rx.clone())),
-            tokio::spawn(while_leading(self.leading.clone(), stop_rx, duties)),
-        ];
+        let mut tasks = vec![tokio::spawn(worker.run(stop_rx.clone()))];
+        // On every instance, not only the leader: each holds its own calendars in memory
+        // (and its own holidays folder), and must not derive with stale ones.
+        if let Some(feed) = &setup.holiday_feed {
+            tasks.push(tokio::spawn(holiday_refresh(
+                self.lifecycle.clone(),
+                feed.clone(),
+                setup.channels.clone(),
+                notify.admin.clone(),
+                stop_rx.clone(),
+            )));
+        }
+        tasks.push(tokio::spawn(while_leading(
+            self.leading.clone(),
+            stop_rx,
+            duties,
+        )));
         Running { stop, tasks }
     }
 }
@@ -266,6 +279,119 @@ async fn upkeep(
             _ = stop.wait_for(|s| *s) => return,
         }
     }
+}
+
+/// Once at start (and after each reload), then every 24 hours: the bank-holiday data fetched
+/// from `calendar.holidays_url`, and installed, put in force and the open complaints re-derived
+/// when it is newer and believable (`lifecycle::holidays`). The operator (`notify.admin`) is
+/// told what changed, or why a file was refused or could not be fetched (each distinct failure
+/// at most once a week: a network down for a day is in the log, not in the inbox every hour).
+/// Stops when told.
+async fn holiday_refresh(
+    lifecycle: crate::lifecycle::Lifecycle,
+    feed: crate::lifecycle::holidays::HolidayFeed,
+    channels: Arc<crate::channel::Channels>,
+    admin: Vec<String>,
+    mut stop: watch::Receiver<bool>,
+) {
+    use crate::channel::{Message, Severity};
+    use crate::lifecycle::holidays::Refreshed;
+    loop {
+        let outcome = tokio::select! {
+            outcome = lifecycle.refresh_holidays(&feed) => outcome,
+            _ = stop.wait_for(|s| *s) => return,
+        };
+        let now = lifecycle.clock().now();
+        let url = feed.shown();
+        let told = match &outcome {
+            Ok(Refreshed::Unchanged) => {
+                tracing::info!(%url, "bank-holiday data checked: nothing new");
+                None
+            }
+            Ok(Refreshed::Installed {
+                path,
+                assessment,
+                moved,
+            }) => {
+                let lines = assessment.lines();
+                tracing::warn!(
+                    %url,
+                    path = %path.display(),
+                    changes = %lines.join("; "),
+                    complaints_moved = moved,
+                    "new bank-holiday data installed and in force"
+                );
+                let mut facts: Vec<(String, String)> = lines
+                    .into_iter()
+                    .map(|l| ("Changed".to_string(), l))
+                    .collect();
+                if facts.is_empty() {
+                    facts.push(("Changed".into(), "no bank holiday from today on".into()));
+                }
+                facts.push(("Complaints whose deadlines moved".into(), moved.to_string()));
+                facts.push(("Installed".into(), path.display().to_string()));
+                facts.push((
+                    "Where to look".into(),
+                    "each moved deadline is in its complaint's audit trail; timescales holidays list shows the calendar".into(),
+                ));
+                Some((
+                    format!("holiday-refresh:{}", assessment_key(&facts)),
+                    "timescales: new bank-holiday data installed".to_string(),
+                    facts,
+                    Severity::Reminder,
+                ))
+            }
+            Err(e) => {
+                tracing::error!(%url, error = %e, "refreshing the bank-holiday data failed; the data in force is kept");
+                let week = now.format("%G-W%V");
+                Some((
+                    format!("holiday-refresh-failed:{}:{week}", e.key()),
+                    "timescales: the bank-holiday refresh failed".to_string(),
+                    vec![
+                        ("From".into(), url.clone()),
+                        ("What went wrong".into(), e.to_string()),
+                        (
+                            "What to do".into(),
+                            "nothing is lost: the data in force is kept. Check the address and the file; timescales holidays refresh --dry-run shows what it would do".into(),
+                        ),
+                    ],
+                    Severity::Alert,
+                ))
+            }
+        };
+        if let Some((key, subject, facts, severity)) = told {
+            let message = Message {
+                key: key.replace(':', "-"),
+                subject,
+                facts,
+                link: None,
+                severity,
+                thread: None,
+                table: None,
+                about: None,
+            };
+            if let Err(e) =
+                crate::outbox::tell_operator(&lifecycle, &channels, &admin, &key, &message).await
+            {
+                tracing::error!(error = %e, "telling the operator about the holiday refresh failed");
+            }
+        }
+        release_heap();
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(24 * 3600)) => {}
+            _ = stop.wait_for(|s| *s) => return,
+        }
+    }
+}
+
+/// A fingerprint of what an installed refresh changed, so the same change is told once.
+fn assessment_key(facts: &[(String, String)]) -> String {
+    let mut h = crate::folder::Fnv::default();
+    for (k, v) in facts {
+        h.write(k.as_bytes());
+        h.write(v.as_bytes());
+    }
+    format!("{:016x}", h.finish())
 }
 
 /// Returns freed heap memory to the operating system (glibc keeps it otherwise), so the idle

@@ -15,6 +15,8 @@ pub struct Setup {
     pub notify: crate::config::NotifySettings,
     /// `retention.after_close`, when set: the upkeep anonymises what is past it.
     pub retention: Option<crate::lifecycle::retention::Period>,
+    /// `calendar.holidays_url`, when set: every instance refreshes the holiday data daily.
+    pub holiday_feed: Option<crate::lifecycle::holidays::HolidayFeed>,
 }
 
 impl Setup {
@@ -38,6 +40,7 @@ impl Setup {
             digest,
             notify,
             retention: settings.retention.period().map_err(|e| e.to_string())?,
+            holiday_feed: settings.calendar.feed().map_err(|e| e.to_string())?,
         })
     }
 }

@@ -7,6 +7,7 @@
 //! [`crate::complaint::derive`], the same function as the planner's.
 
 mod export;
+pub mod holidays;
 mod notice;
 mod page;
 mod replay;
@@ -464,6 +465,13 @@ impl Lifecycle {
     /// reload). Stored deadlines are re-derived by the next [`Lifecycle::recompute_if_changed`].
     pub fn reload(&self, procedures: Procedures, calendars: Calendars) {
         *self.procedures.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(procedures);
+        *self.calendars.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(calendars);
+    }
+
+    /// Puts new calendars in force for every clone of this service at once (a holiday
+    /// refresh); the procedures stay. Stored deadlines are re-derived by the next
+    /// [`Lifecycle::recompute_if_changed`].
+    pub fn set_calendars(&self, calendars: Calendars) {
         *self.calendars.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(calendars);
     }
 

@@ -346,7 +346,6 @@ pub async fn holiday_data_alert(
     channels: &Channels,
     admin: &[String],
 ) -> Result<bool, LifecycleError> {
-    let now = lifecycle.clock().now();
     let today = lifecycle.today_default();
     let horizon = today
         .checked_add_months(chrono::Months::new(6))
@@ -381,7 +380,7 @@ pub async fn holiday_data_alert(
     let mut facts = ending;
     facts.push((
         "What to do".into(),
-        "install a newer GOV.UK bank-holidays.json: timescales holidays import FILE, then systemctl reload timescales".into(),
+        "install a newer GOV.UK bank-holidays.json: timescales holidays import FILE (or set calendar.holidays_url for a daily refresh), then systemctl reload timescales".into(),
     ));
     let message = Message {
         key: format!("holiday-alert-{today}"),
@@ -393,15 +392,35 @@ pub async fn holiday_data_alert(
         table: None,
         about: None,
     };
+    tell_operator(lifecycle, channels, admin, &key, &message).await
+}
+
+/// Sends `message` to every operator destination (`notify.admin`) unless the store notes that
+/// `key` was already told; notes it once one destination has it. Returns whether it went out.
+/// For what the service itself needs someone to know: holiday data running out, a holiday
+/// refresh installed or refused.
+pub async fn tell_operator(
+    lifecycle: &Lifecycle,
+    channels: &Channels,
+    admin: &[String],
+    key: &str,
+    message: &Message,
+) -> Result<bool, LifecycleError> {
+    if admin.is_empty() || lifecycle.store().meta(key).await?.is_some() {
+        return Ok(false);
+    }
+    let now = lifecycle.clock().now();
     let mut sent = false;
     for dest in admin {
-        match channels.deliver(dest, &message, now).await {
+        match channels.deliver(dest, message, now).await {
             Ok(()) => sent = true,
-            Err(e) => tracing::error!(error = %e, "the holiday-data alert could not be sent"),
+            Err(e) => {
+                tracing::error!(error = %e, subject = %message.subject, "a message to the operator could not be sent")
+            }
         }
     }
     if sent {
-        lifecycle.store().set_meta(&key, &now.to_rfc3339()).await?;
+        lifecycle.store().set_meta(key, &now.to_rfc3339()).await?;
     }
     Ok(sent)
 }

@@ -33,7 +33,8 @@ use crate::reminder::message::{self, Summary};
 use crate::store::{Claim, NotificationRow, StoreError};
 
 pub use digest::{
-    holiday_data_alert, send_digests, send_digests_until, DigestSchedule, DIGEST_LINES,
+    holiday_data_alert, send_digests, send_digests_until, tell_operator, DigestSchedule,
+    DIGEST_LINES,
 };
 pub use stats::{channel_of, ChannelCounts, DelayHistogram, DeliveryStats, Outcome, DELAY_BUCKETS};
 

@@ -380,9 +380,14 @@ pub mod hot {
     /// The same on SQLite, whose planner takes `notifications_complaint_state` for the list.
     pub const CANCEL_PLANNED_OF_MANY: &str = "UPDATE notifications SET state = 'cancelled' \
         WHERE complaint_id IN ($1) AND state = 'planned'";
+    /// The hourly retention run: closed or referred complaints not yet anonymised, unchanged
+    /// since an instant, oldest first, a batch at a time (the partial index of migration 0008).
+    pub const RETENTION_DUE: &str = "SELECT reference FROM complaints \
+        WHERE status IN ('closed', 'referred') AND anonymised_at IS NULL AND updated_at < $1 \
+        ORDER BY updated_at, id LIMIT $2";
     /// Every hot statement, with a name for messages and a value for each placeholder (a
     /// date, an id or a text, as the statement binds it).
-    pub const ALL: [(&str, &str); 17] = [
+    pub const ALL: [(&str, &str); 18] = [
         ("cancel planned notifications", CANCEL_PLANNED),
         ("a complaint's entries", ENTRIES_OF),
         ("a complaint's deadlines", DEADLINES_OF),
@@ -403,6 +408,7 @@ pub mod hot {
         ("a batch's deadlines", DEADLINES_OF_MANY),
         ("a batch's planned notifications", PLANNED_OF_MANY),
         ("a batch's plans cancelled", CANCEL_PLANNED_OF_MANY),
+        ("closed complaints due for anonymising", RETENTION_DUE),
     ];
 }
 

@@ -1055,10 +1055,7 @@ pub(super) async fn retention_due(
     before: DateTime<Utc>,
     limit: i64,
 ) -> Result<Vec<String>, StoreError> {
-    Ok(sqlx::query_scalar(
-        "SELECT reference FROM complaints WHERE status IN ('closed', 'referred') \
-         AND anonymised_at IS NULL AND updated_at < $1 ORDER BY updated_at, id LIMIT $2",
-    )
+    Ok(sqlx::query_scalar(super::hot::RETENTION_DUE)
     .bind(before)
     .bind(limit)
     .fetch_all(pool)

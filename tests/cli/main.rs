@@ -466,6 +466,162 @@ fn an_imported_holiday_file_is_used_from_the_next_start() {
     assert!(out.contains("2029:     official GOV.UK data"), "{out}");
 }
 
+/// `holidays refresh` against a real HTTP server (wiremock): `--dry-run` writes nothing, a
+/// believable file is installed and used by the next command, the same file again changes
+/// nothing, a file that rewrites the past is refused (and `import` refuses it too unless
+/// `--force`), and without an address the command says where to set one.
+#[test]
+fn holidays_refresh_fetches_validates_and_installs_what_changes() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let server = rt.block_on(wiremock::MockServer::start());
+    let shipped: serde_json::Value =
+        serde_json::from_str(include_str!("../../holidays/bank-holidays.json")).unwrap();
+    let with = |edit: &dyn Fn(&mut Vec<serde_json::Value>)| {
+        let mut v = shipped.clone();
+        edit(v["england-and-wales"]["events"].as_array_mut().unwrap());
+        v.to_string()
+    };
+    let one_off = with(&|e| {
+        e.push(serde_json::json!({"title": "Imaginary one-off holiday", "date": "2027-06-07", "notes": ""}))
+    });
+    let serve = |body: String| {
+        rt.block_on(async {
+            server.reset().await;
+            wiremock::Mock::given(wiremock::matchers::path("/bank-holidays.json"))
+                .respond_with(wiremock::ResponseTemplate::new(200).set_body_string(body))
+                .mount(&server)
+                .await;
+        })
+    };
+    let s = Sandbox::new();
+    let holidays = s.path("holidays");
+    s.config(&format!(
+        "[calendar]\nholidays_dir = {:?}\nholidays_url = \"{}/bank-holidays.json\"\n",
+        holidays.to_str().unwrap(),
+        server.uri()
+    ));
+    // Thu 3 Dec 2026.
+    let at = |args: &[&str]| {
+        let mut all = vec!["--now", "2026-12-03T10:00:00Z"];
+        all.extend_from_slice(args);
+        s.run(&all)
+    };
+    serve(one_off.clone());
+    let o = at(&["holidays", "refresh", "--dry-run", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(report["result"], "would-install");
+    assert_eq!(
+        report["changes"],
+        serde_json::json!([{"region": "england-and-wales", "date": "2027-06-07", "before": null, "after": "Imaginary one-off holiday"}])
+    );
+    assert!(!holidays.join("bank-holidays.json").exists());
+
+    // Friday 4 June 2027 + 1 working day: Monday 7 June, until the refresh.
+    let next_day = || {
+        stdout(&at(&[
+            "deadline",
+            "--from",
+            "2027-06-04",
+            "--working-days",
+            "1",
+        ]))
+    };
+    assert_eq!(next_day(), "2027-06-07\n");
+    let o = at(&["holidays", "refresh"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.starts_with(&format!(
+            "installed {} from http://127.0.0.1:",
+            holidays.join("bank-holidays.json").display()
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains("england-and-wales  2019-2028, 84 holidays"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "  england-and-wales: new bank holiday Mon 7 Jun 2027, Imaginary one-off holiday"
+        ),
+        "{out}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(holidays.join("bank-holidays.json")).unwrap(),
+        one_off
+    );
+    assert_eq!(next_day(), "2027-06-08\n");
+    let o = at(&["holidays", "refresh"]);
+    assert!(stdout(&o).contains("nothing to change"), "{}", stdout(&o));
+
+    // Christmas Day 2025 taken out: refused, exit 1, the installed file kept.
+    let rewritten = with(&|e| e.retain(|h| h["date"] != "2025-12-25"));
+    serve(rewritten.clone());
+    let o = at(&["holidays", "refresh"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert!(stderr(&o).contains("england-and-wales: it removes the bank holiday 2025-12-25 (Christmas Day), a day that has passed"), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read_to_string(holidays.join("bank-holidays.json")).unwrap(),
+        one_off
+    );
+    let file = s.path("rewritten.json");
+    std::fs::write(&file, &rewritten).unwrap();
+    assert_bad_input(
+        &at(&["holidays", "import", file.to_str().unwrap()]),
+        "pass --force to install it all the same",
+    );
+    assert_eq!(
+        std::fs::read_to_string(holidays.join("bank-holidays.json")).unwrap(),
+        one_off
+    );
+    let o = at(&["holidays", "import", file.to_str().unwrap(), "--force"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).starts_with("warning: holiday data "),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(
+        std::fs::read_to_string(holidays.join("bank-holidays.json")).unwrap(),
+        rewritten
+    );
+
+    // No address: the command says where to give one.
+    s.config(&format!(
+        "[calendar]\nholidays_dir = {:?}\n",
+        holidays.to_str().unwrap()
+    ));
+    let o = at(&["holidays", "refresh"]);
+    assert_eq!(o.status.code(), Some(78));
+    assert!(
+        stderr(&o).contains("set calendar.holidays_url"),
+        "{}",
+        stderr(&o)
+    );
+    // An address without a folder is a config error naming both.
+    s.config("[calendar]\nholidays_url = \"https://www.gov.uk/bank-holidays.json\"\n");
+    let o = at(&["config", "check"]);
+    assert_eq!(o.status.code(), Some(78));
+    assert!(
+        stderr(&o).contains("calendar.holidays_url needs calendar.holidays_dir"),
+        "{}",
+        stderr(&o)
+    );
+    s.config(&format!(
+        "[calendar]\nholidays_dir = {:?}\nholidays_url = \"ftp://example.org/x\"\n",
+        holidays.to_str().unwrap()
+    ));
+    let o = at(&["config", "check"]);
+    assert_eq!(o.status.code(), Some(78));
+    assert!(
+        stderr(&o).contains("is not an http or https address"),
+        "{}",
+        stderr(&o)
+    );
+}
+
 #[test]
 fn a_malformed_holiday_file_is_refused_and_nothing_is_written() {
     let s = Sandbox::new();

@@ -83,6 +83,10 @@ fn promised_date(command: &str) -> Option<&str> {
 
 struct Sandbox {
     dir: tempfile::TempDir,
+    /// GOV.UK's bank-holidays.json served locally (the machine may have no internet), for
+    /// `holidays refresh`: wiremock, on a runtime of its own.
+    govuk: wiremock::MockServer,
+    _runtime: tokio::runtime::Runtime,
 }
 
 impl Sandbox {
@@ -99,7 +103,23 @@ impl Sandbox {
             dir.path().join("bank-holidays.json"),
         )
         .unwrap();
-        Sandbox { dir }
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let govuk = runtime.block_on(async {
+            let server = wiremock::MockServer::start().await;
+            wiremock::Mock::given(wiremock::matchers::path("/bank-holidays.json"))
+                .respond_with(
+                    wiremock::ResponseTemplate::new(200)
+                        .set_body_string(include_str!("../../holidays/bank-holidays.json")),
+                )
+                .mount(&server)
+                .await;
+            server
+        });
+        Sandbox {
+            dir,
+            govuk,
+            _runtime: runtime,
+        }
     }
 
     fn command(&self, command: &str) -> Command {
@@ -117,6 +137,10 @@ impl Sandbox {
             .env("TIMESCALES_CONFIG", d.join("timescales.toml"))
             .env("TIMESCALES__STORE__STATE_DIR", d.join("state"))
             .env("TIMESCALES__CALENDAR__HOLIDAYS_DIR", d.join("holidays"))
+            .env(
+                "TIMESCALES__CALENDAR__HOLIDAYS_URL",
+                format!("{}/bank-holidays.json", self.govuk.uri()),
+            )
             .env("TIMESCALES__API__LISTEN", "127.0.0.1:0")
             .env_remove("TIMESCALES_LOG")
             .env_remove("TIMESCALES_NOW")

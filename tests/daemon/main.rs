@@ -1057,3 +1057,111 @@ async fn the_daemon_runs_in_process_on_an_injected_clock_and_obeys_reload_and_st
         "{digest}"
     );
 }
+
+/// The daily bank-holiday refresh, as the service runs it: at start the address answers 503 and
+/// the operator hears that the refresh failed (the data in force kept); after a reload (which
+/// restarts the crew, and so the refresh) it serves a file with a new one-off holiday, which is
+/// installed and put in force, and the operator hears what changed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_service_refreshes_the_bank_holidays_and_tells_the_operator() {
+    use timescales::daemon::{Control, Daemon};
+    use wiremock::matchers::path;
+    let chat = fixtures::receiving(ResponseTemplate::new(200)).await;
+    let govuk = MockServer::start().await;
+    wiremock::Mock::given(path("/bank-holidays.json"))
+        .respond_with(ResponseTemplate::new(503))
+        .mount(&govuk)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let holidays = dir.path().join("holidays");
+    let path_ = dir.path().join("timescales.toml");
+    std::fs::write(
+        &path_,
+        format!(
+            "[calendar]\nholidays_dir = {:?}\nholidays_url = \"{}/bank-holidays.json\"\n\
+             [store]\nstate_dir = {:?}\n[api]\nlisten = \"127.0.0.1:0\"\n\
+             [notify]\nadmin = [\"chat:ops\"]\n[notify.fallback]\nchat = [\"ops\"]\n\
+             [[notify.chat]]\nname = \"ops\"\nkind = \"slack\"\nurl = \"{}/ops\"\n",
+            holidays.display().to_string(),
+            govuk.uri(),
+            dir.path().join("state").display().to_string(),
+            chat.uri()
+        ),
+    )
+    .unwrap();
+    let settings =
+        timescales::config::Settings::load_from(Some(&path_), Vec::<(String, String)>::new())
+            .unwrap();
+    let clock = Arc::new(FixedClock::at_noon(
+        NaiveDate::from_ymd_opt(2026, 12, 3).unwrap(),
+    ));
+    let daemon = Daemon::build(settings, Some(path_.clone()), clock)
+        .await
+        .unwrap();
+    let lifecycle = daemon.lifecycle().clone();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let (control, controlled) = tokio::sync::mpsc::channel(4);
+    let run = tokio::spawn(daemon.run(listener, controlled));
+    let posts = |n: usize| {
+        let chat = &chat;
+        async move {
+            let started = Instant::now();
+            loop {
+                let got: Vec<String> = chat
+                    .received_requests()
+                    .await
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|r| String::from_utf8_lossy(&r.body).into_owned())
+                    .collect();
+                if got.len() >= n || started.elapsed() > Duration::from_secs(10) {
+                    return got;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    };
+    let got = posts(1).await;
+    assert_eq!(got.len(), 1, "{got:?}");
+    for needle in [
+        "timescales: the bank-holiday refresh failed",
+        "the server answered 503 Service Unavailable",
+    ] {
+        assert!(got[0].contains(needle), "{needle}: {}", got[0]);
+    }
+    assert!(!holidays.exists());
+
+    let mut v: serde_json::Value =
+        serde_json::from_str(include_str!("../../holidays/bank-holidays.json")).unwrap();
+    v["england-and-wales"]["events"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({"title": "Imaginary one-off holiday", "date": "2027-06-07", "notes": ""}));
+    govuk.reset().await;
+    wiremock::Mock::given(path("/bank-holidays.json"))
+        .respond_with(ResponseTemplate::new(200).set_body_string(v.to_string()))
+        .mount(&govuk)
+        .await;
+    control.send(Control::Reload).await.unwrap();
+    let got = posts(2).await;
+    assert_eq!(got.len(), 2, "{got:?}");
+    for needle in [
+        "timescales: new bank-holiday data installed",
+        "england-and-wales: new bank holiday Mon 7 Jun 2027, Imaginary one-off holiday",
+    ] {
+        assert!(got[1].contains(needle), "{needle}: {}", got[1]);
+    }
+    assert!(holidays.join("bank-holidays.json").is_file());
+    assert!(!lifecycle
+        .calendars()
+        .get(timescales::calendar::Division::EnglandAndWales)
+        .is_working_day(NaiveDate::from_ymd_opt(2027, 6, 7).unwrap())
+        .unwrap());
+
+    control.send(Control::Stop).await.unwrap();
+    let stopped = tokio::time::timeout(Duration::from_secs(15), run)
+        .await
+        .expect("stops within 15 s")
+        .unwrap();
+    assert!(stopped.is_ok(), "{stopped:?}");
+}

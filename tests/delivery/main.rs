@@ -8,6 +8,7 @@ mod doctor;
 mod email;
 #[path = "../support/fixtures.rs"]
 mod fixtures;
+mod holidays;
 mod smtp;
 mod webhooks;
 mod worker;

@@ -38,6 +38,14 @@ async fn plan(store: &Store, sql: &str) -> Vec<String> {
         ];
         return plan_bound(store, sql, &args, None).await;
     }
+    if sql == hot::RETENTION_DUE {
+        // Closed before Tuesday 5 January 2027, a batch of 200.
+        let args = [
+            Arg::Instant(Utc.with_ymd_and_hms(2027, 1, 5, 10, 0, 0).unwrap()),
+            Arg::Id(200),
+        ];
+        return plan_bound(store, sql, &args, None).await;
+    }
     if sql == hot::LIVE_REFERENCES_TOUCHING {
         let args = [
             Arg::Text("durham".into()),
