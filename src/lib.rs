@@ -23,6 +23,8 @@
 //! - [`store`]: the durable store, SQLite or PostgreSQL, one transaction per write.
 //! - [`lifecycle`]: what staff do to a complaint (open, record, extend, close...), checked against
 //!   the procedure and written through the store in one transaction.
+//! - [`report`]: the compliance report: how the deadlines due in a period were kept, and how
+//!   the complaints behind them ended.
 //! - [`channel`]: email and team-chat webhooks; knows a message and an address, nothing else.
 //! - [`clock`]: the injected clock; domain code takes `today` or `now` as an argument.
 //! - [`config`]: the typed settings tree, loaded in layers.
@@ -53,6 +55,7 @@ pub mod lifecycle;
 pub mod outbox;
 pub mod procedure;
 pub mod reminder;
+pub mod report;
 pub mod store;
 pub mod systemd;
 pub mod telemetry;

@@ -43,6 +43,9 @@ _timescales() {
             timescales,procedures)
                 cmd="timescales__subcmd__procedures"
                 ;;
+            timescales,report)
+                cmd="timescales__subcmd__report"
+                ;;
             timescales,restore)
                 cmd="timescales__subcmd__restore"
                 ;;
@@ -128,7 +131,7 @@ _timescales() {
 
     case "${cmd}" in
         timescales)
-            opts="-h -V --config --now --log-format --help --version deadline holidays procedures plan complaint serve config doctor backup restore retention init"
+            opts="-h -V --config --now --log-format --help --version deadline holidays procedures plan complaint serve config doctor backup restore report retention init"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1216,6 +1219,48 @@ _timescales() {
                 return 0
             fi
             case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "auto human json journald" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        timescales__subcmd__report)
+            opts="-h --from --to --procedure --format --config --now --log-format --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --procedure)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table csv json" -- "${cur}"))
+                    return 0
+                    ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

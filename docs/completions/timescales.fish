@@ -42,6 +42,7 @@ complete -c timescales -n "__fish_timescales_needs_command" -f -a "config" -d 'T
 complete -c timescales -n "__fish_timescales_needs_command" -f -a "doctor" -d 'Check everything the service depends on (config, procedures, routing of every role, holiday data, time zone and clock, database, API tokens, SMTP, each chat webhook) and say what to fix. Exit 1 when a check fails. Changes nothing; `--send-test` also sends a test message'
 complete -c timescales -n "__fish_timescales_needs_command" -f -a "backup" -d 'Copy the SQLite store to FILE as it stands, while the service runs (for PostgreSQL, use pg_dump). Example: timescales backup /var/backups/timescales-$(date +%F).db'
 complete -c timescales -n "__fish_timescales_needs_command" -f -a "restore" -d 'Put a backup in the store\'s place: the service must be stopped, and a backup from a newer version is refused. The database it replaces is kept beside it'
+complete -c timescales -n "__fish_timescales_needs_command" -f -a "report" -d 'The compliance report: per procedure and deadline, how many fell due in a period, were met on time or late (median and worst working days late), extended, not applicable, unmet or still open; the complaints by outcome and stage reached. Default: this financial year. Example: timescales report --from 2026-04-01 --to 2027-03-31 --format csv'
 complete -c timescales -n "__fish_timescales_needs_command" -f -a "retention" -d 'Anonymise complaints closed longer ago than retention.after_close (the service does it hourly); `--dry-run` lists them'
 complete -c timescales -n "__fish_timescales_needs_command" -f -a "init" -d 'Write a commented starter config (the shipped one: every key, its default and why)'
 complete -c timescales -n "__fish_timescales_using_subcommand deadline" -l from -d 'The trigger date the timescale counts from (YYYY-MM-DD): the conference, receipt of the complaint, a meeting, a letter' -r
@@ -394,6 +395,19 @@ json\t'One JSON object per line on standard error'
 journald\t'journald\'s native protocol, with structured fields'"
 complete -c timescales -n "__fish_timescales_using_subcommand restore" -l json -d 'Print what was restored as JSON'
 complete -c timescales -n "__fish_timescales_using_subcommand restore" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c timescales -n "__fish_timescales_using_subcommand report" -l from -d 'The first due date counted (YYYY-MM-DD). Default: 1 April of this financial year' -r
+complete -c timescales -n "__fish_timescales_using_subcommand report" -l to -d 'The last due date counted (YYYY-MM-DD). Default: 31 March that ends this financial year' -r
+complete -c timescales -n "__fish_timescales_using_subcommand report" -l procedure -d 'Only this procedure (an id from `timescales procedures list`)' -r
+complete -c timescales -n "__fish_timescales_using_subcommand report" -l format -d 'table: for people; csv: one row a deadline, for a spreadsheet; json: everything, outcomes and stages reached included' -r -f -a "table\t''
+csv\t''
+json\t''"
+complete -c timescales -n "__fish_timescales_using_subcommand report" -l config -d 'Config file (TOML). Default: /etc/timescales/timescales.toml when it exists, else built-in defaults. Environment variables TIMESCALES__SECTION__KEY override it' -r -F
+complete -c timescales -n "__fish_timescales_using_subcommand report" -l now -d 'Pretend the time is this instant (RFC 3339) or noon UTC on this date, running on from there: for tests and rehearsals, never for a live service' -r
+complete -c timescales -n "__fish_timescales_using_subcommand report" -l log-format -d 'How log lines are written: auto (journald under systemd, else text), human, json, or journald. The level comes from TIMESCALES_LOG (e.g. debug)' -r -f -a "auto\t'journald under systemd, human-readable text otherwise'
+human\t'Text on standard error'
+json\t'One JSON object per line on standard error'
+journald\t'journald\'s native protocol, with structured fields'"
+complete -c timescales -n "__fish_timescales_using_subcommand report" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c timescales -n "__fish_timescales_using_subcommand retention; and not __fish_seen_subcommand_from run" -l config -d 'Config file (TOML). Default: /etc/timescales/timescales.toml when it exists, else built-in defaults. Environment variables TIMESCALES__SECTION__KEY override it' -r -F
 complete -c timescales -n "__fish_timescales_using_subcommand retention; and not __fish_seen_subcommand_from run" -l now -d 'Pretend the time is this instant (RFC 3339) or noon UTC on this date, running on from there: for tests and rehearsals, never for a live service' -r
 complete -c timescales -n "__fish_timescales_using_subcommand retention; and not __fish_seen_subcommand_from run" -l log-format -d 'How log lines are written: auto (journald under systemd, else text), human, json, or journald. The level comes from TIMESCALES_LOG (e.g. debug)' -r -f -a "auto\t'journald under systemd, human-readable text otherwise'

@@ -12,6 +12,7 @@ mod doctor;
 mod holidays;
 mod plan;
 mod procedures;
+mod report;
 mod retention;
 mod serve;
 
@@ -103,6 +104,11 @@ enum Command {
     /// Put a backup in the store's place: the service must be stopped, and a backup from a newer
     /// version is refused. The database it replaces is kept beside it.
     Restore(backup::RestoreArgs),
+    /// The compliance report: per procedure and deadline, how many fell due in a period, were
+    /// met on time or late (median and worst working days late), extended, not applicable,
+    /// unmet or still open; the complaints by outcome and stage reached. Default: this
+    /// financial year. Example: timescales report --from 2026-04-01 --to 2027-03-31 --format csv
+    Report(report::ReportArgs),
     /// Anonymise complaints closed longer ago than retention.after_close (the service does it
     /// hourly); `--dry-run` lists them.
     #[command(subcommand)]
@@ -300,6 +306,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Serve(args) => serve::run(&ctx, args),
         Command::Doctor(args) => doctor::run(&ctx, args),
         Command::Backup(args) => backup::backup(&ctx, args),
+        Command::Report(args) => report::run(&ctx, args),
         Command::Retention(cmd) => retention::run(&ctx, cmd),
         Command::Restore(args) => backup::restore(&ctx, args),
         Command::Init { output, force } => init(&output, force),

@@ -1391,6 +1391,34 @@ impl Lifecycle {
         })
     }
 
+    /// The compliance report over the deadlines due from `from` to `to` inclusive (only
+    /// `procedure`'s, when given), judged as of today ([`crate::report`]).
+    pub async fn report(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+        procedure: Option<&str>,
+    ) -> Result<crate::report::Report, LifecycleError> {
+        if to < from {
+            return Err(invalid(
+                "to",
+                format!("the period ends ({to}) before it starts ({from})"),
+            ));
+        }
+        if let Some(p) = procedure {
+            self.procedure(p)?;
+        }
+        let rows = self.store.report_rows(from, to).await?;
+        Ok(crate::report::Report::build(
+            &rows,
+            &self.procedures(),
+            &self.calendars(),
+            (from, to),
+            self.today_default(),
+            procedure,
+        ))
+    }
+
     /// Every pending deadline due within `working_days` working days of today, or overdue,
     /// earliest first, on the configured default calendar and time zone.
     pub async fn due_and_overdue(

@@ -155,6 +155,23 @@ pub struct DeadlineRow {
     pub state: String,
 }
 
+/// One deadline as the compliance report reads it ([`hot::REPORT_DEADLINES`]).
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct ReportRow {
+    pub complaint_id: i64,
+    pub procedure: String,
+    pub status: String,
+    pub outcome: Option<String>,
+    pub stage: String,
+    pub deadline: String,
+    pub kind: String,
+    pub due_date: NaiveDate,
+    pub met_on: Option<NaiveDate>,
+    pub state: String,
+    /// An extension was recorded for it.
+    pub extended: bool,
+}
+
 /// One audit line.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct AuditRow {
@@ -385,9 +402,23 @@ pub mod hot {
     pub const RETENTION_DUE: &str = "SELECT reference FROM complaints \
         WHERE status IN ('closed', 'referred') AND anonymised_at IS NULL AND updated_at < $1 \
         ORDER BY updated_at, id LIMIT $2";
+    /// The compliance report: every deadline of every complaint with a deadline due in a
+    /// period (`$1` to `$2` inclusive), with its complaint's procedure, status and outcome, and
+    /// whether it was extended. The period's complaints are found from `deadlines_state_due`
+    /// (every state named, so each is a range of the index); their deadlines and extensions
+    /// from the complaint's own.
+    pub const REPORT_DEADLINES: &str = "SELECT d.complaint_id, c.procedure, c.status, c.outcome, \
+        d.stage, d.deadline, d.kind, d.due_date, d.met_on, d.state, \
+        EXISTS (SELECT 1 FROM entries e WHERE e.complaint_id = d.complaint_id \
+        AND e.kind = 'extension' AND e.name = d.deadline) AS extended \
+        FROM deadlines d JOIN complaints c ON c.id = d.complaint_id \
+        WHERE d.complaint_id IN (SELECT p.complaint_id FROM deadlines p \
+        WHERE p.state IN ('met', 'pending', 'not-applicable', 'unmet', 'not-needed') \
+        AND p.due_date >= $1 AND p.due_date <= $2) \
+        ORDER BY d.complaint_id";
     /// Every hot statement, with a name for messages and a value for each placeholder (a
     /// date, an id or a text, as the statement binds it).
-    pub const ALL: [(&str, &str); 18] = [
+    pub const ALL: [(&str, &str); 19] = [
         ("cancel planned notifications", CANCEL_PLANNED),
         ("a complaint's entries", ENTRIES_OF),
         ("a complaint's deadlines", DEADLINES_OF),
@@ -409,6 +440,7 @@ pub mod hot {
         ("a batch's planned notifications", PLANNED_OF_MANY),
         ("a batch's plans cancelled", CANCEL_PLANNED_OF_MANY),
         ("closed complaints due for anonymising", RETENTION_DUE),
+        ("the compliance report's deadlines", REPORT_DEADLINES),
     ];
 }
 
@@ -831,6 +863,16 @@ impl Store {
             self,
             anonymise(reference, closed_before, actor, detail, now)
         )
+    }
+
+    /// Every deadline of every complaint with a deadline due from `from` to `to` inclusive,
+    /// by complaint (the compliance report's input).
+    pub async fn report_rows(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<ReportRow>, StoreError> {
+        dispatch_read!(self, report_rows(from, to))
     }
 
     /// Closed or referred complaints not yet anonymised and unchanged since `before`, the

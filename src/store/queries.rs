@@ -7,7 +7,7 @@ use sqlx::{Pool, QueryBuilder, Transaction};
 use super::list::{self, Arg, FEW};
 use super::{
     AuditRow, Change, ComplaintRow, Counts, DeadlineRow, EntryRow, ListFilter, Listed,
-    NewComplaint, NotificationRow, PendingRow, Snapshot, StoreError, UpdateError,
+    NewComplaint, NotificationRow, PendingRow, ReportRow, Snapshot, StoreError, UpdateError,
 };
 
 /// A notification planned again revives its cancelled row (never one sent or failed), keeping
@@ -1060,4 +1060,16 @@ pub(super) async fn retention_due(
     .bind(limit)
     .fetch_all(pool)
     .await?)
+}
+
+pub(super) async fn report_rows(
+    pool: &Pool<Db>,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<ReportRow>, StoreError> {
+    Ok(sqlx::query_as(super::hot::REPORT_DEADLINES)
+        .bind(from)
+        .bind(to)
+        .fetch_all(pool)
+        .await?)
 }

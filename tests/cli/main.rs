@@ -1690,3 +1690,55 @@ fn a_complaint_is_exported_whole_as_json_and_as_a_page() {
     let o = complaint_run(&s, now, &["complaint", "export", "CP-404"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
 }
+
+/// `timescales report` on an empty store: the period said (this financial year by default),
+/// nothing due; CSV's header; a period that ends before it starts and an unknown procedure are
+/// bad input. (The figures themselves: tests/store/report.rs, worked by hand.)
+#[test]
+fn the_compliance_report_says_its_period_and_refuses_a_bad_one() {
+    let s = Sandbox::new();
+    s.config(&format!(
+        "[store]\nstate_dir = {:?}\n",
+        s.path("state").to_str().unwrap()
+    ));
+    let o = s.run(&["--now", "2027-02-01T10:00:00Z", "report"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "Compliance report: deadlines due 1 Apr 2026 to 31 Mar 2027 (overdue as of 1 Feb 2027)\n\nNo deadline fell due in the period.\n"
+    );
+    let o = s.run(&[
+        "report",
+        "--from",
+        "2026-04-01",
+        "--to",
+        "2027-03-31",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(
+        stdout(&o),
+        "procedure,stage,deadline,what,due,met_on_time,met_late,late_median_working_days,late_worst_working_days,extended,not_applicable,unmet,not_needed,open,open_overdue,on_time_percent,kind\n"
+    );
+    let o = s.run(&[
+        "report",
+        "--format",
+        "json",
+        "--from",
+        "2026-04-01",
+        "--to",
+        "2026-04-30",
+    ]);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(json["from"], "2026-04-01");
+    assert_eq!(json["procedures"], serde_json::json!([]));
+    assert_bad_input(
+        &s.run(&["report", "--from", "2027-01-01", "--to", "2026-01-01"]),
+        "the period ends (2026-01-01) before it starts (2027-01-01)",
+    );
+    assert_bad_input(
+        &s.run(&["report", "--procedure", "kentt"]),
+        "unknown procedure 'kentt'",
+    );
+    assert_bad_input(&s.run(&["report", "--from", "2026-4-1"]), "not a date");
+}

@@ -10,5 +10,6 @@ mod leases;
 mod lifecycle;
 mod pages;
 mod query_plans;
+mod report;
 mod retention;
 mod semantics;

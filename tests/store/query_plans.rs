@@ -38,6 +38,14 @@ async fn plan(store: &Store, sql: &str) -> Vec<String> {
         ];
         return plan_bound(store, sql, &args, None).await;
     }
+    if sql == hot::REPORT_DEADLINES {
+        // The year to 31 March 2027.
+        let args = [
+            Arg::Date(NaiveDate::from_ymd_opt(2026, 4, 1).unwrap()),
+            Arg::Date(NaiveDate::from_ymd_opt(2027, 3, 31).unwrap()),
+        ];
+        return plan_bound(store, sql, &args, None).await;
+    }
     if sql == hot::RETENTION_DUE {
         // Closed before Tuesday 5 January 2027, a batch of 200.
         let args = [

@@ -1,0 +1,223 @@
+//! `timescales report`: the compliance report ([`crate::report`]) as a table, CSV or JSON.
+
+use chrono::{Datelike, NaiveDate};
+use clap::{Args, ValueEnum};
+
+use super::{parse_date, print_json, CliError, Context};
+use crate::report::{DeadlineFigures, Report};
+
+/// `timescales report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The first due date counted (YYYY-MM-DD). Default: 1 April of this financial year.
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    from: Option<NaiveDate>,
+    /// The last due date counted (YYYY-MM-DD). Default: 31 March that ends this financial year.
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    to: Option<NaiveDate>,
+    /// Only this procedure (an id from `timescales procedures list`).
+    #[arg(long, value_name = "ID")]
+    procedure: Option<String>,
+    /// table: for people; csv: one row a deadline, for a spreadsheet; json: everything,
+    /// outcomes and stages reached included.
+    #[arg(long, value_enum, default_value = "table")]
+    format: Format,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Table,
+    Csv,
+    Json,
+}
+
+/// The UK financial year (1 April to 31 March) that `today` is in.
+fn financial_year(today: NaiveDate) -> (NaiveDate, NaiveDate) {
+    let start = if today.month() >= 4 {
+        today.year()
+    } else {
+        today.year() - 1
+    };
+    (
+        NaiveDate::from_ymd_opt(start, 4, 1).unwrap_or(today),
+        NaiveDate::from_ymd_opt(start + 1, 3, 31).unwrap_or(today),
+    )
+}
+
+pub(super) fn run(ctx: &Context, args: ReportArgs) -> Result<(), CliError> {
+    let (default_from, default_to) = financial_year(ctx.today());
+    let (from, to) = (
+        args.from.unwrap_or(default_from),
+        args.to.unwrap_or(default_to),
+    );
+    let report = super::runtime()?.block_on(async {
+        let l = ctx.lifecycle().await?;
+        let report = l.report(from, to, args.procedure.as_deref()).await;
+        l.store().close().await;
+        Ok::<_, CliError>(report?)
+    })?;
+    match args.format {
+        Format::Json => print_json(&report),
+        Format::Csv => csv(&report),
+        Format::Table => {
+            table(&report);
+            Ok(())
+        }
+    }
+}
+
+/// The columns of CSV and the table, after the deadline's own.
+const FIGURES: [&str; 13] = [
+    "due",
+    "met_on_time",
+    "met_late",
+    "late_median_working_days",
+    "late_worst_working_days",
+    "extended",
+    "not_applicable",
+    "unmet",
+    "not_needed",
+    "open",
+    "open_overdue",
+    "on_time_percent",
+    "kind",
+];
+
+fn figures(f: &DeadlineFigures) -> [String; 13] {
+    let opt = |v: Option<String>| v.unwrap_or_default();
+    [
+        f.due.to_string(),
+        f.met_on_time.to_string(),
+        f.met_late.to_string(),
+        opt(f.late_median_working_days.map(|m| m.to_string())),
+        opt(f.late_worst_working_days.map(|w| w.to_string())),
+        f.extended.to_string(),
+        f.not_applicable.to_string(),
+        f.unmet.to_string(),
+        f.not_needed.to_string(),
+        f.open.to_string(),
+        f.open_overdue.to_string(),
+        opt(f.on_time_percent.map(|p| format!("{p:.1}"))),
+        f.kind.clone(),
+    ]
+}
+
+fn csv(report: &Report) -> Result<(), CliError> {
+    let mut w = csv::Writer::from_writer(std::io::stdout().lock());
+    let fail = |e: csv::Error| CliError::Failure(e.to_string());
+    let mut header = vec!["procedure", "stage", "deadline", "what"];
+    header.extend(FIGURES);
+    w.write_record(&header).map_err(fail)?;
+    for p in &report.procedures {
+        for f in &p.deadlines {
+            let mut row = vec![
+                p.procedure.clone(),
+                f.stage.clone(),
+                f.deadline.clone(),
+                f.what.clone(),
+            ];
+            row.extend(figures(f));
+            w.write_record(&row).map_err(fail)?;
+        }
+    }
+    w.flush()
+        .map_err(|e| CliError::Failure(format!("stdout: {e}")))
+}
+
+fn table(report: &Report) {
+    println!(
+        "Compliance report: deadlines due {} to {} (overdue as of {})",
+        report.from.format("%-d %b %Y"),
+        report.to.format("%-d %b %Y"),
+        report.as_of.format("%-d %b %Y")
+    );
+    if report.procedures.is_empty() {
+        println!("\nNo deadline fell due in the period.");
+        return;
+    }
+    for p in &report.procedures {
+        println!(
+            "\n{} ({}): {} complaint{}",
+            p.name,
+            p.procedure,
+            p.complaints,
+            if p.complaints == 1 { "" } else { "s" }
+        );
+        println!(
+            "  {:<40} {:<6} {:>5} {:>7} {:>5} {:>6} {:>5} {:>8} {:>4} {:>5} {:>10} {:>5} {:>7} {:>8}",
+            "deadline",
+            "kind",
+            "due",
+            "on time",
+            "late",
+            "median",
+            "worst",
+            "extended",
+            "n/a",
+            "unmet",
+            "not needed",
+            "open",
+            "overdue",
+            "on time%"
+        );
+        for f in &p.deadlines {
+            let v = figures(f);
+            let what: String = if f.what.chars().count() > 40 {
+                f.what.chars().take(39).chain(['…']).collect()
+            } else {
+                f.what.clone()
+            };
+            let kind = if f.kind == "window" { "window" } else { "duty" };
+            println!(
+                "  {what:<40} {kind:<6} {:>5} {:>7} {:>5} {:>6} {:>5} {:>8} {:>4} {:>5} {:>10} {:>5} {:>7} {:>8}",
+                v[0],
+                v[1],
+                v[2],
+                v[3],
+                v[4],
+                v[5],
+                v[6],
+                v[7],
+                v[8],
+                v[9],
+                v[10],
+                f.on_time_percent
+                    .map(|p| format!("{p:.1}%"))
+                    .unwrap_or_else(|| "-".into())
+            );
+        }
+        let counts = |c: &[crate::report::Count]| {
+            c.iter()
+                .map(|c| format!("{} {}", c.label, c.count))
+                .collect::<Vec<_>>()
+                .join("; ")
+        };
+        println!("  by outcome: {}", counts(&p.by_outcome));
+        println!("  by stage reached: {}", counts(&p.by_stage_reached));
+    }
+    println!(
+        "\nduty: the authority's; window: the complainant's time to act. late, median, worst: working days after the due date.\nnot needed: the complaint closed before it fell due. on time%: met on time, of those met or past due."
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::financial_year;
+
+    #[test]
+    fn the_default_period_is_the_financial_year_today_is_in() {
+        let d = |s: &str| s.parse().unwrap();
+        assert_eq!(
+            financial_year(d("2026-12-03")),
+            (d("2026-04-01"), d("2027-03-31"))
+        );
+        assert_eq!(
+            financial_year(d("2027-03-31")),
+            (d("2026-04-01"), d("2027-03-31"))
+        );
+        assert_eq!(
+            financial_year(d("2027-04-01")),
+            (d("2027-04-01"), d("2028-03-31"))
+        );
+    }
+}

@@ -1,0 +1,299 @@
+//! The compliance report: how the deadlines due in a period were kept, per procedure, stage and
+//! deadline, and how the complaints behind them ended: the figures a quality-assurance manager
+//! takes to the performance meeting and an authority puts in its safeguarding partnership's
+//! annual report.
+//!
+//! What counts, spelt out because a figure nobody can reproduce is worth nothing:
+//!
+//! - **In the period**: a deadline whose due date in force (the extended one, when extended)
+//!   falls from `from` to `to`, both included. The complaints reported are those with at least
+//!   one such deadline.
+//! - **Met on time**: met on or before its due date. **Met late**: met after it; how late is
+//!   counted in working days on the procedure's calendar, the days after the due date up to and
+//!   including the day it was met (due Friday, met the next Tuesday: 2), with the median and
+//!   the worst.
+//! - **Extended**: an extension was recorded (it is counted under its outcome as well).
+//!   **Not applicable**: staff marked it so. **Unmet**: the complaint closed after the due date
+//!   with it unmet. **Not needed**: the complaint closed before it fell due. **Open**: still
+//!   pending, of which **overdue**: its due date is before the report's as-of day.
+//! - **On time**: met on time as a share of those whose time has come: met on time, met late,
+//!   unmet and open overdue. None when there are none.
+//! - **Stage reached**: the furthest stage, in the procedure's order, of any of the complaint's
+//!   deadlines. **Outcome**: the outcome recorded, or the complaint's status when there is none.
+//!
+//! Windows (the complainant's time to act) are reported beside the authority's obligations,
+//! marked as such: "met" there means the complainant acted.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use crate::calendar::Calendars;
+use crate::procedure::Procedures;
+use crate::store::ReportRow;
+
+/// The report over a period.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Report {
+    /// The first due date counted.
+    pub from: NaiveDate,
+    /// The last due date counted.
+    pub to: NaiveDate,
+    /// The day "overdue" is judged on.
+    pub as_of: NaiveDate,
+    /// One section per procedure with a deadline due in the period, by id.
+    pub procedures: Vec<ProcedureReport>,
+}
+
+/// One procedure's figures.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ProcedureReport {
+    /// The procedure's id.
+    pub procedure: String,
+    /// Its name, as published.
+    pub name: String,
+    /// Complaints with a deadline due in the period.
+    pub complaints: usize,
+    /// Each deadline, in the procedure's order.
+    pub deadlines: Vec<DeadlineFigures>,
+    /// The complaints by outcome (or status, when none is recorded), most first.
+    pub by_outcome: Vec<Count>,
+    /// The complaints by the furthest stage reached, in the procedure's order.
+    pub by_stage_reached: Vec<Count>,
+}
+
+/// How many of something.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Count {
+    /// The id (an outcome, a status or a stage).
+    pub id: String,
+    /// What the procedure calls it.
+    pub label: String,
+    /// How many.
+    pub count: usize,
+}
+
+/// One deadline's figures over the period.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct DeadlineFigures {
+    /// The stage it belongs to.
+    pub stage: String,
+    /// The deadline's id.
+    pub deadline: String,
+    /// What must happen, as the procedure says.
+    pub what: String,
+    /// `obligation` or `window`.
+    pub kind: String,
+    /// Due in the period.
+    pub due: usize,
+    /// Met on or before the due date.
+    pub met_on_time: usize,
+    /// Met after it.
+    pub met_late: usize,
+    /// The median of the working days late of those met late.
+    pub late_median_working_days: Option<f64>,
+    /// The most working days late.
+    pub late_worst_working_days: Option<i64>,
+    /// An extension was recorded.
+    pub extended: usize,
+    /// Marked not applicable.
+    pub not_applicable: usize,
+    /// The complaint closed after the due date with it unmet.
+    pub unmet: usize,
+    /// The complaint closed before it fell due.
+    pub not_needed: usize,
+    /// Still pending.
+    pub open: usize,
+    /// Still pending and past its due date on the as-of day.
+    pub open_overdue: usize,
+    /// Met on time as a percentage of those whose time has come (see the module's words).
+    pub on_time_percent: Option<f64>,
+}
+
+impl Report {
+    /// The report over `rows` (every deadline of every complaint with one due in the period, by
+    /// complaint, as [`crate::store::Store::report_rows`] gives them) for the period `from` to
+    /// `to`, judged on `as_of`; only procedure `only` when given.
+    pub fn build(
+        rows: &[ReportRow],
+        procedures: &Procedures,
+        calendars: &Calendars,
+        (from, to): (NaiveDate, NaiveDate),
+        as_of: NaiveDate,
+        only: Option<&str>,
+    ) -> Report {
+        struct Building {
+            deadlines: BTreeMap<(usize, String), (DeadlineFigures, Vec<i64>)>,
+            outcomes: BTreeMap<String, usize>,
+            stages: BTreeMap<(usize, String), usize>,
+            complaints: usize,
+        }
+        let mut by_procedure: BTreeMap<&str, Building> = BTreeMap::new();
+        for complaint in rows.chunk_by(|a, b| a.complaint_id == b.complaint_id) {
+            let first = &complaint[0];
+            if only.is_some_and(|p| p != first.procedure) {
+                continue;
+            }
+            let in_period = |r: &&ReportRow| (from..=to).contains(&r.due_date);
+            if !complaint.iter().any(|r| in_period(&r)) {
+                continue;
+            }
+            let procedure = procedures.get(&first.procedure);
+            let region = procedure.map_or(crate::calendar::Division::EnglandAndWales, |p| p.region);
+            let calendar = calendars.get(region);
+            let stage_rank = |stage: &str| {
+                procedure
+                    .and_then(|p| p.stages.iter().position(|s| s.id == stage))
+                    .unwrap_or(usize::MAX)
+            };
+            let b = by_procedure
+                .entry(first.procedure.as_str())
+                .or_insert_with(|| Building {
+                    deadlines: BTreeMap::new(),
+                    outcomes: BTreeMap::new(),
+                    stages: BTreeMap::new(),
+                    complaints: 0,
+                });
+            b.complaints += 1;
+            let outcome = first
+                .outcome
+                .clone()
+                .unwrap_or_else(|| first.status.clone());
+            *b.outcomes.entry(outcome).or_default() += 1;
+            if let Some(stage) = complaint.iter().map(|r| r.stage.as_str()).max_by_key(|s| {
+                let rank = stage_rank(s);
+                (rank != usize::MAX, rank)
+            }) {
+                *b.stages
+                    .entry((stage_rank(stage), stage.to_string()))
+                    .or_default() += 1;
+            }
+            for r in complaint.iter().filter(in_period) {
+                let order = procedure
+                    .and_then(|p| p.deadlines.iter().position(|d| d.id == r.deadline))
+                    .unwrap_or(usize::MAX);
+                let (f, late) = b
+                    .deadlines
+                    .entry((order, r.deadline.clone()))
+                    .or_insert_with(|| {
+                        let def =
+                            procedure.and_then(|p| p.deadlines.iter().find(|d| d.id == r.deadline));
+                        (
+                            DeadlineFigures {
+                                stage: r.stage.clone(),
+                                deadline: r.deadline.clone(),
+                                what: def.map_or_else(|| r.deadline.clone(), |d| d.what.clone()),
+                                kind: r.kind.clone(),
+                                ..Default::default()
+                            },
+                            Vec::new(),
+                        )
+                    });
+                f.due += 1;
+                f.extended += usize::from(r.extended);
+                match (r.state.as_str(), r.met_on) {
+                    ("met", Some(met)) if met <= r.due_date => f.met_on_time += 1,
+                    ("met", Some(met)) => {
+                        f.met_late += 1;
+                        late.push(
+                            calendar
+                                .working_days_between(r.due_date, met)
+                                .unwrap_or_default(),
+                        );
+                    }
+                    ("not-applicable", _) => f.not_applicable += 1,
+                    ("unmet", _) => f.unmet += 1,
+                    ("not-needed", _) => f.not_needed += 1,
+                    _ => {
+                        f.open += 1;
+                        f.open_overdue += usize::from(r.due_date < as_of);
+                    }
+                }
+            }
+        }
+        let procedures_out = by_procedure
+            .into_iter()
+            .map(|(id, b)| {
+                let procedure = procedures.get(id);
+                let deadlines = b
+                    .deadlines
+                    .into_values()
+                    .map(|(mut f, mut late)| {
+                        late.sort_unstable();
+                        f.late_worst_working_days = late.last().copied();
+                        f.late_median_working_days = median(&late);
+                        let come = f.met_on_time + f.met_late + f.unmet + f.open_overdue;
+                        f.on_time_percent = (come > 0)
+                            .then(|| (f.met_on_time as f64 * 1000.0 / come as f64).round() / 10.0);
+                        f
+                    })
+                    .collect();
+                let outcome_label = |o: &str| {
+                    procedure
+                        .and_then(|p| p.outcomes.get(o))
+                        .map_or_else(|| o.to_string(), |x| x.label.clone())
+                };
+                let mut by_outcome: Vec<Count> = b
+                    .outcomes
+                    .into_iter()
+                    .map(|(id, count)| Count {
+                        label: outcome_label(&id),
+                        id,
+                        count,
+                    })
+                    .collect();
+                by_outcome.sort_by(|a, b| b.count.cmp(&a.count).then(a.id.cmp(&b.id)));
+                let by_stage_reached = b
+                    .stages
+                    .into_iter()
+                    .map(|((_, id), count)| Count {
+                        label: procedure
+                            .and_then(|p| p.stages.iter().find(|s| s.id == id))
+                            .map_or_else(|| id.clone(), |s| s.name.clone()),
+                        id,
+                        count,
+                    })
+                    .collect();
+                ProcedureReport {
+                    procedure: id.to_string(),
+                    name: procedure.map_or_else(|| id.to_string(), |p| p.name.clone()),
+                    complaints: b.complaints,
+                    deadlines,
+                    by_outcome,
+                    by_stage_reached,
+                }
+            })
+            .collect();
+        Report {
+            from,
+            to,
+            as_of,
+            procedures: procedures_out,
+        }
+    }
+}
+
+/// The median of sorted `values`: the middle one, or the mean of the two middle ones.
+fn median(values: &[i64]) -> Option<f64> {
+    let n = values.len();
+    if n == 0 {
+        return None;
+    }
+    Some(if n % 2 == 1 {
+        values[n / 2] as f64
+    } else {
+        (values[n / 2 - 1] + values[n / 2]) as f64 / 2.0
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_median_is_the_middle_value_or_the_mean_of_the_two_middle_ones() {
+        assert_eq!(super::median(&[]), None);
+        assert_eq!(super::median(&[3]), Some(3.0));
+        assert_eq!(super::median(&[1, 2, 7]), Some(2.0));
+        assert_eq!(super::median(&[1, 2, 3, 8]), Some(2.5));
+    }
+}
