@@ -277,8 +277,14 @@ pub struct TokenSettings {
     /// The bearer token. Never logged; `config check` shows it redacted.
     #[serde(serialize_with = "redacted")]
     pub token: secrecy::SecretString,
-    /// What it may do: `read`, `write`, `admin` (erasure), in any combination.
+    /// What it may do: `read`, `write`, `admin` (erasure), in any combination; or `calendar`
+    /// alone, for a calendar feed.
     pub scopes: Vec<Scope>,
+    /// With the `calendar` scope: the roles (`chair`, `manager`, ...) whose open deadlines the
+    /// feed carries, in every procedure. A feed per role, or per person with the roles they
+    /// hold; removing the token and reloading revokes it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub calendar_roles: Vec<String>,
 }
 
 impl PartialEq for TokenSettings {
@@ -286,6 +292,7 @@ impl PartialEq for TokenSettings {
         use secrecy::ExposeSecret;
         self.name == other.name
             && self.scopes == other.scopes
+            && self.calendar_roles == other.calendar_roles
             && self.token.expose_secret() == other.token.expose_secret()
     }
 }
@@ -315,6 +322,10 @@ pub enum Scope {
     /// Erase a complaint on request (UK GDPR): given only to the information-governance
     /// system or officer that handles such requests.
     Admin,
+    /// Only the calendar feed `/calendar/TOKEN.ics` of the deadlines its `calendar_roles` own:
+    /// the token is in the feed's address (calendar programs cannot send a header), so it may
+    /// do nothing else.
+    Calendar,
 }
 
 /// The `[api]` section.

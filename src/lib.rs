@@ -25,6 +25,7 @@
 //!   the procedure and written through the store in one transaction.
 //! - [`report`]: the compliance report: how the deadlines due in a period were kept, and how
 //!   the complaints behind them ended.
+//! - [`feed`]: calendar feeds: the deadlines some roles own as an iCalendar file.
 //! - [`channel`]: email and team-chat webhooks; knows a message and an address, nothing else.
 //! - [`clock`]: the injected clock; domain code takes `today` or `now` as an argument.
 //! - [`config`]: the typed settings tree, loaded in layers.
@@ -50,6 +51,7 @@ pub mod complaint;
 pub mod config;
 pub mod daemon;
 pub mod deadline;
+pub mod feed;
 pub mod folder;
 pub mod lifecycle;
 pub mod outbox;

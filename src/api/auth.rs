@@ -17,6 +17,8 @@ pub struct Token {
     pub name: String,
     secret: SecretString,
     scopes: Vec<Scope>,
+    /// For a calendar feed: the roles whose deadlines it carries.
+    pub calendar_roles: Vec<String>,
 }
 
 impl Token {
@@ -26,6 +28,15 @@ impl Token {
             name: name.into(),
             secret: SecretString::from(secret.to_string()),
             scopes,
+            calendar_roles: Vec::new(),
+        }
+    }
+
+    /// A calendar feed's token, for the deadlines `roles` own.
+    pub fn calendar(name: &str, secret: &str, roles: &[&str]) -> Self {
+        Token {
+            calendar_roles: roles.iter().map(|r| r.to_string()).collect(),
+            ..Token::new(name, secret, vec![Scope::Calendar])
         }
     }
 
@@ -41,6 +52,7 @@ impl From<&TokenSettings> for Token {
             name: t.name.clone(),
             secret: t.token.clone(),
             scopes: t.scopes.clone(),
+            calendar_roles: t.calendar_roles.clone(),
         }
     }
 }
@@ -94,6 +106,32 @@ pub fn load_tokens(api: &ApiSettings) -> Result<Vec<Token>, ConfigError> {
                 t.name
             )));
         }
+        // A feed's token travels in its address: it carries that feed and nothing else, and
+        // only characters an address keeps as they are.
+        let calendar = t.scopes.contains(&Scope::Calendar);
+        if calendar && (t.scopes.len() > 1 || t.calendar_roles.is_empty()) {
+            return Err(ConfigError(format!(
+                "api token '{}': the calendar scope stands alone, with calendar_roles naming the roles whose deadlines the feed carries",
+                t.name
+            )));
+        }
+        if !calendar && !t.calendar_roles.is_empty() {
+            return Err(ConfigError(format!(
+                "api token '{}': calendar_roles needs scopes = [\"calendar\"]",
+                t.name
+            )));
+        }
+        let url_safe = t
+            .secret
+            .expose_secret()
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'));
+        if calendar && !url_safe {
+            return Err(ConfigError(format!(
+                "api token '{}': a calendar feed's token may hold only letters, digits, '-' and '_' (it is part of the feed's address)",
+                t.name
+            )));
+        }
     }
     Ok(tokens)
 }
@@ -109,6 +147,25 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     diff == 0
 }
 
+/// The token whose secret is `given`, comparing with every token so that timing says nothing
+/// about which matched.
+fn find(tokens: &[Token], given: &str) -> Option<Token> {
+    let mut found = None;
+    for t in tokens {
+        if constant_time_eq(t.secret.expose_secret().as_bytes(), given.as_bytes())
+            && found.is_none()
+        {
+            found = Some(t);
+        }
+    }
+    found.cloned()
+}
+
+/// The calendar feed token `given`, when there is one with the calendar scope.
+pub(super) fn calendar_token(tokens: &TokenSet, given: &str) -> Option<Token> {
+    find(&tokens.current(), given).filter(|t| t.scopes.contains(&Scope::Calendar))
+}
+
 /// The caller's token, when it has `scope`: 401 without a valid token, 403 without the scope.
 pub(super) fn require(
     headers: &HeaderMap,
@@ -122,23 +179,13 @@ pub(super) fn require(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .ok_or_else(|| unauthorized("an Authorization: Bearer TOKEN header is required"))?;
-    // Compare with every token, not stopping at a match, so timing says nothing about which.
-    let mut found = None;
-    for t in tokens.iter() {
-        if constant_time_eq(t.secret.expose_secret().as_bytes(), given.as_bytes())
-            && found.is_none()
-        {
-            found = Some(t);
-        }
-    }
-    let token = found
-        .cloned()
-        .ok_or_else(|| unauthorized("the token is not valid"))?;
+    let token = find(&tokens, given).ok_or_else(|| unauthorized("the token is not valid"))?;
     if !token.scopes.contains(&scope) {
         let s = match scope {
             Scope::Read => "read",
             Scope::Write => "write",
             Scope::Admin => "admin",
+            Scope::Calendar => "calendar",
         };
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
@@ -152,6 +199,42 @@ pub(super) fn require(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_calendar_token_stands_alone_names_its_roles_and_fits_in_an_address() {
+        use crate::config::{ApiSettings, Scope, TokenSettings};
+        let load = |token: &str, scopes: Vec<Scope>, roles: &[&str]| {
+            let api = ApiSettings {
+                tokens: vec![TokenSettings {
+                    name: "chairs".into(),
+                    token: token.to_string().into(),
+                    scopes,
+                    calendar_roles: roles.iter().map(|r| r.to_string()).collect(),
+                }],
+                ..ApiSettings::default()
+            };
+            super::load_tokens(&api)
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        };
+        let good = "feed-token_0123456789";
+        assert_eq!(load(good, vec![Scope::Calendar], &["chair"]), Ok(()));
+        let alone = "config: api token 'chairs': the calendar scope stands alone, with calendar_roles naming the roles whose deadlines the feed carries";
+        assert_eq!(
+            load(good, vec![Scope::Calendar, Scope::Read], &["chair"]).unwrap_err(),
+            alone
+        );
+        assert_eq!(load(good, vec![Scope::Calendar], &[]).unwrap_err(), alone);
+        assert_eq!(
+            load(good, vec![Scope::Read], &["chair"]).unwrap_err(),
+            "config: api token 'chairs': calendar_roles needs scopes = [\"calendar\"]"
+        );
+        assert!(
+            load("feed/token?0123456789", vec![Scope::Calendar], &["chair"])
+                .unwrap_err()
+                .contains("may hold only letters, digits, '-' and '_'")
+        );
+    }
+
     #[test]
     fn constant_time_eq_is_equality() {
         use super::constant_time_eq as eq;

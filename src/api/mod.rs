@@ -73,6 +73,7 @@ pub fn router(state: ApiState, max_body_bytes: usize) -> Router {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics::metrics))
         .route("/api/v1/openapi.json", get(openapi))
+        .route("/calendar/{file}", get(calendar_feed))
         .route("/api/v1/procedures", get(procedures))
         .route("/api/v1/procedures/{id}", get(procedure))
         .route("/api/v1/complaints", get(list).post(open))
@@ -122,6 +123,50 @@ pub fn router(state: ApiState, max_body_bytes: usize) -> Router {
     responses((status = 200, description = "ok", body = Object, example = json!({"status": "ok"}))))]
 async fn health() -> Json<serde_json::Value> {
     Json(serde_json::json!({"status": "ok"}))
+}
+
+/// A calendar feed, `/calendar/TOKEN.ics` ([`crate::feed`]): the token (with the calendar
+/// scope) in the address, because a calendar program subscribing to it cannot send a header.
+/// Any other address, a revoked token or one without the scope: the same 404, so the answer
+/// says nothing about which tokens exist. Not in the OpenAPI document: it is not JSON and not
+/// for machines.
+async fn calendar_feed(State(s): State<ApiState>, Path(file): Path<String>) -> Response {
+    let token = file
+        .strip_suffix(".ics")
+        .and_then(|t| auth::calendar_token(&s.tokens, t));
+    let Some(token) = token else {
+        return ApiError::new(
+            StatusCode::NOT_FOUND,
+            "no-such-route",
+            "no calendar feed at this address",
+            None,
+        )
+        .into_response();
+    };
+    let l = &s.lifecycle;
+    let rows = match l
+        .store()
+        .feed_rows(crate::feed::since(l.today_default()))
+        .await
+    {
+        Ok(rows) => rows,
+        Err(e) => return ApiError::from(crate::lifecycle::LifecycleError::from(e)).into_response(),
+    };
+    let body = crate::feed::ics(
+        &token.name,
+        &rows,
+        &token.calendar_roles,
+        &l.procedures(),
+        l.clock().now(),
+    );
+    (
+        [
+            (header::CONTENT_TYPE, "text/calendar; charset=utf-8"),
+            (header::CACHE_CONTROL, "private, max-age=300"),
+        ],
+        body,
+    )
+        .into_response()
 }
 
 /// Ready when the store answers; 503 otherwise (a load balancer stops sending requests).

@@ -172,6 +172,19 @@ pub struct ReportRow {
     pub extended: bool,
 }
 
+/// One deadline as a calendar feed reads it ([`hot::FEED_DEADLINES`]).
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct FeedRow {
+    pub complaint_id: i64,
+    pub reference: String,
+    pub procedure: String,
+    pub version: i64,
+    pub deadline: String,
+    pub owner_role: String,
+    pub due_date: NaiveDate,
+    pub state: String,
+}
+
 /// One audit line.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct AuditRow {
@@ -416,9 +429,16 @@ pub mod hot {
         WHERE p.state IN ('met', 'pending', 'not-applicable', 'unmet', 'not-needed') \
         AND p.due_date >= $1 AND p.due_date <= $2) \
         ORDER BY d.complaint_id";
+    /// The calendar feeds: every deadline due on or after `$1`, with its complaint's reference,
+    /// procedure and version (the events' SEQUENCE), by due date.
+    pub const FEED_DEADLINES: &str = "SELECT d.complaint_id, c.reference, c.procedure, c.version, \
+        d.deadline, d.owner_role, d.due_date, d.state \
+        FROM deadlines d JOIN complaints c ON c.id = d.complaint_id \
+        WHERE d.state IN ('met', 'pending', 'not-applicable', 'unmet', 'not-needed') \
+        AND d.due_date >= $1 ORDER BY d.due_date, d.complaint_id, d.deadline";
     /// Every hot statement, with a name for messages and a value for each placeholder (a
     /// date, an id or a text, as the statement binds it).
-    pub const ALL: [(&str, &str); 19] = [
+    pub const ALL: [(&str, &str); 20] = [
         ("cancel planned notifications", CANCEL_PLANNED),
         ("a complaint's entries", ENTRIES_OF),
         ("a complaint's deadlines", DEADLINES_OF),
@@ -441,6 +461,7 @@ pub mod hot {
         ("a batch's plans cancelled", CANCEL_PLANNED_OF_MANY),
         ("closed complaints due for anonymising", RETENTION_DUE),
         ("the compliance report's deadlines", REPORT_DEADLINES),
+        ("the calendar feeds' deadlines", FEED_DEADLINES),
     ];
 }
 
@@ -873,6 +894,11 @@ impl Store {
         to: NaiveDate,
     ) -> Result<Vec<ReportRow>, StoreError> {
         dispatch_read!(self, report_rows(from, to))
+    }
+
+    /// Every deadline due on or after `since`, by due date (the calendar feeds' input).
+    pub async fn feed_rows(&self, since: NaiveDate) -> Result<Vec<FeedRow>, StoreError> {
+        dispatch_read!(self, feed_rows(since))
     }
 
     /// Closed or referred complaints not yet anonymised and unchanged since `before`, the

@@ -7,7 +7,7 @@ use sqlx::{Pool, QueryBuilder, Transaction};
 use super::list::{self, Arg, FEW};
 use super::{
     AuditRow, Change, ComplaintRow, Counts, DeadlineRow, EntryRow, ListFilter, Listed,
-    NewComplaint, NotificationRow, PendingRow, ReportRow, Snapshot, StoreError, UpdateError,
+    FeedRow, NewComplaint, NotificationRow, PendingRow, ReportRow, Snapshot, StoreError, UpdateError,
 };
 
 /// A notification planned again revives its cancelled row (never one sent or failed), keeping
@@ -1070,6 +1070,13 @@ pub(super) async fn report_rows(
     Ok(sqlx::query_as(super::hot::REPORT_DEADLINES)
         .bind(from)
         .bind(to)
+        .fetch_all(pool)
+        .await?)
+}
+
+pub(super) async fn feed_rows(pool: &Pool<Db>, since: NaiveDate) -> Result<Vec<FeedRow>, StoreError> {
+    Ok(sqlx::query_as(super::hot::FEED_DEADLINES)
+        .bind(since)
         .fetch_all(pool)
         .await?)
 }

@@ -17,6 +17,8 @@ use timescales::store::Store;
 pub const WRITER: &str = "writer-token-0123456789";
 pub const READER: &str = "reader-token-0123456789";
 pub const ADMIN: &str = "admin-token-01234567890";
+/// A calendar feed's token: the deadlines of conference chairs and heads of safeguarding.
+pub const FEED: &str = "feed-token-0123456789abcdef";
 
 pub struct App {
     pub base: String,
@@ -49,6 +51,7 @@ impl App {
             Token::new("case-system", WRITER, vec![Scope::Read, Scope::Write]),
             Token::new("dashboard", READER, vec![Scope::Read]),
             Token::new("ig-officer", ADMIN, vec![Scope::Admin]),
+            Token::calendar("safeguarding", FEED, &["chair", "head-of-safeguarding"]),
         ];
         let app = router(ApiState::new(lifecycle, tokens), 4096);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

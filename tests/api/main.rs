@@ -4,6 +4,7 @@
 #[path = "../support/backends.rs"]
 mod backends;
 mod bad_input;
+mod calendar;
 mod contract;
 mod helpers;
 mod history;
