@@ -99,10 +99,13 @@ impl OfficialData {
         for (key, body) in raw {
             let division: Division = key
                 .parse()
-                .map_err(|_| bad(format!("unknown division '{key}': expected one of england-and-wales, scotland, northern-ireland")))?;
+                .map_err(|_| bad(format!("unknown division '{}': expected one of england-and-wales, scotland, northern-ireland", crate::text::quoted(&key))))?;
             if let Some(inner) = &body.division {
                 if inner != &key {
-                    return Err(bad(format!("division '{key}' says its name is '{inner}'")));
+                    return Err(bad(format!(
+                        "division '{key}' says its name is '{}'",
+                        crate::text::quoted(inner)
+                    )));
                 }
             }
             let mut seen = BTreeSet::new();
@@ -112,8 +115,8 @@ impl OfficialData {
                     bad(format!(
                         "{key}: event {} ('{}') has date '{}', expected YYYY-MM-DD",
                         i + 1,
-                        event.title,
-                        event.date
+                        crate::text::quoted(&event.title),
+                        crate::text::quoted(&event.date)
                     ))
                 })?;
                 if !(super::FIRST_DATE..=super::LAST_DATE).contains(&date) {

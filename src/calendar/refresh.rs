@@ -18,7 +18,7 @@ use std::fmt;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
 use super::{Calendars, DayOffKind, Division};
@@ -97,6 +97,20 @@ pub enum Refusal {
         /// The holiday's name.
         name: String,
     },
+    /// It lists fewer bank holidays for a coming year than the standing rules give, less one:
+    /// GOV.UK adds one-off holidays and never drops a regular one, so a thin year means a
+    /// damaged or hostile file (with Christmas gone, every deadline across it moves).
+    #[error("{region}: it lists {listed} bank holiday{} for {year} where the standing rules give {expected}; the file is refused and the data in force is kept", if *.listed == 1 { "" } else { "s" })]
+    TooFew {
+        /// The division.
+        region: Division,
+        /// The year.
+        year: i32,
+        /// How many the file lists.
+        listed: usize,
+        /// How many the standing rules give.
+        expected: usize,
+    },
     /// It covers fewer years than the data in force.
     #[error("{region}: it would end the official data for {years} (those years would fall back to the standing rules); the file is refused and the data in force is kept")]
     ShrinksCoverage {
@@ -108,9 +122,11 @@ pub enum Refusal {
 }
 
 /// Compares the calendars in force with `next`, those a new file would give, as of `today`:
-/// refused when it changes a day before today (adds or removes a bank holiday there) or takes
-/// away a year of official data; otherwise what it changes from today on. Closures are the
-/// same on both sides and are left out.
+/// refused when it changes today or a day before it (adds or removes a bank holiday there: a
+/// deadline due today that rolls back would move into the past), takes away a year of official
+/// data, or lists fewer holidays for a year after this one than the standing rules give, less
+/// one; otherwise what it changes from tomorrow on. Closures are the same on both sides and are
+/// left out.
 pub fn assess(
     current: &Calendars,
     next: &Calendars,
@@ -136,10 +152,25 @@ pub fn assess(
                 },
             });
         }
+        for year in new.official_years().filter(|y| *y > today.year()) {
+            let listed = new
+                .days_off_between(first_of(year), last_of(year))
+                .filter(|d| d.kind == DayOffKind::Official)
+                .count();
+            let expected = super::rules::holidays(region, year).len();
+            if listed + 1 < expected {
+                return Err(Refusal::TooFew {
+                    region,
+                    year,
+                    listed,
+                    expected,
+                });
+            }
+        }
         let holidays = |cal: &super::Calendar, before: bool| -> BTreeMap<NaiveDate, String> {
             cal.days_off
                 .iter()
-                .filter(|d| d.kind != DayOffKind::Configured && (d.date < today) == before)
+                .filter(|d| d.kind != DayOffKind::Configured && (d.date <= today) == before)
                 .map(|d| (d.date, d.name.to_string()))
                 .collect()
         };
@@ -185,17 +216,56 @@ pub fn assess(
     Ok(out)
 }
 
-/// Writes `json` as `dir/bank-holidays.json`, creating the folder: written to a hidden file
-/// beside it, flushed to disk, then renamed over the old one, so a reader (a start, a reload)
-/// sees the old file or the new one and never a part, and a crash leaves one of the two.
+/// Gives `path` the owner and group of `like`, where this process may (as root); otherwise
+/// leaves it as it is.
+fn same_owner(path: &Path, like: &Path) {
+    use std::os::unix::fs::MetadataExt;
+    if let Ok(m) = std::fs::metadata(like) {
+        let _ = std::os::unix::fs::chown(path, Some(m.uid()), Some(m.gid()));
+    }
+}
+
+/// January 1 and December 31 of `year` (clamped to the calendars' range).
+fn first_of(year: i32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or(super::FIRST_DATE)
+}
+
+fn last_of(year: i32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(super::LAST_DATE)
+}
+
+/// Writes `json` as `dir/bank-holidays.json`, creating the folder: written to a new hidden file
+/// beside it (a name of its own, created only if nothing is there: two installs at once never
+/// share one, and a link planted under the name is not followed), flushed to disk, then
+/// renamed over the old one, so a reader (a start, a reload) sees the old file or the new one
+/// and never a part, and a crash leaves one of the two.
+///
+/// Owned as what it replaces is (or as the folder is, or for a new folder, as its parent is):
+/// `sudo timescales holidays import` runs as root, and the service's own user must go on
+/// replacing the file at its daily refresh.
 pub fn install(dir: &Path, json: &str) -> std::io::Result<PathBuf> {
-    std::fs::create_dir_all(dir)?;
+    if !dir.exists() {
+        std::fs::create_dir_all(dir)?;
+        if let Some(parent) = dir.parent() {
+            same_owner(dir, parent);
+        }
+    }
     let target = dir.join(FILE_NAME);
-    let tmp = dir.join(format!(".{FILE_NAME}.installing"));
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let tmp = dir.join(format!(
+        ".{FILE_NAME}.{}.{nanos:x}.installing",
+        std::process::id()
+    ));
     let written = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)?;
         f.write_all(json.as_bytes())?;
         f.sync_all()?;
+        same_owner(&tmp, if target.exists() { &target } else { dir });
         std::fs::rename(&tmp, &target)?;
         // The rename itself made durable.
         std::fs::File::open(dir)?.sync_all()
@@ -296,40 +366,65 @@ mod tests {
                 name: "Invented".into()
             }
         );
-        // Today itself is not past: a holiday announced for today is accepted.
+        // Nor today: a deadline due today that rolls back to the working day before would
+        // move into the past. Tomorrow, Fri 4 Dec, may change.
         let next = with(|v| add(v, "england-and-wales", TODAY, "Invented"));
+        assert!(assess(&Calendars::embedded(), &next, d(TODAY)).is_err());
+        let next = with(|v| add(v, "england-and-wales", "2026-12-04", "Invented"));
         assert_eq!(
             assess(&Calendars::embedded(), &next, d(TODAY))
                 .unwrap()
                 .lines(),
-            ["england-and-wales: new bank holiday Thu 3 Dec 2026, Invented"]
+            ["england-and-wales: new bank holiday Fri 4 Dec 2026, Invented"]
         );
     }
 
     #[test]
-    fn coverage_that_grows_is_reported_and_coverage_that_shrinks_is_refused() {
-        // 2029: Monday 1 January, for every division.
-        let longer = with(|v| {
-            for r in ["england-and-wales", "scotland", "northern-ireland"] {
-                add(v, r, "2029-01-01", "New Year’s Day");
+    fn coverage_that_grows_is_reported_and_coverage_that_shrinks_or_thins_is_refused() {
+        // 2029 as the standing rules give it, for every division.
+        let year_2029 = |v: &mut serde_json::Value| {
+            for r in Division::ALL {
+                for h in crate::calendar::rules::holidays(r, 2029) {
+                    events(v, r.key()).push(serde_json::json!({
+                        "title": h.title,
+                        "date": h.date.to_string(),
+                        "notes": if h.substitute { "Substitute day" } else { "" }
+                    }));
+                }
             }
-        });
+        };
+        let longer = with(year_2029);
         let a = assess(&Calendars::embedded(), &longer, d(TODAY)).unwrap();
         assert_eq!(
-            a.lines()[0],
-            "england-and-wales: official data now runs to the end of 2029 (was 2028)"
+            a.lines(),
+            [
+                "england-and-wales: official data now runs to the end of 2029 (was 2028)",
+                "scotland: official data now runs to the end of 2029 (was 2028)",
+                "northern-ireland: official data now runs to the end of 2029 (was 2028)",
+            ],
+            "the same days, now official"
         );
-        assert_eq!(a.extended.len(), 3);
-        // 2029 computed from the rules has more holidays than a file listing only New Year's
-        // Day: Good Friday, Fri 30 Mar 2029, is no longer one.
-        assert!(a.lines().contains(
-            &"england-and-wales: Fri 30 Mar 2029 (Good Friday) is no longer a bank holiday"
-                .to_string()
-        ));
         // Back to the shipped file from one that covered 2029: 2029 would be computed again.
         assert_eq!(
             assess(&longer, &with(|_| {}), d(TODAY)).unwrap_err().to_string(),
             "england-and-wales: it would end the official data for 2029 (those years would fall back to the standing rules); the file is refused and the data in force is kept"
+        );
+        // 2029 with New Year's Day alone, where the rules give England and Wales 8.
+        let thin = with(|v| {
+            for r in ["england-and-wales", "scotland", "northern-ireland"] {
+                add(v, r, "2029-01-01", "New Year’s Day");
+            }
+        });
+        assert_eq!(
+            assess(&Calendars::embedded(), &thin, d(TODAY)).unwrap_err().to_string(),
+            "england-and-wales: it lists 1 bank holiday for 2029 where the standing rules give 8; the file is refused and the data in force is kept"
+        );
+        // Christmas Day's substitute in 2027 gone: 7 of 8, one fewer than the rules, is still
+        // believable (a regular holiday moved for a one-off, as in 2020), and named as a change.
+        let moved = with(|v| events(v, "england-and-wales").retain(|e| e["date"] != "2027-12-27"));
+        assert_eq!(
+            assess(&Calendars::embedded(), &moved, d(TODAY)).unwrap().lines(),
+            ["england-and-wales: Mon 27 Dec 2027 (Christmas Day (substitute day)) is no longer a bank holiday"]
         );
     }
 
@@ -348,5 +443,34 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names, [FILE_NAME]);
+        // A link planted where a temporary file might go is never written through: each
+        // install makes a file of its own.
+        let victim = dir.path().join("victim");
+        std::fs::write(&victim, "untouched").unwrap();
+        std::os::unix::fs::symlink(&victim, holidays.join(".bank-holidays.json.installing"))
+            .unwrap();
+        install(&holidays, "three").unwrap();
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "untouched");
+    }
+
+    #[test]
+    fn run_as_root_an_install_leaves_the_folder_and_file_to_the_owner_of_what_holds_them() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = tempfile::tempdir().unwrap();
+        // The service's state folder, owned by its user (nobody, here).
+        let state = dir.path().join("state");
+        std::fs::create_dir(&state).unwrap();
+        if std::os::unix::fs::chown(&state, Some(65534), Some(65534)).is_err() {
+            return; // not root: nothing to give away, and nothing this test can show
+        }
+        let holidays = state.join("holidays");
+        let file = install(&holidays, "{}").unwrap();
+        for path in [&holidays, &file] {
+            let m = std::fs::metadata(path).unwrap();
+            assert_eq!((m.uid(), m.gid()), (65534, 65534), "{}", path.display());
+        }
+        // Replaced, it stays the service's.
+        install(&holidays, "{ }").unwrap();
+        assert_eq!(std::fs::metadata(&file).unwrap().uid(), 65534);
     }
 }

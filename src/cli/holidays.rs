@@ -9,7 +9,9 @@ use serde::Serialize;
 
 use super::{parse_date, parse_region, print_json, CliError, Context};
 use crate::calendar::refresh::Assessment;
-use crate::calendar::{Calendar, DayOff, DayOffKind, Division, OfficialData, YearSource};
+use crate::calendar::{
+    Calendar, Calendars, DayOff, DayOffKind, Division, OfficialData, YearSource,
+};
 use crate::lifecycle::holidays::{prepare, write, HolidayFeed};
 
 /// `timescales holidays ...`
@@ -246,6 +248,14 @@ fn holidays_dir(ctx: &Context, dir: Option<PathBuf>) -> Result<PathBuf, CliError
         })
 }
 
+/// The calendars in force with `dir` as the holidays folder: what a new file there is judged
+/// against (the configured folder's files are not the ones being replaced when `--dir` names
+/// another).
+fn in_force(ctx: &Context, dir: &std::path::Path) -> Result<Calendars, CliError> {
+    Calendars::load(Some(dir), &ctx.settings.calendar.closures)
+        .map_err(|e| CliError::Config(e.to_string()))
+}
+
 /// What `import` and `refresh` report.
 #[derive(Serialize)]
 struct Installed<'a> {
@@ -333,7 +343,7 @@ fn import(
         text,
         &dir,
         &cal.closures,
-        &ctx.calendars()?,
+        &in_force(ctx, &dir)?,
         ctx.today(),
     )
     .map_err(|e| CliError::Input(e.to_string()))?;
@@ -380,7 +390,7 @@ fn refresh(
         })?;
     let feed = HolidayFeed::new(&url, &dir, &ctx.settings.calendar.closures)
         .map_err(|e| CliError::Input(format!("--url: {e}")))?;
-    let current = ctx.calendars()?;
+    let current = in_force(ctx, &dir)?;
     let text = super::runtime()?
         .block_on(feed.fetch())
         .map_err(|e| CliError::Failure(e.to_string()))?;

@@ -57,10 +57,11 @@ impl Crew {
         let mut tasks = vec![tokio::spawn(worker.run(stop_rx.clone()))];
         // On every instance, not only the leader: each holds its own calendars in memory
         // (and its own holidays folder), and must not derive with stale ones.
-        if let Some(feed) = &setup.holiday_feed {
+        if let Some((feed, at)) = &setup.holiday_feed {
             tasks.push(tokio::spawn(holiday_refresh(
                 self.lifecycle.clone(),
                 feed.clone(),
+                at.clone(),
                 setup.channels.clone(),
                 notify.admin.clone(),
                 stop_rx.clone(),
@@ -281,15 +282,16 @@ async fn upkeep(
     }
 }
 
-/// Once at start (and after each reload), then every 24 hours: the bank-holiday data fetched
-/// from `calendar.holidays_url`, and installed, put in force and the open complaints re-derived
-/// when it is newer and believable (`lifecycle::holidays`). The operator (`notify.admin`) is
-/// told what changed, or why a file was refused or could not be fetched (each distinct failure
-/// at most once a week: a network down for a day is in the log, not in the inbox every hour).
-/// Stops when told.
+/// Once at start (and after each reload), then daily at `at` (04:00): the bank-holiday data
+/// fetched from `calendar.holidays_url`, and installed, put in force and the open complaints
+/// re-derived when it is newer and believable (`lifecycle::holidays`). The operator
+/// (`notify.admin`) is told what changed, or why a file was refused or could not be fetched
+/// (each kind of failure at most once a week: a network down for a day is in the log, not in
+/// the inbox every day). Stops when told.
 async fn holiday_refresh(
     lifecycle: crate::lifecycle::Lifecycle,
     feed: crate::lifecycle::holidays::HolidayFeed,
+    at: crate::outbox::DigestSchedule,
     channels: Arc<crate::channel::Channels>,
     admin: Vec<String>,
     mut stop: watch::Receiver<bool>,
@@ -377,8 +379,13 @@ async fn holiday_refresh(
             }
         }
         release_heap();
+        let now = lifecycle.clock().now();
+        let wait = at
+            .next_after(now)
+            .and_then(|next| (next - now).to_std().ok())
+            .unwrap_or(Duration::from_secs(24 * 3600));
         tokio::select! {
-            _ = tokio::time::sleep(Duration::from_secs(24 * 3600)) => {}
+            _ = tokio::time::sleep(wait) => {}
             _ = stop.wait_for(|s| *s) => return,
         }
     }

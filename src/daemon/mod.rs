@@ -368,7 +368,13 @@ impl Serving {
             // The old crew finishes what it has in hand; then the new set goes into force
             // all at once.
             running.stop().await;
-            lifecycle.reload(next.procedures, next.calendars);
+            // The holidays folder as it is now: the crew just stopped may have installed a
+            // refreshed file since the reload read it, and must not be undone.
+            let cal = &next.settings.calendar;
+            let calendars =
+                crate::calendar::Calendars::load(cal.holidays_dir.as_deref(), &cal.closures)
+                    .unwrap_or(next.calendars);
+            lifecycle.reload(next.procedures, calendars);
             lifecycle.set_addressing(next.setup.addressing.clone());
             tokens.replace(next.setup.tokens.clone());
             // Deadlines and plans are brought up to date before the new crew delivers

@@ -15,9 +15,18 @@ pub struct Setup {
     pub notify: crate::config::NotifySettings,
     /// `retention.after_close`, when set: the upkeep anonymises what is past it.
     pub retention: Option<crate::lifecycle::retention::Period>,
-    /// `calendar.holidays_url`, when set: every instance refreshes the holiday data daily.
-    pub holiday_feed: Option<crate::lifecycle::holidays::HolidayFeed>,
+    /// `calendar.holidays_url`, when set: every instance refreshes the holiday data daily,
+    /// at [`HOLIDAY_REFRESH_AT`] in the organisation's time zone.
+    pub holiday_feed: Option<(
+        crate::lifecycle::holidays::HolidayFeed,
+        crate::outbox::DigestSchedule,
+    )>,
 }
+
+/// When the daily holiday refresh runs (cron, in the organisation's time zone): the same
+/// minute on every instance, so that instances sharing a database disagree about the holidays
+/// for seconds, not hours; before anyone is at work.
+pub const HOLIDAY_REFRESH_AT: &str = "0 4 * * *";
 
 impl Setup {
     /// The setup `settings` call for, or the first reason it cannot be used.
@@ -40,7 +49,16 @@ impl Setup {
             digest,
             notify,
             retention: settings.retention.period().map_err(|e| e.to_string())?,
-            holiday_feed: settings.calendar.feed().map_err(|e| e.to_string())?,
+            holiday_feed: match settings.calendar.feed().map_err(|e| e.to_string())? {
+                Some(feed) => Some((
+                    feed,
+                    crate::outbox::DigestSchedule::parse(
+                        HOLIDAY_REFRESH_AT,
+                        settings.calendar.time_zone,
+                    )?,
+                )),
+                None => None,
+            },
         })
     }
 }

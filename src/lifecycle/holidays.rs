@@ -1,15 +1,17 @@
 //! Bank holidays that stay current on their own: `calendar.holidays_url` (GOV.UK's
-//! `https://www.gov.uk/bank-holidays.json`) fetched once a day by the service, or at once by
+//! `https://www.gov.uk/bank-holidays.json`) fetched daily at 04:00 by the service, or at once by
 //! `timescales holidays refresh`.
 //!
 //! A fetched file goes through exactly what `holidays import` does: GOV.UK's shape and the
 //! plausibility rules of [`crate::calendar::OfficialData::parse`], then
 //! [`crate::calendar::refresh::assess`] against the calendars in force (refused whole when it
-//! changes a day that has passed or covers fewer years). A file that changes nothing is not
-//! written. One that is believable and changes something is installed atomically as
-//! `holidays_dir/bank-holidays.json`, put in force, and the open complaints whose deadlines it
-//! can move are re-derived, each moved deadline written to the complaint's audit trail. Who
-//! runs the service is told what changed (or why a file was refused) by the daemon.
+//! changes today or a day that has passed, covers fewer years, or thins a coming year). A file
+//! that changes nothing is not written. One that is believable and changes something is
+//! installed atomically as `holidays_dir/bank-holidays.json`, put in force, and the open
+//! complaints whose deadlines it can move are re-derived (all of them, whatever the store
+//! notes: another instance may have noted the change while this one derived with the old
+//! data), each moved deadline written to the complaint's audit trail. Who runs the service is
+//! told what changed (or why a file was refused) by the daemon.
 //!
 //! Why a size cap and a deadline on the download: the address is configured, but what answers
 //! it is not ours. GOV.UK's file is about 20 KB; a server that sends gigabytes, or a byte a
@@ -80,12 +82,16 @@ pub enum RefreshError {
 }
 
 impl RefreshError {
-    /// A fingerprint of what failed, so the operator is told of each distinct failure once,
-    /// not every day.
-    pub fn key(&self) -> String {
-        let mut h = crate::folder::Fnv::default();
-        h.write(self.to_string().as_bytes());
-        format!("{:016x}", h.finish())
+    /// What kind of failure this is, so the operator is told of each kind at most once a
+    /// week, not every day (and a server cannot defeat that by varying what it sends).
+    pub fn key(&self) -> &'static str {
+        match self {
+            RefreshError::Fetch { .. } => "fetch",
+            RefreshError::Invalid(_) => "invalid",
+            RefreshError::Refused { .. } => "refused",
+            RefreshError::Install { .. } => "install",
+            RefreshError::Rederive(_) => "rederive",
+        }
     }
 }
 
@@ -124,12 +130,14 @@ impl HolidayFeed {
     /// The feed from `url` into `dir`, or why `url` cannot be fetched: it must be an http or
     /// https address with a host.
     pub fn new(url: &str, dir: &Path, closures: &[ClosureSpec]) -> Result<Self, String> {
+        // The address may hold a key or a password: a message names what is wrong with it,
+        // never the address itself.
         let parsed = reqwest::Url::parse(url.trim())
-            .map_err(|e| format!("`{}` is not an address: {e}", crate::text::quoted(url)))?;
+            .map_err(|e| format!("the address cannot be read ({e})"))?;
         if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
             return Err(format!(
-                "`{}` is not an http or https address, e.g. https://www.gov.uk/bank-holidays.json",
-                crate::text::quoted(url)
+                "a '{}' address is not an http or https address with a host, e.g. https://www.gov.uk/bank-holidays.json",
+                crate::text::quoted(parsed.scheme())
             ));
         }
         Ok(HolidayFeed {
@@ -286,11 +294,18 @@ impl Lifecycle {
         } = feed.prepare(json, &self.calendars(), self.today_default())?;
         let assessment = assessment?;
         if !assessment.differs {
+            // Nothing new here; but a re-derivation cut short (a stop, a failed complaint) is
+            // finished now, rather than at the next start.
+            self.recompute_if_changed().await?;
             return Ok(Refreshed::Unchanged);
         }
         let path = write(&feed.dir, &json)?;
+        let before = self.calendars();
         self.set_calendars(next);
-        let moved = self.recompute_if_changed().await?.moved;
+        // Every complaint the changed years can move, whatever the store notes: with several
+        // instances on one database, another may have noted this change already while this
+        // one still derived with the old data.
+        let moved = self.rederive_changed_years(&before).await?;
         Ok(Refreshed::Installed {
             path,
             assessment,

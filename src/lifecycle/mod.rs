@@ -1477,12 +1477,7 @@ impl Lifecycle {
                 h.write(a.as_bytes());
                 format!("{:016x}", h.finish())
             });
-            let years: String = calendars_in_force
-                .year_fingerprints(p.region)
-                .iter()
-                .map(|y| format!("{y:016x}"))
-                .collect::<Vec<_>>()
-                .join(",");
+            let years = years_key(&calendars_in_force, p.region);
             // The notification settings alone: the plans' fingerprint above also moves with the
             // holidays, which may have been all that changed.
             let settings = addressing.as_ref().map(|a| {
@@ -1523,41 +1518,9 @@ impl Lifecycle {
             let references = match touched {
                 None => self.store.live_references_of(&id).await?,
                 Some(None) => Vec::new(),
-                // A deadline's count can cross into the next year (or start in the one
-                // before), and its reminders run a few weeks either side: a year's margin
-                // covers them. An overdue one's next escalation is counted in working days
-                // from its due date, however long ago: when the range begins by today, every
-                // pending deadline due by its end is included too.
-                Some(Some((first, last))) => {
-                    let from = NaiveDate::from_ymd_opt(first - 1, 1, 1).unwrap_or(NaiveDate::MIN);
-                    let to = NaiveDate::from_ymd_opt(last + 1, 12, 31).unwrap_or(NaiveDate::MAX);
-                    let overdue_by = if from <= self.today(p) {
-                        to
-                    } else {
-                        NaiveDate::from_ymd_opt(1899, 12, 31).unwrap_or(NaiveDate::MIN)
-                    };
-                    self.store
-                        .live_references_touching(&id, from, to, overdue_by)
-                        .await?
-                }
+                Some(Some(years)) => self.live_touching(&id, p, years).await?,
             };
-            let mut n = 0;
-            let mut failed = 0;
-            // A thousand at a time: what each gave is held for one part, not for them all.
-            for part in references.chunks(1000) {
-                for (reference, outcome) in self.rederive_many(part).await? {
-                    match outcome {
-                        Ok(moved) => n += usize::from(moved),
-                        // One complaint the procedures in force cannot derive (a deadline it names
-                        // was renamed, say) keeps what it has and is named in the log; the others
-                        // go on, and the next start or reload tries again.
-                        Err(e) => {
-                            failed += 1;
-                            tracing::error!(reference = %reference, procedure = %id, error = %e, "could not re-derive this complaint under the procedures in force; it keeps its stored deadlines");
-                        }
-                    }
-                }
-            }
+            let (n, failed) = self.rederive_listed(&id, &references).await?;
             done.examined += references.len();
             done.moved += n;
             if failed > 0 {
@@ -1584,6 +1547,83 @@ impl Lifecycle {
             tracing::debug!(procedure = %id, complaints = references.len(), "re-derived");
         }
         Ok(done)
+    }
+
+    /// Re-derives, under the calendars in force, every live complaint with a deadline in or next
+    /// to a year whose holidays differ between `before` and the calendars in force, whatever
+    /// the store notes as already derived: after a holiday refresh, whose change another
+    /// instance may have noted already while this one still derived with the old data. Then
+    /// brings the notes up to date ([`Lifecycle::recompute_if_changed`]). Complaints whose
+    /// deadlines moved.
+    pub async fn rederive_changed_years(
+        &self,
+        before: &Calendars,
+    ) -> Result<usize, LifecycleError> {
+        let procedures = self.procedures();
+        let now = self.calendars();
+        let mut moved = 0;
+        for id in self.store.live_procedures().await? {
+            let Some(p) = procedures.get(&id) else {
+                continue;
+            };
+            let changed = changed_years(&years_key(before, p.region), &years_key(&now, p.region));
+            let Some(Some(years)) = changed else {
+                continue;
+            };
+            let references = self.live_touching(&id, p, years).await?;
+            moved += self.rederive_listed(&id, &references).await?.0;
+        }
+        Ok(moved + self.recompute_if_changed().await?.moved)
+    }
+
+    /// The live complaints of procedure `id` whose deadlines a change to the holidays of the
+    /// years `first` to `last` can move. A deadline's count can cross into the next year (or
+    /// start in the one before), and its reminders run a few weeks either side: a year's
+    /// margin covers them. An overdue one's next escalation is counted in working days from its
+    /// due date, however long ago: when the range begins by today, every pending deadline due
+    /// by its end is included too.
+    async fn live_touching(
+        &self,
+        id: &str,
+        p: &Procedure,
+        (first, last): (i32, i32),
+    ) -> Result<Vec<String>, LifecycleError> {
+        let from = NaiveDate::from_ymd_opt(first - 1, 1, 1).unwrap_or(NaiveDate::MIN);
+        let to = NaiveDate::from_ymd_opt(last + 1, 12, 31).unwrap_or(NaiveDate::MAX);
+        let overdue_by = if from <= self.today(p) {
+            to
+        } else {
+            NaiveDate::from_ymd_opt(1899, 12, 31).unwrap_or(NaiveDate::MIN)
+        };
+        Ok(self
+            .store
+            .live_references_touching(id, from, to, overdue_by)
+            .await?)
+    }
+
+    /// Re-derives `references` (of procedure `id`), a thousand at a time (what each gave is
+    /// held for one part, not for them all): how many moved, and how many could not be
+    /// derived. One complaint the procedures in force cannot derive (a deadline it names was
+    /// renamed, say) keeps what it has and is named in the log; the others go on, and the next
+    /// start or reload tries again.
+    async fn rederive_listed(
+        &self,
+        id: &str,
+        references: &[String],
+    ) -> Result<(usize, usize), LifecycleError> {
+        let (mut moved, mut failed) = (0, 0);
+        for part in references.chunks(1000) {
+            for (reference, outcome) in self.rederive_many(part).await? {
+                match outcome {
+                    Ok(m) => moved += usize::from(m),
+                    Err(e) => {
+                        failed += 1;
+                        tracing::error!(reference = %reference, procedure = %id, error = %e, "could not re-derive this complaint under the procedures in force; it keeps its stored deadlines");
+                    }
+                }
+            }
+        }
+        Ok((moved, failed))
     }
 
     /// Re-derives a complaint's deadlines and notifications as of now, recording nothing new:
@@ -1983,6 +2023,17 @@ pub struct Rederived {
 /// The first and last years whose fingerprints differ between two lists of them (as
 /// [`Calendars::year_fingerprints`] gives, comma-separated): `Some(None)` when none does,
 /// `None` when the lists cannot be compared (another layout).
+/// One division's holidays as one fingerprint a year, 1900 to 2200, comma-separated: what the
+/// store notes per procedure, and what [`changed_years`] compares.
+fn years_key(calendars: &Calendars, division: crate::calendar::Division) -> String {
+    calendars
+        .year_fingerprints(division)
+        .iter()
+        .map(|y| format!("{y:016x}"))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
 fn changed_years(before: &str, now: &str) -> Option<Option<(i32, i32)>> {
     let (before, now): (Vec<&str>, Vec<&str>) =
         (before.split(',').collect(), now.split(',').collect());

@@ -207,3 +207,70 @@ async fn a_refresh_installs_a_believable_file_and_refuses_broken_and_hostile_one
     })
     .await;
 }
+
+/// Two instances on one database, each with its own calendars in memory and its own holidays
+/// folder: A installs a new one-off holiday and re-derives; B, not yet refreshed, opens a
+/// complaint with the old data; when B refreshes, it re-derives what the change can move even
+/// though A has already noted the change as done, and B's complaint moves too.
+#[tokio::test]
+async fn an_instance_that_refreshes_later_corrects_what_it_derived_meanwhile() {
+    on_both("holiday refresh, two instances", |store| async move {
+        let server = MockServer::start().await;
+        serve(&server, json(with_one_off())).await;
+        let instance = |store: &timescales::store::Store| {
+            Lifecycle::new(
+                store.clone(),
+                Arc::new(Procedures::load(None).unwrap()),
+                Arc::new(Calendars::embedded()),
+                Arc::new(FixedClock::at_noon("2027-06-04".parse().unwrap())),
+                2,
+            )
+        };
+        let (a, b) = (instance(&store), instance(&store));
+        let folders = tempfile::tempdir().unwrap();
+        let feed = |name: &str| {
+            HolidayFeed::new(
+                &format!("{}/bank-holidays.json", server.uri()),
+                &folders.path().join(name),
+                &[],
+            )
+            .unwrap()
+        };
+        let received = |reference: &str| {
+            let mut c = open(reference, "durham", "2027-05-20");
+            c.events = vec![timescales::lifecycle::Earlier {
+                name: "concerns-received".into(),
+                date: "2027-06-03".parse().unwrap(),
+                note: String::new(),
+            }];
+            c
+        };
+        // A Durham complaint before the change, so that A notes what it derived from.
+        a.open(received("HR-1")).await.unwrap();
+        a.recompute_if_changed().await.unwrap();
+        let Refreshed::Installed { moved, .. } = a.refresh_holidays(&feed("a")).await.unwrap()
+        else {
+            panic!("not installed")
+        };
+        assert_eq!(moved, 1);
+        // B still has the old data: concerns received Thu 3 June, acknowledgement Tue 8 June.
+        assert_eq!(
+            acknowledge_due(&b.open(received("HR-2")).await.unwrap()),
+            "2027-06-08"
+        );
+        let Refreshed::Installed { moved, .. } = b.refresh_holidays(&feed("b")).await.unwrap()
+        else {
+            panic!("not installed")
+        };
+        assert_eq!(moved, 1, "HR-2 only: HR-1 moved already");
+        assert_eq!(
+            acknowledge_due(&a.show("HR-2").await.unwrap()),
+            "2027-06-09"
+        );
+        assert_eq!(
+            acknowledge_due(&a.show("HR-1").await.unwrap()),
+            "2027-06-09"
+        );
+    })
+    .await;
+}
