@@ -29,6 +29,7 @@
 //! - [`channel`]: email and team-chat webhooks; knows a message and an address, nothing else.
 //! - [`clock`]: the injected clock; domain code takes `today` or `now` as an argument.
 //! - [`config`]: the typed settings tree, loaded in layers.
+//! - [`html`]: the self-contained HTML pages written for people (an export, the report).
 //! - [`folder`]: reading the administrator's drop-in folders in a predictable order.
 //! - [`systemd`]: readiness, stopping and watchdog notifications to systemd.
 //! - [`telemetry`]: installs the tracing subscriber, once.
@@ -53,6 +54,7 @@ pub mod daemon;
 pub mod deadline;
 pub mod feed;
 pub mod folder;
+pub mod html;
 pub mod lifecycle;
 pub mod outbox;
 pub mod procedure;

@@ -26,7 +26,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
 use crate::calendar::Calendars;
@@ -44,6 +44,24 @@ pub struct Report {
     pub as_of: NaiveDate,
     /// One section per procedure with a deadline due in the period, by id.
     pub procedures: Vec<ProcedureReport>,
+    /// The authority's duties (obligations, not the complainant's windows) of every procedure
+    /// reported, by the month they fell due, each month of the period.
+    pub by_month: Vec<Month>,
+}
+
+/// The duties that fell due in one month.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Month {
+    /// `YYYY-MM`.
+    pub month: String,
+    /// Due that month.
+    pub due: usize,
+    /// Met on time.
+    pub met_on_time: usize,
+    /// Whose time has come: met (on time or late), unmet, or open and overdue.
+    pub come: usize,
+    /// Met on time as a percentage of `come`.
+    pub on_time_percent: Option<f64>,
 }
 
 /// One procedure's figures.
@@ -130,6 +148,7 @@ impl Report {
             complaints: usize,
         }
         let mut by_procedure: BTreeMap<&str, Building> = BTreeMap::new();
+        let mut months: BTreeMap<(i32, u32), (usize, usize, usize)> = BTreeMap::new();
         for complaint in rows.chunk_by(|a, b| a.complaint_id == b.complaint_id) {
             let first = &complaint[0];
             if only.is_some_and(|p| p != first.procedure) {
@@ -192,8 +211,22 @@ impl Report {
                     });
                 f.due += 1;
                 f.extended += usize::from(r.extended);
+                let month = months
+                    .entry((r.due_date.year(), r.due_date.month()))
+                    .or_default();
+                let duty = r.kind == "obligation";
+                month.0 += usize::from(duty);
+                let come = match (r.state.as_str(), r.met_on) {
+                    ("met", _) | ("unmet", _) => true,
+                    ("pending", _) => r.due_date < as_of,
+                    _ => false,
+                };
+                month.2 += usize::from(duty && come);
                 match (r.state.as_str(), r.met_on) {
-                    ("met", Some(met)) if met <= r.due_date => f.met_on_time += 1,
+                    ("met", Some(met)) if met <= r.due_date => {
+                        f.met_on_time += 1;
+                        month.1 += usize::from(duty);
+                    }
                     ("met", Some(met)) => {
                         f.met_late += 1;
                         late.push(
@@ -224,8 +257,7 @@ impl Report {
                         f.late_worst_working_days = late.last().copied();
                         f.late_median_working_days = median(&late);
                         let come = f.met_on_time + f.met_late + f.unmet + f.open_overdue;
-                        f.on_time_percent = (come > 0)
-                            .then(|| (f.met_on_time as f64 * 1000.0 / come as f64).round() / 10.0);
+                        f.on_time_percent = percent(f.met_on_time, come);
                         f
                     })
                     .collect();
@@ -265,13 +297,196 @@ impl Report {
                 }
             })
             .collect();
+        let mut by_month = Vec::new();
+        let mut first = NaiveDate::from_ymd_opt(from.year(), from.month(), 1);
+        while let Some(m) = first.filter(|m| *m <= to) {
+            let (due, met_on_time, come) = months
+                .get(&(m.year(), m.month()))
+                .copied()
+                .unwrap_or_default();
+            by_month.push(Month {
+                month: m.format("%Y-%m").to_string(),
+                due,
+                met_on_time,
+                come,
+                on_time_percent: percent(met_on_time, come),
+            });
+            first = m.checked_add_months(chrono::Months::new(1));
+        }
         Report {
             from,
             to,
             as_of,
             procedures: procedures_out,
+            by_month,
         }
     }
+
+    /// The report as one self-contained HTML page: per procedure a table of its deadlines'
+    /// figures, its complaints by outcome and by stage reached, and one chart (SVG, drawn here)
+    /// of the duties met on time by the month they fell due.
+    pub fn html(&self) -> String {
+        use crate::html::{esc, start, table, END};
+        let title = format!(
+            "Compliance report: deadlines due {} to {}",
+            self.from.format("%-d %B %Y"),
+            self.to.format("%-d %B %Y")
+        );
+        let mut page = start(
+            &title,
+            &format!(
+                "Overdue as of {}. Late, median and worst are working days after the due date; on time is met on time, of those met or past due. Duties are the authority's; windows are the complainant's time to act.",
+                self.as_of.format("%-d %B %Y")
+            ),
+        );
+        page.push_str("<h2>Duties met on time, by month due</h2>\n");
+        page.push_str(&chart(&self.by_month));
+        page.push_str(&table(
+            "Duties by month due",
+            &["Month", "Due", "Met on time", "Met or past due", "On time"],
+            self.by_month.iter().map(|m| {
+                vec![
+                    m.month.clone(),
+                    m.due.to_string(),
+                    m.met_on_time.to_string(),
+                    m.come.to_string(),
+                    shown(m.on_time_percent),
+                ]
+            }),
+        ));
+        if self.procedures.is_empty() {
+            page.push_str("<p>No deadline fell due in the period.</p>\n");
+        }
+        for p in &self.procedures {
+            page.push_str(&format!(
+                "<h2>{} ({}): {} complaint{}</h2>\n",
+                esc(&p.name),
+                esc(&p.procedure),
+                p.complaints,
+                if p.complaints == 1 { "" } else { "s" }
+            ));
+            page.push_str(&table(
+                "Deadlines",
+                &[
+                    "Deadline",
+                    "Kind",
+                    "Due",
+                    "On time",
+                    "Late",
+                    "Median late",
+                    "Worst late",
+                    "Extended",
+                    "Not applicable",
+                    "Unmet",
+                    "Not needed",
+                    "Open",
+                    "Overdue",
+                    "On time %",
+                ],
+                p.deadlines.iter().map(|f| {
+                    let kind = if f.kind == "window" { "window" } else { "duty" };
+                    [f.what.clone(), kind.to_string()]
+                        .into_iter()
+                        .chain(f.counts())
+                        .chain([shown(f.on_time_percent)])
+                        .collect()
+                }),
+            ));
+            let counts = |c: &[Count]| {
+                c.iter()
+                    .map(|c| vec![c.label.clone(), c.count.to_string()])
+                    .collect::<Vec<_>>()
+                    .into_iter()
+            };
+            page.push_str(&table(
+                "Complaints by outcome",
+                &["Outcome", "Complaints"],
+                counts(&p.by_outcome),
+            ));
+            page.push_str(&table(
+                "Complaints by stage reached",
+                &["Stage", "Complaints"],
+                counts(&p.by_stage_reached),
+            ));
+        }
+        page.push_str(END);
+        page
+    }
+}
+
+impl DeadlineFigures {
+    /// The counts as cells, from `due` to `open_overdue` in the order of the fields (an empty
+    /// cell for a median or worst with nothing late): what every face of the report shows.
+    pub fn counts(&self) -> [String; 11] {
+        let opt = |v: Option<String>| v.unwrap_or_default();
+        [
+            self.due.to_string(),
+            self.met_on_time.to_string(),
+            self.met_late.to_string(),
+            opt(self.late_median_working_days.map(|m| m.to_string())),
+            opt(self.late_worst_working_days.map(|w| w.to_string())),
+            self.extended.to_string(),
+            self.not_applicable.to_string(),
+            self.unmet.to_string(),
+            self.not_needed.to_string(),
+            self.open.to_string(),
+            self.open_overdue.to_string(),
+        ]
+    }
+}
+
+/// A percentage for a page: one decimal and a sign, or a dash.
+fn shown(p: Option<f64>) -> String {
+    p.map_or_else(|| "-".into(), |p| format!("{p:.1}%"))
+}
+
+/// `part` as a percentage of `whole`, to one decimal; none of nothing.
+fn percent(part: usize, whole: usize) -> Option<f64> {
+    (whole > 0).then(|| (part as f64 * 1000.0 / whole as f64).round() / 10.0)
+}
+
+/// A bar a month: the share of its duties met on time (no bar where none was met or past due),
+/// 0 to 100 % on the vertical axis. SVG drawn as text (a chart of a few dozen bars needs no
+/// plotting library); labelled for screen readers.
+fn chart(months: &[Month]) -> String {
+    const BAR: usize = 40;
+    let width = 60 + BAR * months.len().max(1);
+    let (top, bottom) = (20.0, 220.0);
+    let y = |pct: f64| bottom - (bottom - top) * pct / 100.0;
+    let mut svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-labelledby=\"chart-title\" width=\"{width}\" height=\"260\" viewBox=\"0 0 {width} 260\" font-family=\"sans-serif\" font-size=\"11\">\n\
+         <title id=\"chart-title\">Duties met on time, by month due</title>\n"
+    );
+    for pct in [0.0, 50.0, 100.0] {
+        svg.push_str(&format!(
+            "<line x1=\"45\" x2=\"{width}\" y1=\"{y:.0}\" y2=\"{y:.0}\" stroke=\"#b1b4b6\"/><text x=\"40\" y=\"{ty:.0}\" text-anchor=\"end\">{pct:.0}%</text>\n",
+            y = y(pct),
+            ty = y(pct) + 4.0
+        ));
+    }
+    for (i, m) in months.iter().enumerate() {
+        let x = 50 + BAR * i;
+        let label = NaiveDate::parse_from_str(&format!("{}-01", m.month), "%Y-%m-%d")
+            .map(|d| d.format("%b %y").to_string())
+            .unwrap_or_else(|_| m.month.clone());
+        if let Some(pct) = m.on_time_percent {
+            svg.push_str(&format!(
+                "<rect x=\"{x}\" y=\"{yb:.1}\" width=\"28\" height=\"{h:.1}\" fill=\"#1d70b8\"><title>{label}: {pct:.1}% of {come} on time</title></rect>\n\
+                 <text x=\"{tx}\" y=\"{ty:.1}\" text-anchor=\"middle\">{pct:.0}%</text>\n",
+                yb = y(pct),
+                h = bottom - y(pct),
+                come = m.come,
+                tx = x + 14,
+                ty = y(pct) - 4.0
+            ));
+        }
+        svg.push_str(&format!(
+            "<text x=\"{tx}\" y=\"238\" text-anchor=\"middle\">{label}</text>\n",
+            tx = x + 14
+        ));
+    }
+    svg.push_str("</svg>\n");
+    svg
 }
 
 /// The median of sorted `values`: the middle one, or the mean of the two middle ones.

@@ -1258,7 +1258,7 @@ _timescales() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table csv json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table csv json html" -- "${cur}"))
                     return 0
                     ;;
                 --config)

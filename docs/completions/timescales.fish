@@ -398,9 +398,10 @@ complete -c timescales -n "__fish_timescales_using_subcommand restore" -s h -l h
 complete -c timescales -n "__fish_timescales_using_subcommand report" -l from -d 'The first due date counted (YYYY-MM-DD). Default: 1 April of this financial year' -r
 complete -c timescales -n "__fish_timescales_using_subcommand report" -l to -d 'The last due date counted (YYYY-MM-DD). Default: 31 March that ends this financial year' -r
 complete -c timescales -n "__fish_timescales_using_subcommand report" -l procedure -d 'Only this procedure (an id from `timescales procedures list`)' -r
-complete -c timescales -n "__fish_timescales_using_subcommand report" -l format -d 'table: for people; csv: one row a deadline, for a spreadsheet; json: everything, outcomes and stages reached included' -r -f -a "table\t''
+complete -c timescales -n "__fish_timescales_using_subcommand report" -l format -d 'table: for people; csv: one row a deadline, for a spreadsheet; json: everything, outcomes, stages reached and months included; html: one page with a chart of the duties met on time by month (redirect it to a file)' -r -f -a "table\t''
 csv\t''
-json\t''"
+json\t''
+html\t''"
 complete -c timescales -n "__fish_timescales_using_subcommand report" -l config -d 'Config file (TOML). Default: /etc/timescales/timescales.toml when it exists, else built-in defaults. Environment variables TIMESCALES__SECTION__KEY override it' -r -F
 complete -c timescales -n "__fish_timescales_using_subcommand report" -l now -d 'Pretend the time is this instant (RFC 3339) or noon UTC on this date, running on from there: for tests and rehearsals, never for a live service' -r
 complete -c timescales -n "__fish_timescales_using_subcommand report" -l log-format -d 'How log lines are written: auto (journald under systemd, else text), human, json, or journald. The level comes from TIMESCALES_LOG (e.g. debug)' -r -f -a "auto\t'journald under systemd, human-readable text otherwise'

@@ -19,7 +19,8 @@ pub struct ReportArgs {
     #[arg(long, value_name = "ID")]
     procedure: Option<String>,
     /// table: for people; csv: one row a deadline, for a spreadsheet; json: everything,
-    /// outcomes and stages reached included.
+    /// outcomes, stages reached and months included; html: one page with a chart of the
+    /// duties met on time by month (redirect it to a file).
     #[arg(long, value_enum, default_value = "table")]
     format: Format,
 }
@@ -29,6 +30,7 @@ enum Format {
     Table,
     Csv,
     Json,
+    Html,
 }
 
 /// The UK financial year (1 April to 31 March) that `today` is in.
@@ -58,6 +60,10 @@ pub(super) fn run(ctx: &Context, args: ReportArgs) -> Result<(), CliError> {
     })?;
     match args.format {
         Format::Json => print_json(&report),
+        Format::Html => {
+            print!("{}", report.html());
+            Ok(())
+        }
         Format::Csv => csv(&report),
         Format::Table => {
             table(&report);
@@ -83,23 +89,12 @@ const FIGURES: [&str; 13] = [
     "kind",
 ];
 
-fn figures(f: &DeadlineFigures) -> [String; 13] {
-    let opt = |v: Option<String>| v.unwrap_or_default();
-    [
-        f.due.to_string(),
-        f.met_on_time.to_string(),
-        f.met_late.to_string(),
-        opt(f.late_median_working_days.map(|m| m.to_string())),
-        opt(f.late_worst_working_days.map(|w| w.to_string())),
-        f.extended.to_string(),
-        f.not_applicable.to_string(),
-        f.unmet.to_string(),
-        f.not_needed.to_string(),
-        f.open.to_string(),
-        f.open_overdue.to_string(),
-        opt(f.on_time_percent.map(|p| format!("{p:.1}"))),
-        f.kind.clone(),
-    ]
+fn figures(f: &DeadlineFigures) -> Vec<String> {
+    let percent = f.on_time_percent.map(|p| format!("{p:.1}"));
+    f.counts()
+        .into_iter()
+        .chain([percent.unwrap_or_default(), f.kind.clone()])
+        .collect()
 }
 
 fn csv(report: &Report) -> Result<(), CliError> {

@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::{ComplaintView, Lifecycle, LifecycleError};
+use crate::html::{start, table, END};
 use crate::store::{AuditRow, NotificationRow};
 
 /// What `complaint export` writes.
@@ -38,48 +39,6 @@ impl Lifecycle {
     }
 }
 
-/// `s` for HTML text and attribute values.
-fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// A table: a caption, headings, and rows of cells (each escaped here).
-fn table(caption: &str, head: &[&str], rows: impl Iterator<Item = Vec<String>>) -> String {
-    let mut t = format!("<table>\n<caption>{}</caption>\n<thead><tr>", esc(caption));
-    for h in head {
-        t.push_str(&format!("<th scope=\"col\">{}</th>", esc(h)));
-    }
-    t.push_str("</tr></thead>\n<tbody>\n");
-    let mut any = false;
-    for row in rows {
-        any = true;
-        t.push_str("<tr>");
-        for cell in row {
-            t.push_str(&format!("<td>{}</td>", esc(&cell)));
-        }
-        t.push_str("</tr>\n");
-    }
-    if !any {
-        t.push_str(&format!(
-            "<tr><td colspan=\"{}\">None.</td></tr>\n",
-            head.len()
-        ));
-    }
-    t.push_str("</tbody>\n</table>\n");
-    t
-}
-
 fn opt<T: ToString>(v: &Option<T>) -> String {
     v.as_ref().map(T::to_string).unwrap_or_default()
 }
@@ -90,15 +49,13 @@ impl Export {
     pub fn html(&self) -> String {
         let c = &self.complaint.complaint;
         let title = format!("Complaint {}: everything held", c.reference);
-        let mut page = format!(
-            "<!DOCTYPE html>\n<html lang=\"en-GB\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n\
-             <style>body{{font-family:sans-serif;margin:2em;max-width:70em}}table{{border-collapse:collapse;margin:1em 0 2em;width:100%}}\
-             caption{{text-align:left;font-weight:bold;font-size:1.2em;margin-bottom:.5em}}th,td{{border:1px solid #888;padding:.3em .5em;text-align:left;vertical-align:top}}</style>\n\
-             </head>\n<body>\n<h1>{}</h1>\n<p>Made {} by timescales: every record held about this complaint. \
-             Dates are the days they happened; instants are in UTC.</p>\n",
-            esc(&title),
-            esc(&title),
-            self.exported_at.format("%-d %B %Y at %H:%M UTC")
+        let mut page = start(
+            &title,
+            &format!(
+                "Made {} by timescales: every record held about this complaint. \
+                 Dates are the days they happened; instants are in UTC.",
+                self.exported_at.format("%-d %B %Y at %H:%M UTC")
+            ),
         );
         page.push_str(&table(
             "The complaint",
@@ -200,18 +157,7 @@ impl Export {
                 ]
             }),
         ));
-        page.push_str("</body>\n</html>\n");
+        page.push_str(END);
         page
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn html_escapes_every_special_character() {
-        assert_eq!(
-            super::esc(r#"<script>alert('x' & "y")</script>"#),
-            "&lt;script&gt;alert(&#39;x&#39; &amp; &quot;y&quot;)&lt;/script&gt;"
-        );
     }
 }

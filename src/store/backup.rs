@@ -84,6 +84,17 @@ impl Store {
                 "the store is PostgreSQL: restore a pg_dump archive with pg_restore".into(),
             ));
         };
+        // Writes still in a write-ahead log beside the file are not in the file: restoring the
+        // file alone would lose them (and judge its schema without them).
+        let wal = PathBuf::from(format!("{}-wal", from.display()));
+        if std::fs::metadata(&wal).is_ok_and(|m| m.len() > 0) {
+            return Err(StoreError::Url(format!(
+                "{} holds writes that are not yet in {}: the file is open in another program or was not closed cleanly; close what has it open, or run sqlite3 {} 'PRAGMA wal_checkpoint(TRUNCATE)', then restore again",
+                wal.display(),
+                from.display(),
+                from.display()
+            )));
+        }
         let found = describe(from, None).await.map_err(|e| {
             StoreError::Url(format!(
                 "{} is not a timescales backup: {e}",

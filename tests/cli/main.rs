@@ -1732,6 +1732,25 @@ fn the_compliance_report_says_its_period_and_refuses_a_bad_one() {
     let json: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(json["from"], "2026-04-01");
     assert_eq!(json["procedures"], serde_json::json!([]));
+    let o = s.run(&[
+        "report",
+        "--format",
+        "html",
+        "--from",
+        "2026-04-01",
+        "--to",
+        "2026-05-31",
+    ]);
+    let html = stdout(&o);
+    assert!(html.starts_with("<!DOCTYPE html>"), "{html}");
+    assert!(
+        html.contains("<p>No deadline fell due in the period.</p>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<text x=\"64\" y=\"238\" text-anchor=\"middle\">Apr 26</text>"),
+        "{html}"
+    );
     assert_bad_input(
         &s.run(&["report", "--from", "2027-01-01", "--to", "2026-01-01"]),
         "the period ends (2026-01-01) before it starts (2027-01-01)",

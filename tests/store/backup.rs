@@ -159,6 +159,23 @@ async fn restore_refuses_a_newer_schema_a_running_store_and_a_file_that_is_not_a
             .unwrap();
     }
     b.close().await;
+    // Writes still in its write-ahead log: refused, since the file alone would lose them.
+    let open_elsewhere = dir.path().join("open.db");
+    std::fs::copy(&file, &open_elsewhere).unwrap();
+    let o = Store::connect(&format!("sqlite://{}", open_elsewhere.display()))
+        .await
+        .unwrap();
+    let (lo, _) = service(&o, "2027-01-05");
+    lo.open(open("CP-2", "durham", "2026-12-11")).await.unwrap();
+    let e = Store::restore(&url, &open_elsewhere)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("open.db-wal holds writes that are not yet in"),
+        "{e}"
+    );
+    o.close().await;
     let e = Store::restore(&url, &newer).await.unwrap_err().to_string();
     let known = timescales::store::backup::embedded_schema();
     assert!(e.ends_with(&format!("is from a newer schema (migration 9999; this program knows up to {known}): restore it with the version of timescales that made it, or a later one")), "{e}");

@@ -192,6 +192,36 @@ async fn the_compliance_report_counts_what_was_met_late_unmet_extended_and_still
             ]
         );
 
+        // Durham's duties by the month they fell due: in December B's and C's acknowledgements
+        // and the three offers of an appointment (5; C's acknowledgement is not applicable, so
+        // 4 have come: met late, met late, unmet, overdue), none on time; in January A's
+        // resolution meeting, overdue; February and March, nothing.
+        let months: Vec<(String, usize, usize, usize, Option<f64>)> = report
+            .by_month
+            .iter()
+            .map(|m| (m.month.clone(), m.due, m.met_on_time, m.come, m.on_time_percent))
+            .collect();
+        assert_eq!(
+            months,
+            [
+                ("2026-12".to_string(), 5, 0, 4, Some(0.0)),
+                ("2027-01".to_string(), 1, 0, 1, Some(0.0)),
+                ("2027-02".to_string(), 0, 0, 0, None),
+                ("2027-03".to_string(), 0, 0, 0, None),
+            ]
+        );
+        // The page: a bar for each month with duties met or past due, and the tables.
+        let html = report.html();
+        assert!(html.starts_with("<!DOCTYPE html>"));
+        assert_eq!(html.matches("<rect ").count(), 2, "{html}");
+        assert!(html.contains("<title id=\"chart-title\">Duties met on time, by month due</title>"));
+        assert!(
+            html.contains("<tr><td>Write back to the complainant</td><td>duty</td><td>2</td><td>0</td><td>1</td><td>3</td><td>3</td>"),
+            "{html}"
+        );
+        assert!(html.contains("<tr><td>Stage two: the Complaint Resolution meeting</td><td>1</td></tr>"));
+        assert!(!html.contains("<script"));
+
         // Every procedure: City and Hackney's panel, due in force 31 March, extended and open.
         let all = l.report(period.0, period.1, None).await.unwrap();
         assert_eq!(
