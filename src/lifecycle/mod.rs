@@ -465,7 +465,7 @@ impl Lifecycle {
     /// reload). Stored deadlines are re-derived by the next [`Lifecycle::recompute_if_changed`].
     pub fn reload(&self, procedures: Procedures, calendars: Calendars) {
         *self.procedures.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(procedures);
-        *self.calendars.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(calendars);
+        self.set_calendars(calendars);
     }
 
     /// Puts new calendars in force for every clone of this service at once (a holiday
@@ -1489,7 +1489,7 @@ impl Lifecycle {
             let plans_key = format!("plans:{id}");
             let procedure_key = format!("procedure:{id}");
             let settings_key = format!("notify:{id}");
-            let years_key = format!("holiday-years:{id}");
+            let years_key = years_meta(&id);
             let stale_deadlines =
                 self.store.meta(&deadlines_key).await?.as_deref() != Some(deadlines.as_str());
             let stale_plans = match &plans {
@@ -1549,11 +1549,12 @@ impl Lifecycle {
         Ok(done)
     }
 
-    /// Re-derives, under the calendars in force, every live complaint with a deadline in or next
-    /// to a year whose holidays differ between `before` and the calendars in force, whatever
-    /// the store notes as already derived: after a holiday refresh, whose change another
-    /// instance may have noted already while this one still derived with the old data. Then
-    /// brings the notes up to date ([`Lifecycle::recompute_if_changed`]). Complaints whose
+    /// After a holiday refresh: re-derives, under the calendars in force, every live complaint
+    /// with a deadline in or next to a year whose holidays differ between `before` and the
+    /// calendars in force. Where the store still notes the old data,
+    /// [`Lifecycle::recompute_if_changed`] does that (and updates the notes); where it notes the
+    /// new data already (another instance installed it first, while this one still derived with
+    /// the old), it would do nothing, so those complaints are re-derived here. Complaints whose
     /// deadlines moved.
     pub async fn rederive_changed_years(
         &self,
@@ -1566,7 +1567,12 @@ impl Lifecycle {
             let Some(p) = procedures.get(&id) else {
                 continue;
             };
-            let changed = changed_years(&years_key(before, p.region), &years_key(&now, p.region));
+            let now_key = years_key(&now, p.region);
+            let noted = self.store.meta(&years_meta(&id)).await?;
+            if noted.as_deref() != Some(now_key.as_str()) {
+                continue;
+            }
+            let changed = changed_years(&years_key(before, p.region), &now_key);
             let Some(Some(years)) = changed else {
                 continue;
             };
@@ -2020,11 +2026,8 @@ pub struct Rederived {
     pub moved: usize,
 }
 
-/// The first and last years whose fingerprints differ between two lists of them (as
-/// [`Calendars::year_fingerprints`] gives, comma-separated): `Some(None)` when none does,
-/// `None` when the lists cannot be compared (another layout).
 /// One division's holidays as one fingerprint a year, 1900 to 2200, comma-separated: what the
-/// store notes per procedure, and what [`changed_years`] compares.
+/// store notes per procedure (under [`years_meta`]), and what [`changed_years`] compares.
 fn years_key(calendars: &Calendars, division: crate::calendar::Division) -> String {
     calendars
         .year_fingerprints(division)
@@ -2034,6 +2037,14 @@ fn years_key(calendars: &Calendars, division: crate::calendar::Division) -> Stri
         .join(",")
 }
 
+/// The store's note of the holidays procedure `id`'s complaints were last derived from.
+fn years_meta(id: &str) -> String {
+    format!("holiday-years:{id}")
+}
+
+/// The first and last years whose fingerprints differ between two lists of them (as
+/// [`Calendars::year_fingerprints`] gives, comma-separated): `Some(None)` when none does,
+/// `None` when the lists cannot be compared (another layout).
 fn changed_years(before: &str, now: &str) -> Option<Option<(i32, i32)>> {
     let (before, now): (Vec<&str>, Vec<&str>) =
         (before.split(',').collect(), now.split(',').collect());
