@@ -214,18 +214,12 @@ impl Report {
                 let month = months
                     .entry((r.due_date.year(), r.due_date.month()))
                     .or_default();
-                let duty = r.kind == "obligation";
-                month.0 += usize::from(duty);
-                let come = match (r.state.as_str(), r.met_on) {
-                    ("met", _) | ("unmet", _) => true,
-                    ("pending", _) => r.due_date < as_of,
-                    _ => false,
-                };
-                month.2 += usize::from(duty && come);
-                match (r.state.as_str(), r.met_on) {
+                // Whether it was met on time, and whether its time has come: one reading of
+                // its state, for the deadline's figures and for its month's.
+                let (on_time, come) = match (r.state.as_str(), r.met_on) {
                     ("met", Some(met)) if met <= r.due_date => {
                         f.met_on_time += 1;
-                        month.1 += usize::from(duty);
+                        (true, true)
                     }
                     ("met", Some(met)) => {
                         f.met_late += 1;
@@ -234,14 +228,31 @@ impl Report {
                                 .working_days_between(r.due_date, met)
                                 .unwrap_or_default(),
                         );
+                        (false, true)
                     }
-                    ("not-applicable", _) => f.not_applicable += 1,
-                    ("unmet", _) => f.unmet += 1,
-                    ("not-needed", _) => f.not_needed += 1,
+                    ("not-applicable", _) => {
+                        f.not_applicable += 1;
+                        (false, false)
+                    }
+                    ("unmet", _) => {
+                        f.unmet += 1;
+                        (false, true)
+                    }
+                    ("not-needed", _) => {
+                        f.not_needed += 1;
+                        (false, false)
+                    }
                     _ => {
+                        let overdue = r.due_date < as_of;
                         f.open += 1;
-                        f.open_overdue += usize::from(r.due_date < as_of);
+                        f.open_overdue += usize::from(overdue);
+                        (false, overdue)
                     }
+                };
+                if r.kind == "obligation" {
+                    month.0 += 1;
+                    month.1 += usize::from(on_time);
+                    month.2 += usize::from(come);
                 }
             }
         }
