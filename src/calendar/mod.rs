@@ -28,7 +28,7 @@ use serde::Serialize;
 pub use closure::{Closure, ClosureSpec};
 pub use division::Division;
 pub use official::{OfficialData, OfficialHoliday};
-pub use working_days::{is_weekend, FIRST_DATE, LAST_DATE};
+pub use working_days::{is_weekend, Span, FIRST_DATE, LAST_DATE};
 use working_days::{offset, WorkingDayIndex};
 
 /// What can go wrong with dates and holiday data. Every message names the bad value.
@@ -208,16 +208,28 @@ impl Calendar {
     /// Builds one division's calendar. For each year the last of `official` that covers it wins;
     /// other years come from the standing rules; `closures` are added on top.
     pub fn build(division: Division, official: &[OfficialData], closures: &[Closure]) -> Self {
-        // About eight bank holidays a year for 301 years, more with closures.
-        let mut days_off: Vec<DayOff> = Vec::with_capacity(3000);
+        Self::build_over(Span::FULL, division, official, closures)
+    }
+
+    /// [`Calendar::build`] over `span` only (see [`Span`]): for a command that answers one
+    /// question. Never fingerprinted: the fingerprints are of the whole range.
+    pub fn build_over(
+        span: Span,
+        division: Division,
+        official: &[OfficialData],
+        closures: &[Closure],
+    ) -> Self {
+        let years_touched = span.years_touched();
+        // About eight bank holidays a year, more with closures.
+        let mut days_off: Vec<DayOff> = Vec::with_capacity(10 * years_touched.clone().count());
         let mut years = YearSet::default();
         let mut official_sources = BTreeMap::new();
         let mut mark = |date: NaiveDate, name: Cow<'static, str>, kind: DayOffKind| {
-            if offset(date).is_some() && !is_weekend(date) {
+            if span.offset(date).is_some() && !is_weekend(date) {
                 days_off.push(DayOff { date, name, kind });
             }
         };
-        for year in FIRST_DATE.year()..=LAST_DATE.year() {
+        for year in years_touched {
             let file = official.iter().rev().find_map(|f| {
                 f.divisions
                     .get(&division)
@@ -250,7 +262,10 @@ impl Calendar {
         days_off.sort_by_key(|d| d.date);
         Calendar {
             division,
-            index: WorkingDayIndex::build(days_off.iter().filter_map(|d| offset(d.date))),
+            index: WorkingDayIndex::build(
+                span,
+                days_off.iter().filter_map(|d| span.offset(d.date)),
+            ),
             days_off,
             official: years,
             official_sources,
@@ -483,6 +498,8 @@ pub struct Calendars {
     closures: Vec<Closure>,
     calendars: [OnceLock<Calendar>; 3],
     sources: Vec<String>,
+    /// The days each calendar covers: all of them, except for a command's [`Calendars::within`].
+    span: Span,
 }
 
 impl Calendars {
@@ -498,7 +515,24 @@ impl Calendars {
             official,
             closures,
             calendars: Default::default(),
+            span: Span::FULL,
         }
+    }
+
+    /// These calendars over `span` only, for a command that answers one question and exits
+    /// (`timescales deadline`): building a division over the few years a question can reach is
+    /// a small fraction of building 1900-2200 (see [`Span`]). An answer outside `span` is an
+    /// out-of-range error: ask the full calendars then. Not for the service, whose fingerprints
+    /// cover every year.
+    pub fn within(mut self, span: Span) -> Self {
+        self.span = span;
+        self.calendars = Default::default();
+        self
+    }
+
+    /// Whether these calendars cover fewer days than the supported range.
+    pub fn is_narrowed(&self) -> bool {
+        !self.span.is_full()
     }
 
     /// The embedded official data, with no closures: what the program uses with no config.
@@ -559,13 +593,15 @@ impl Calendars {
 
     /// One division's calendar, built now if this is the first time it is asked for.
     pub fn get(&self, division: Division) -> &Calendar {
-        self.calendars[division.index()]
-            .get_or_init(|| Calendar::build(division, &self.official, &self.closures))
+        self.calendars[division.index()].get_or_init(|| {
+            Calendar::build_over(self.span, division, &self.official, &self.closures)
+        })
     }
 
     /// A fingerprint of every non-working day of every division (date, name, kind): it changes
     /// when holiday data or closures change, so stored deadlines know to be recomputed.
     pub fn fingerprint(&self) -> u64 {
+        debug_assert!(!self.is_narrowed(), "a fingerprint is of every year");
         let mut h = crate::folder::Fnv::default();
         for cal in Division::ALL.map(|d| self.get(d)) {
             h.write(cal.division.key().as_bytes());
@@ -589,6 +625,7 @@ impl Calendars {
     /// data or closures touched, so that only the complaints with deadlines in or next to
     /// those years are re-derived.
     pub fn year_fingerprints(&self, division: Division) -> Vec<u64> {
+        debug_assert!(!self.is_narrowed(), "a fingerprint is of every year");
         let cal = self.get(division);
         let first = working_days::FIRST_DATE.year();
         let mut years = vec![

@@ -8,7 +8,7 @@ use clap::Args;
 use serde::Serialize;
 
 use super::{parse_date, parse_region, print_json, CliError, Context};
-use crate::calendar::{Calendars, Division, Roll, Trigger};
+use crate::calendar::{Calendar, CalendarError, Calendars, Division, Roll, Trigger};
 use crate::deadline::{due_instant, Explanation, Rule, Unit};
 
 const AFTER: &str = "\
@@ -104,27 +104,51 @@ pub(super) fn run(ctx: &Context, args: DeadlineArgs) -> Result<(), CliError> {
         Trigger::NextWorkingDay
     };
     let rule = build_rule(count, unit, args.roll.unwrap_or_default(), trigger)?;
-    let calendar = calendars.get(ctx.region(args.region));
-    if args.explain || args.json {
-        let explanation = rule.explain(calendar, from)?;
-        if args.json {
-            let tz = ctx.settings.calendar.time_zone;
-            print_json(&DeadlineJson {
-                explanation: &explanation,
-                due_instant: due_instant(explanation.due, tz)
-                    .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-                time_zone: tz.name().to_string(),
-            })
+    let region = ctx.region(args.region);
+    // The years this question can reach, not 1900-2200 (see `Span`); an answer beyond them is
+    // asked again of the whole range, which also gives the error a date truly outside has.
+    let narrowed = calendars.within(rule.reach(from));
+    let answer = |calendar: &Calendar| -> Result<Answer, CalendarError> {
+        if args.explain || args.json {
+            Ok(Answer::Explained(rule.explain(calendar, from)?))
         } else {
-            print!("{}", explanation.to_text());
+            let due = rule.due(calendar, from)?;
+            calendar.depends_on_computed(from, due);
+            Ok(Answer::Due(due))
+        }
+    };
+    let answer = match answer(narrowed.get(region)) {
+        Err(CalendarError::OutOfRange(_) | CalendarError::ResultOutOfRange { .. }) => {
+            answer(ctx.calendars()?.get(region))?
+        }
+        other => other?,
+    };
+    match answer {
+        Answer::Explained(explanation) => {
+            if args.json {
+                let tz = ctx.settings.calendar.time_zone;
+                print_json(&DeadlineJson {
+                    explanation: &explanation,
+                    due_instant: due_instant(explanation.due, tz)
+                        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                    time_zone: tz.name().to_string(),
+                })
+            } else {
+                print!("{}", explanation.to_text());
+                Ok(())
+            }
+        }
+        Answer::Due(due) => {
+            println!("{due}");
             Ok(())
         }
-    } else {
-        let due = rule.due(calendar, from)?;
-        calendar.depends_on_computed(from, due);
-        println!("{due}");
-        Ok(())
     }
+}
+
+/// What `timescales deadline` prints for one question.
+enum Answer {
+    Due(NaiveDate),
+    Explained(Explanation),
 }
 
 /// A rule from its parts, refusing combinations that mean nothing.

@@ -20,7 +20,7 @@ use chrono::{DateTime, Duration, Months, NaiveDate, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
-use crate::calendar::{Calendar, CalendarError, Roll, Trigger};
+use crate::calendar::{Calendar, CalendarError, Roll, Span, Trigger};
 use crate::clock::local_instant;
 
 pub use explain::{Explanation, YearNote};
@@ -130,6 +130,20 @@ impl Rule {
     pub const fn triggered(mut self, trigger: Trigger) -> Self {
         self.trigger = trigger;
         self
+    }
+
+    /// The days an answer from `from` can reach, for building a calendar over those years only
+    /// (see [`Span`]). Counted at 200 working days, 365 calendar days or 12 months to a year
+    /// (a year holds at least 247 working days before closures), with a year to spare each side
+    /// for rolling onto a working day. An answer that still falls beyond is an out-of-range error
+    /// of the narrowed calendar, never a different date.
+    pub fn reach(&self, from: NaiveDate) -> Span {
+        let per_year = match self.unit {
+            Unit::WorkingDays => 200,
+            Unit::CalendarDays => 365,
+            Unit::Months => 12,
+        };
+        Span::reaching(from, self.count.into(), per_year)
     }
 
     /// A rule from untrusted parts: a count that is negative or too large is an error naming it.

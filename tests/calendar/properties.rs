@@ -5,7 +5,8 @@ use bdays::HolidayCalendar;
 use chrono::{Duration, NaiveDate};
 use proptest::prelude::*;
 use std::sync::OnceLock;
-use timescales::calendar::{is_weekend, Calendar, Calendars, Division, Trigger};
+use timescales::calendar::{is_weekend, Calendar, Calendars, Division, Roll, Trigger};
+use timescales::deadline::{Rule, Unit};
 
 fn calendars() -> &'static Calendars {
     static C: OnceLock<Calendars> = OnceLock::new();
@@ -76,6 +77,29 @@ proptest! {
         }
         prop_assert!(plainly_working(cal, cal.sub_working_days(d, n).unwrap()));
         prop_assert_eq!(cal.is_working_day(d).unwrap(), plainly_working(cal, d));
+    }
+
+    #[test]
+    fn a_calendar_over_the_years_a_rule_reaches_answers_as_the_whole_range_does(
+        div in division(),
+        d in date(),
+        n in prop_oneof![0u32..40, 0u32..20_000],
+        unit in prop::sample::select(vec![Unit::WorkingDays, Unit::CalendarDays, Unit::Months]),
+        roll in prop::sample::select(vec![Roll::None, Roll::Forward, Roll::Backward]),
+        as_is in any::<bool>(),
+    ) {
+        // What `timescales deadline` relies on: over the years the rule reaches (embedded data,
+        // no closures) the narrowed calendar gives the whole range's answer, error or date.
+        let trigger = if as_is { Trigger::AsIs } else { Trigger::NextWorkingDay };
+        let rule = Rule::parse(n.into(), unit).unwrap();
+        let rule = if unit == Unit::WorkingDays { rule.triggered(trigger) } else { rule.rolled(roll) };
+        let narrowed = Calendars::embedded().within(rule.reach(d));
+        let whole = rule.due(calendars().get(div), d);
+        match (rule.due(narrowed.get(div), d), whole) {
+            (Ok(a), Ok(b)) => prop_assert_eq!(a, b),
+            (Err(_), Err(_)) => {}
+            (a, b) => prop_assert!(false, "{:?} from {}: narrowed {:?}, whole {:?}", rule, d, a, b),
+        }
     }
 
     #[test]

@@ -115,6 +115,41 @@ fn deadline_prints_the_due_date_alone_on_the_first_line() {
 }
 
 #[test]
+fn answers_years_ahead_and_at_the_end_of_the_supported_range() {
+    // The command builds its calendar over the years a question can reach (docs/benchmarks.md):
+    // answers ten years ahead, and in the last days of 2200, are those of the calendar.
+    let s = Sandbox::new();
+    let due = |args: &[&str]| stdout(&s.run(args));
+    // 3,650 days from 18 December 2026: ten years of 365 days, less the leap days of 2028, 2032
+    // and 2036, is Monday 15 December 2036. 120 months is Thursday 18 December 2036.
+    assert_eq!(
+        due(&[
+            "deadline",
+            "--from",
+            "2026-12-18",
+            "--calendar-days",
+            "3650"
+        ]),
+        "2036-12-15\n"
+    );
+    assert_eq!(
+        due(&["deadline", "--from", "2026-12-18", "--months", "120"]),
+        "2036-12-18\n"
+    );
+    // Monday 15 December 2200 (standing rules): Christmas Day is Thursday 25, Boxing Day Friday
+    // 26. Day 5 is Monday 22; day 8 skips both and the weekend to Monday 29; day 10 is Wednesday
+    // 31, the last supported day; day 11 is beyond it.
+    let wd = |n: &str| due(&["deadline", "--from", "2200-12-15", "--working-days", n]);
+    assert_eq!(wd("5"), "2200-12-22\n");
+    assert_eq!(wd("8"), "2200-12-29\n");
+    assert_eq!(wd("10"), "2200-12-31\n");
+    assert_bad_input(
+        &s.run(&["deadline", "--from", "2200-12-15", "--working-days", "11"]),
+        "falls outside the supported range 1900-01-01 to 2200-12-31",
+    );
+}
+
+#[test]
 fn explain_shows_day_zero_the_skipped_days_by_name_and_the_data_used() {
     let s = Sandbox::new();
     let o = s.run(&[
