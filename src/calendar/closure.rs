@@ -52,7 +52,7 @@ impl Closure {
             return Err(bad("a closure needs a name".into()));
         }
         let to = spec.to.as_deref().unwrap_or(&spec.from);
-        let span = match (parse_full(&spec.from), parse_full(to)) {
+        let span = match (crate::text::parse_iso_date(&spec.from), crate::text::parse_iso_date(to)) {
             (Some(a), Some(b)) if a <= b => Span::Once(a, b),
             (Some(a), Some(b)) => return Err(bad(format!("'to' {b} is before 'from' {a}"))),
             _ => match (parse_month_day(&spec.from), parse_month_day(to)) {
@@ -114,12 +114,6 @@ impl Closure {
         }
         out
     }
-}
-
-fn parse_full(s: &str) -> Option<NaiveDate> {
-    (s.len() == 10)
-        .then(|| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
-        .flatten()
 }
 
 fn parse_month_day(s: &str) -> Option<(u32, u32)> {

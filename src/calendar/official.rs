@@ -4,6 +4,7 @@
 //! that the program works with no files at all; a newer GOV.UK file dropped in the configured
 //! holidays folder replaces the years it covers from the next start, with no rebuild.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{Datelike, NaiveDate, Weekday};
@@ -22,6 +23,11 @@ pub const EMBEDDED: [(&str, &str); 2] = [
         include_str!("../../holidays/bank-holidays.json"),
     ),
 ];
+
+/// One event of a shipped file: division, year, month, day, title, notes.
+type EmbeddedEvent = (Division, i32, u32, u32, &'static str, &'static str);
+
+include!(concat!(env!("OUT_DIR"), "/embedded_holidays.rs"));
 
 /// The most holidays one division may have in one year. The most any has had is 12 (Northern
 /// Ireland in 2022: its ten, the Platinum Jubilee and the Queen's funeral); a file with many more
@@ -56,7 +62,7 @@ impl OfficialHoliday {
 }
 
 /// One parsed and validated official file.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OfficialData {
     /// Where it came from, for messages.
     pub source: String,
@@ -65,15 +71,19 @@ pub struct OfficialData {
 }
 
 #[derive(Deserialize)]
-struct RawDivision {
+struct RawDivision<'a> {
     division: Option<String>,
-    events: Vec<RawEvent>,
+    #[serde(borrow)]
+    events: Vec<RawEvent<'a>>,
 }
 
+/// One event as GOV.UK writes it. The date is borrowed from the file (it is parsed, not kept):
+/// every command reads the embedded data, so its parse is part of `timescales deadline`'s time.
 #[derive(Deserialize)]
-struct RawEvent {
+struct RawEvent<'a> {
     title: String,
-    date: String,
+    #[serde(borrow)]
+    date: Cow<'a, str>,
     #[serde(default)]
     notes: String,
 }
@@ -93,7 +103,7 @@ impl OfficialData {
             file: source.to_string(),
             message,
         };
-        let raw: BTreeMap<String, RawDivision> =
+        let raw: BTreeMap<String, RawDivision<'_>> =
             serde_json::from_str(json).map_err(|e| bad(e.to_string()))?;
         let mut divisions = BTreeMap::new();
         for (key, body) in raw {
@@ -111,7 +121,7 @@ impl OfficialData {
             let mut seen = BTreeSet::new();
             let mut years: BTreeMap<i32, Vec<OfficialHoliday>> = BTreeMap::new();
             for (i, event) in body.events.into_iter().enumerate() {
-                let date = NaiveDate::parse_from_str(&event.date, "%Y-%m-%d").map_err(|_| {
+                let date = crate::text::parse_iso_date(&event.date).ok_or_else(|| {
                     bad(format!(
                         "{key}: event {} ('{}') has date '{}', expected YYYY-MM-DD",
                         i + 1,
@@ -178,12 +188,36 @@ impl OfficialData {
     }
 
     /// The embedded official data, oldest first.
+    ///
+    /// Built from the table `build.rs` makes of the same files rather than parsed at each start:
+    /// every command reads them, and the parse was half of `timescales deadline`'s instructions.
+    /// A test checks that the table equals what [`OfficialData::parse`] makes of the files.
     pub fn embedded() -> Vec<OfficialData> {
         EMBEDDED
             .iter()
-            .map(|(name, json)| {
-                OfficialData::parse(name, json)
-                    .expect("the embedded holiday data is validated by tests")
+            .zip(EMBEDDED_EVENTS)
+            .map(|((name, _), events)| {
+                let mut divisions: BTreeMap<Division, BTreeMap<i32, Vec<OfficialHoliday>>> =
+                    BTreeMap::new();
+                for &(division, year, month, day, title, notes) in events {
+                    // Every date is a real one: build.rs read it from a file the test parses.
+                    if let Some(date) = NaiveDate::from_ymd_opt(year, month, day) {
+                        divisions
+                            .entry(division)
+                            .or_default()
+                            .entry(year)
+                            .or_default()
+                            .push(OfficialHoliday {
+                                date,
+                                title: title.to_string(),
+                                notes: notes.to_string(),
+                            });
+                    }
+                }
+                OfficialData {
+                    source: name.to_string(),
+                    divisions,
+                }
             })
             .collect()
     }
@@ -200,6 +234,27 @@ impl OfficialData {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_embedded_table_is_what_parsing_the_shipped_files_gives() {
+        let parsed: Vec<OfficialData> = EMBEDDED
+            .iter()
+            .map(|(name, json)| OfficialData::parse(name, json).unwrap())
+            .collect();
+        assert_eq!(OfficialData::embedded(), parsed);
+        // Not vacuous: 2019-2028 lists 83 + 94 + 103 events (holidays/SOURCE.md).
+        let count = |d: Division| {
+            parsed[1].divisions[&d]
+                .values()
+                .map(Vec::len)
+                .sum::<usize>()
+        };
+        assert_eq!(
+            Division::ALL.map(count),
+            [83, 94, 103],
+            "holidays/SOURCE.md's counts"
+        );
+    }
 
     fn err(json: &str) -> String {
         OfficialData::parse("test.json", json)
