@@ -190,7 +190,7 @@ complete -c timescales -n "__fish_timescales_using_subcommand complaint; and __f
 complete -c timescales -n "__fish_timescales_using_subcommand complaint; and __fish_seen_subcommand_from open" -l out-of-scope -d 'The matter is outside the procedure: record it as referred (an out-of-scope id)' -r
 complete -c timescales -n "__fish_timescales_using_subcommand complaint; and __fish_seen_subcommand_from open" -l event -d 'An event that has already happened, NAME=YYYY-MM-DD, recorded with the open in one change (reminders and alerts are planned once, for where the complaint stands). Repeat for each, oldest first; each is checked as `complaint event` would check it' -r
 complete -c timescales -n "__fish_timescales_using_subcommand complaint; and __fish_seen_subcommand_from open" -l outcome -d 'An outcome already decided, NAME=YYYY-MM-DD, recorded after the events' -r
-complete -c timescales -n "__fish_timescales_using_subcommand complaint; and __fish_seen_subcommand_from open" -l by -d 'Who records it: a role or job title (default cli:$USER)' -r
+complete -c timescales -n "__fish_timescales_using_subcommand complaint; and __fish_seen_subcommand_from open" -l by -d 'Who records it: a role or job title (default: who runs the command; see below)' -r
 complete -c timescales -n "__fish_timescales_using_subcommand complaint; and __fish_seen_subcommand_from open" -l note -d 'A line of context. No names or other personal data' -r
 complete -c timescales -n "__fish_timescales_using_subcommand complaint; and __fish_seen_subcommand_from open" -l config -d 'Config file (TOML). Default: /etc/timescales/timescales.toml when it exists, else built-in defaults. Environment variables TIMESCALES__SECTION__KEY override it' -r -F
 complete -c timescales -n "__fish_timescales_using_subcommand complaint; and __fish_seen_subcommand_from open" -l now -d 'Pretend the time is this instant (RFC 3339) or noon UTC on this date, running on from there: for tests and rehearsals, never for a live service' -r
@@ -201,7 +201,7 @@ journald\t'journald\'s native protocol, with structured fields'"
 complete -c timescales -n "__fish_timescales_using_subcommand complaint; and __fish_seen_subcommand_from open" -l json -d 'Print the complaint as JSON afterwards'
 complete -c timescales -n "__fish_timescales_using_subcommand complaint; and __fish_seen_subcommand_from open" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c timescales -n "__fish_timescales_using_subcommand complaint; and __fish_seen_subcommand_from event" -l date -d 'When it happened (default: today)' -r
-complete -c timescales -n "__fish_timescales_using_subcommand complaint; and __fish_seen_subcommand_from event" -l by -d 'Who records it: a role or job title (default cli:$USER)' -r
+complete -c timescales -n "__fish_timescales_using_subcommand complaint; and __fish_seen_subcommand_from event" -l by -d 'Who records it: a role or job title (default: who runs the command; see below)' -r
 complete -c timescales -n "__fish_timescales_using_subcommand complaint; and __fish_seen_subcommand_from event" -l note -d 'A line of context. No names or other personal data' -r
 complete -c timescales -n "__fish_timescales_using_subcommand complaint; and __fish_seen_subcommand_from event" -l config -d 'Config file (TOML). Default: /etc/timescales/timescales.toml when it exists, else built-in defaults. Environment variables TIMESCALES__SECTION__KEY override it' -r -F
 complete -c timescales -n "__fish_timescales_using_subcommand complaint; and __fish_seen_subcommand_from event" -l now -d 'Pretend the time is this instant (RFC 3339) or noon UTC on this date, running on from there: for tests and rehearsals, never for a live service' -r
@@ -212,7 +212,7 @@ journald\t'journald\'s native protocol, with structured fields'"
 complete -c timescales -n "__fish_timescales_using_subcommand complaint; and __fish_seen_subcommand_from event" -l json -d 'Print the complaint as JSON afterwards'
 complete -c timescales -n "__fish_timescales_using_subcommand complaint; and __fish_seen_subcommand_from event" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c timescales -n "__fish_timescales_using_subcommand complaint; and __fish_seen_subcommand_from outcome" -l date -d 'When it was decided (default: today)' -r
-complete -c timescales -n "__fish_timescales_using_subcommand complaint; and __fish_seen_subcommand_from outcome" -l by -d 'Who records it: a role or job title (default cli:$USER)' -r
+complete -c timescales -n "__fish_timescales_using_subcommand complaint; and __fish_seen_subcommand_from outcome" -l by -d 'Who records it: a role or job title (default: who runs the command; see below)' -r
 complete -c timescales -n "__fish_timescales_using_subcommand complaint; and __fish_seen_subcommand_from outcome" -l note -d 'A line of context. No names or other personal data' -r
 complete -c timescales -n "__fish_timescales_using_subcommand complaint; and __fish_seen_subcommand_from outcome" -l config -d 'Config file (TOML). Default: /etc/timescales/timescales.toml when it exists, else built-in defaults. Environment variables TIMESCALES__SECTION__KEY override it' -r -F
 complete -c timescales -n "__fish_timescales_using_subcommand complaint; and __fish_seen_subcommand_from outcome" -l now -d 'Pretend the time is this instant (RFC 3339) or noon UTC on this date, running on from there: for tests and rehearsals, never for a live service' -r
@@ -225,7 +225,7 @@ complete -c timescales -n "__fish_timescales_using_subcommand complaint; and __f
 complete -c timescales -n "__fish_timescales_using_subcommand complaint; and __fish_seen_subcommand_from extend" -l to -d 'The new due date' -r
 complete -c timescales -n "__fish_timescales_using_subcommand complaint; and __fish_seen_subcommand_from extend" -l reason -d 'Why (required)' -r
 complete -c timescales -n "__fish_timescales_using_subcommand complaint; and __fish_seen_subcommand_from extend" -l retrospective -d 'Why it is agreed only now, after the due date has passed (required then, refused before)' -r
-complete -c timescales -n "__fish_timescales_using_subcommand complaint; and __fish_seen_subcommand_from extend" -l by -d 'Who records it: a role or job title (default cli:$USER)' -r
+complete -c timescales -n "__fish_timescales_using_subcommand complaint; and __fish_seen_subcommand_from extend" -l by -d 'Who records it: a role or job title (default: who runs the command; see below)' -r
 complete -c timescales -n "__fish_timescales_using_subcommand complaint; and __fish_seen_subcommand_from extend" -l note -d 'A line of context. No names or other personal data' -r
 complete -c timescales -n "__fish_timescales_using_subcommand complaint; and __fish_seen_subcommand_from extend" -l config -d 'Config file (TOML). Default: /etc/timescales/timescales.toml when it exists, else built-in defaults. Environment variables TIMESCALES__SECTION__KEY override it' -r -F
 complete -c timescales -n "__fish_timescales_using_subcommand complaint; and __fish_seen_subcommand_from extend" -l now -d 'Pretend the time is this instant (RFC 3339) or noon UTC on this date, running on from there: for tests and rehearsals, never for a live service' -r
@@ -236,7 +236,7 @@ journald\t'journald\'s native protocol, with structured fields'"
 complete -c timescales -n "__fish_timescales_using_subcommand complaint; and __fish_seen_subcommand_from extend" -l json -d 'Print the complaint as JSON afterwards'
 complete -c timescales -n "__fish_timescales_using_subcommand complaint; and __fish_seen_subcommand_from extend" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c timescales -n "__fish_timescales_using_subcommand complaint; and __fish_seen_subcommand_from not-applicable" -l reason -d 'Why (required)' -r
-complete -c timescales -n "__fish_timescales_using_subcommand complaint; and __fish_seen_subcommand_from not-applicable" -l by -d 'Who records it: a role or job title (default cli:$USER)' -r
+complete -c timescales -n "__fish_timescales_using_subcommand complaint; and __fish_seen_subcommand_from not-applicable" -l by -d 'Who records it: a role or job title (default: who runs the command; see below)' -r
 complete -c timescales -n "__fish_timescales_using_subcommand complaint; and __fish_seen_subcommand_from not-applicable" -l note -d 'A line of context. No names or other personal data' -r
 complete -c timescales -n "__fish_timescales_using_subcommand complaint; and __fish_seen_subcommand_from not-applicable" -l config -d 'Config file (TOML). Default: /etc/timescales/timescales.toml when it exists, else built-in defaults. Environment variables TIMESCALES__SECTION__KEY override it' -r -F
 complete -c timescales -n "__fish_timescales_using_subcommand complaint; and __fish_seen_subcommand_from not-applicable" -l now -d 'Pretend the time is this instant (RFC 3339) or noon UTC on this date, running on from there: for tests and rehearsals, never for a live service' -r
@@ -248,7 +248,7 @@ complete -c timescales -n "__fish_timescales_using_subcommand complaint; and __f
 complete -c timescales -n "__fish_timescales_using_subcommand complaint; and __fish_seen_subcommand_from not-applicable" -l json -d 'Print the complaint as JSON afterwards'
 complete -c timescales -n "__fish_timescales_using_subcommand complaint; and __fish_seen_subcommand_from not-applicable" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c timescales -n "__fish_timescales_using_subcommand complaint; and __fish_seen_subcommand_from accept-late" -l reason -d 'Why (required)' -r
-complete -c timescales -n "__fish_timescales_using_subcommand complaint; and __fish_seen_subcommand_from accept-late" -l by -d 'Who records it: a role or job title (default cli:$USER)' -r
+complete -c timescales -n "__fish_timescales_using_subcommand complaint; and __fish_seen_subcommand_from accept-late" -l by -d 'Who records it: a role or job title (default: who runs the command; see below)' -r
 complete -c timescales -n "__fish_timescales_using_subcommand complaint; and __fish_seen_subcommand_from accept-late" -l note -d 'A line of context. No names or other personal data' -r
 complete -c timescales -n "__fish_timescales_using_subcommand complaint; and __fish_seen_subcommand_from accept-late" -l config -d 'Config file (TOML). Default: /etc/timescales/timescales.toml when it exists, else built-in defaults. Environment variables TIMESCALES__SECTION__KEY override it' -r -F
 complete -c timescales -n "__fish_timescales_using_subcommand complaint; and __fish_seen_subcommand_from accept-late" -l now -d 'Pretend the time is this instant (RFC 3339) or noon UTC on this date, running on from there: for tests and rehearsals, never for a live service' -r
@@ -260,7 +260,7 @@ complete -c timescales -n "__fish_timescales_using_subcommand complaint; and __f
 complete -c timescales -n "__fish_timescales_using_subcommand complaint; and __fish_seen_subcommand_from accept-late" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c timescales -n "__fish_timescales_using_subcommand complaint; and __fish_seen_subcommand_from correct" -l date -d 'The right date' -r
 complete -c timescales -n "__fish_timescales_using_subcommand complaint; and __fish_seen_subcommand_from correct" -l reason -d 'Why (required)' -r
-complete -c timescales -n "__fish_timescales_using_subcommand complaint; and __fish_seen_subcommand_from correct" -l by -d 'Who records it: a role or job title (default cli:$USER)' -r
+complete -c timescales -n "__fish_timescales_using_subcommand complaint; and __fish_seen_subcommand_from correct" -l by -d 'Who records it: a role or job title (default: who runs the command; see below)' -r
 complete -c timescales -n "__fish_timescales_using_subcommand complaint; and __fish_seen_subcommand_from correct" -l note -d 'A line of context. No names or other personal data' -r
 complete -c timescales -n "__fish_timescales_using_subcommand complaint; and __fish_seen_subcommand_from correct" -l config -d 'Config file (TOML). Default: /etc/timescales/timescales.toml when it exists, else built-in defaults. Environment variables TIMESCALES__SECTION__KEY override it' -r -F
 complete -c timescales -n "__fish_timescales_using_subcommand complaint; and __fish_seen_subcommand_from correct" -l now -d 'Pretend the time is this instant (RFC 3339) or noon UTC on this date, running on from there: for tests and rehearsals, never for a live service' -r
@@ -271,7 +271,7 @@ journald\t'journald\'s native protocol, with structured fields'"
 complete -c timescales -n "__fish_timescales_using_subcommand complaint; and __fish_seen_subcommand_from correct" -l json -d 'Print the complaint as JSON afterwards'
 complete -c timescales -n "__fish_timescales_using_subcommand complaint; and __fish_seen_subcommand_from correct" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c timescales -n "__fish_timescales_using_subcommand complaint; and __fish_seen_subcommand_from close" -l reason -d 'Why (required)' -r
-complete -c timescales -n "__fish_timescales_using_subcommand complaint; and __fish_seen_subcommand_from close" -l by -d 'Who records it: a role or job title (default cli:$USER)' -r
+complete -c timescales -n "__fish_timescales_using_subcommand complaint; and __fish_seen_subcommand_from close" -l by -d 'Who records it: a role or job title (default: who runs the command; see below)' -r
 complete -c timescales -n "__fish_timescales_using_subcommand complaint; and __fish_seen_subcommand_from close" -l note -d 'A line of context. No names or other personal data' -r
 complete -c timescales -n "__fish_timescales_using_subcommand complaint; and __fish_seen_subcommand_from close" -l config -d 'Config file (TOML). Default: /etc/timescales/timescales.toml when it exists, else built-in defaults. Environment variables TIMESCALES__SECTION__KEY override it' -r -F
 complete -c timescales -n "__fish_timescales_using_subcommand complaint; and __fish_seen_subcommand_from close" -l now -d 'Pretend the time is this instant (RFC 3339) or noon UTC on this date, running on from there: for tests and rehearsals, never for a live service' -r
@@ -282,7 +282,7 @@ journald\t'journald\'s native protocol, with structured fields'"
 complete -c timescales -n "__fish_timescales_using_subcommand complaint; and __fish_seen_subcommand_from close" -l json -d 'Print the complaint as JSON afterwards'
 complete -c timescales -n "__fish_timescales_using_subcommand complaint; and __fish_seen_subcommand_from close" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c timescales -n "__fish_timescales_using_subcommand complaint; and __fish_seen_subcommand_from erase" -l reason -d 'Why: the request\'s number or a short reason; never a name' -r
-complete -c timescales -n "__fish_timescales_using_subcommand complaint; and __fish_seen_subcommand_from erase" -l by -d 'Who records it: a role or job title (default cli:$USER)' -r
+complete -c timescales -n "__fish_timescales_using_subcommand complaint; and __fish_seen_subcommand_from erase" -l by -d 'Who records it: a role or job title (default: who runs the command; see below)' -r
 complete -c timescales -n "__fish_timescales_using_subcommand complaint; and __fish_seen_subcommand_from erase" -l config -d 'Config file (TOML). Default: /etc/timescales/timescales.toml when it exists, else built-in defaults. Environment variables TIMESCALES__SECTION__KEY override it' -r -F
 complete -c timescales -n "__fish_timescales_using_subcommand complaint; and __fish_seen_subcommand_from erase" -l now -d 'Pretend the time is this instant (RFC 3339) or noon UTC on this date, running on from there: for tests and rehearsals, never for a live service' -r
 complete -c timescales -n "__fish_timescales_using_subcommand complaint; and __fish_seen_subcommand_from erase" -l log-format -d 'How log lines are written: auto (journald under systemd, else text), human, json, or journald. The level comes from TIMESCALES_LOG (e.g. debug)' -r -f -a "auto\t'journald under systemd, human-readable text otherwise'
@@ -292,7 +292,7 @@ journald\t'journald\'s native protocol, with structured fields'"
 complete -c timescales -n "__fish_timescales_using_subcommand complaint; and __fish_seen_subcommand_from erase" -l json -d 'Print JSON'
 complete -c timescales -n "__fish_timescales_using_subcommand complaint; and __fish_seen_subcommand_from erase" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c timescales -n "__fish_timescales_using_subcommand complaint; and __fish_seen_subcommand_from reopen" -l reason -d 'Why (required)' -r
-complete -c timescales -n "__fish_timescales_using_subcommand complaint; and __fish_seen_subcommand_from reopen" -l by -d 'Who records it: a role or job title (default cli:$USER)' -r
+complete -c timescales -n "__fish_timescales_using_subcommand complaint; and __fish_seen_subcommand_from reopen" -l by -d 'Who records it: a role or job title (default: who runs the command; see below)' -r
 complete -c timescales -n "__fish_timescales_using_subcommand complaint; and __fish_seen_subcommand_from reopen" -l note -d 'A line of context. No names or other personal data' -r
 complete -c timescales -n "__fish_timescales_using_subcommand complaint; and __fish_seen_subcommand_from reopen" -l config -d 'Config file (TOML). Default: /etc/timescales/timescales.toml when it exists, else built-in defaults. Environment variables TIMESCALES__SECTION__KEY override it' -r -F
 complete -c timescales -n "__fish_timescales_using_subcommand complaint; and __fish_seen_subcommand_from reopen" -l now -d 'Pretend the time is this instant (RFC 3339) or noon UTC on this date, running on from there: for tests and rehearsals, never for a live service' -r

@@ -11,8 +11,9 @@ use crate::lifecycle::{
 
 const AFTER: &str = "\
 A complaint is known by its reference in the case system: never a name. Notes are a line of
-context and must hold no personal data. Every change is written with who made it (--by, default
-cli:$USER) to the audit log.
+context and must hold no personal data. Every change is written with who made it to the audit
+log: --by WHO, or by default the person running the command (cli:$SUDO_USER via sudo as $USER
+under sudo, otherwise cli:$USER).
 
 Examples:
   timescales complaint open CP-1001 --procedure durham --complainant parent --conference 2026-11-11
@@ -160,7 +161,7 @@ pub enum ComplaintCommand {
         /// Why: the request's number or a short reason; never a name.
         #[arg(long)]
         reason: String,
-        /// Who records it: a role or job title (default cli:$USER).
+        /// Who records it: a role or job title (default: who runs the command; see below).
         #[arg(long, value_name = "WHO")]
         by: Option<String>,
         /// Print JSON.
@@ -216,7 +217,7 @@ pub enum ComplaintCommand {
 /// Options every recording command takes.
 #[derive(Debug, Args)]
 pub struct Common {
-    /// Who records it: a role or job title (default cli:$USER).
+    /// Who records it: a role or job title (default: who runs the command; see below).
     #[arg(long, value_name = "WHO")]
     by: Option<String>,
     /// A line of context. No names or other personal data.
@@ -230,12 +231,35 @@ pub struct Common {
 impl Common {
     fn by(&self) -> String {
         self.by.clone().unwrap_or_else(|| {
-            format!(
-                "cli:{}",
-                std::env::var("USER").unwrap_or_else(|_| "unknown".into())
+            cli_actor(
+                |name| std::env::var(name).ok().filter(|v| !v.is_empty()),
+                own_uid(),
             )
         })
     }
+}
+
+/// Who ran the command, for the audit line, when `--by` is not given. Recording commands are run
+/// as the service's account (`sudo -u timescales timescales complaint ...`, as the README shows),
+/// where `$USER` is that account whoever typed the command; sudo keeps the person in
+/// `$SUDO_USER`, so the audit names them: `cli:alice via sudo as timescales`. Without sudo,
+/// `cli:$USER` (or `$LOGNAME`); with neither (a script started with an empty environment), the
+/// numeric user id, never "unknown" while the process has one.
+fn cli_actor(var: impl Fn(&str) -> Option<String>, uid: Option<u32>) -> String {
+    let account = var("USER").or_else(|| var("LOGNAME"));
+    match (var("SUDO_USER"), account) {
+        (Some(person), Some(account)) if person != account => {
+            format!("cli:{person} via sudo as {account}")
+        }
+        (Some(person), _) | (None, Some(person)) => format!("cli:{person}"),
+        (None, None) => uid.map_or_else(|| "cli:unknown".into(), |uid| format!("cli:uid {uid}")),
+    }
+}
+
+/// The process's user id: `/proc/self` belongs to it (no `unsafe`, no crate for one number).
+fn own_uid() -> Option<u32> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata("/proc/self").ok().map(|m| m.uid())
 }
 
 /// `list` filters.
@@ -729,4 +753,35 @@ fn list_text(items: &[ListItem], today: NaiveDate) -> String {
         if items.len() == 1 { "" } else { "s" }
     );
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cli_actor;
+
+    fn actor(vars: &[(&str, &str)], uid: Option<u32>) -> String {
+        cli_actor(
+            |name| {
+                vars.iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| v.to_string())
+            },
+            uid,
+        )
+    }
+
+    #[test]
+    fn the_audit_names_the_person_behind_sudo_then_the_account_then_the_uid() {
+        let sudo = [("SUDO_USER", "alice"), ("USER", "timescales")];
+        assert_eq!(actor(&sudo, Some(999)), "cli:alice via sudo as timescales");
+        // sudo to one's own account says nothing more.
+        assert_eq!(
+            actor(&[("SUDO_USER", "bob"), ("USER", "bob")], None),
+            "cli:bob"
+        );
+        assert_eq!(actor(&[("USER", "carol")], Some(1000)), "cli:carol");
+        assert_eq!(actor(&[("LOGNAME", "dave")], None), "cli:dave");
+        assert_eq!(actor(&[], Some(1000)), "cli:uid 1000");
+        assert_eq!(actor(&[], None), "cli:unknown");
+    }
 }

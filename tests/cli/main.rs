@@ -1171,7 +1171,13 @@ fn the_shipped_config_is_valid() {
 
 /// A sandbox whose store is a SQLite file in its own folder, with the clock at `now`.
 fn complaint_run(s: &Sandbox, now: &str, args: &[&str]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_timescales"))
+    complaint_run_as(s, now, args, &[])
+}
+
+/// [`complaint_run`] with environment variables set (`Some`) or removed (`None`).
+fn complaint_run_as(s: &Sandbox, now: &str, args: &[&str], env: &[(&str, Option<&str>)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_timescales"));
+    command
         .args(args)
         .env("TIMESCALES_CONFIG", s.path("timescales.toml"))
         .env("TIMESCALES_NOW", now)
@@ -1179,11 +1185,83 @@ fn complaint_run(s: &Sandbox, now: &str, args: &[&str]) -> Output {
         .env_remove("TIMESCALES_LOG")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+        .stderr(Stdio::piped());
+    for (name, value) in env {
+        match value {
+            Some(v) => command.env(name, v),
+            None => command.env_remove(name),
+        };
+    }
+    let mut child = command.spawn().unwrap();
     let _ = child.stdin.take();
     child.wait_with_output().unwrap()
+}
+
+#[test]
+fn a_change_from_the_command_line_is_audited_as_the_person_who_ran_it() {
+    use std::os::unix::fs::MetadataExt;
+    let s = Sandbox::new();
+    let now = "2027-01-05";
+    let open = [
+        "complaint",
+        "open",
+        "CP-3001",
+        "--procedure",
+        "durham",
+        "--complainant",
+        "parent",
+        "--conference",
+        "2026-12-11",
+    ];
+    // As the README runs it: `sudo -u timescales`, which sets USER to the account and keeps the
+    // person in SUDO_USER.
+    let o = complaint_run_as(
+        &s,
+        now,
+        &open,
+        &[("SUDO_USER", Some("alice")), ("USER", Some("timescales"))],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let event = |name: &str, date: &str, env: &[(&str, Option<&str>)]| {
+        let o = complaint_run_as(
+            &s,
+            now,
+            &["complaint", "event", "CP-3001", name, "--date", date],
+            env,
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+    };
+    event(
+        "concerns-received",
+        "2026-12-14",
+        &[("SUDO_USER", None), ("USER", Some("bob"))],
+    );
+    // An empty environment: the user id, which this test shares with the command.
+    let uid = std::fs::metadata("/proc/self").unwrap().uid();
+    event(
+        "appointment-offered",
+        "2026-12-16",
+        &[("SUDO_USER", None), ("USER", None), ("LOGNAME", None)],
+    );
+    let v = json(&complaint_run(
+        &s,
+        now,
+        &["complaint", "audit", "CP-3001", "--json"],
+    ));
+    let actors: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["actor"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actors,
+        [
+            "cli:alice via sudo as timescales".to_string(),
+            "cli:bob".to_string(),
+            format!("cli:uid {uid}"),
+        ]
+    );
 }
 
 /// `complaint open`: a parent's Durham complaint about the conference on `conference`, opened by
