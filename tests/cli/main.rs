@@ -1202,17 +1202,7 @@ fn a_change_from_the_command_line_is_audited_as_the_person_who_ran_it() {
     use std::os::unix::fs::MetadataExt;
     let s = Sandbox::new();
     let now = "2027-01-05";
-    let open = [
-        "complaint",
-        "open",
-        "CP-3001",
-        "--procedure",
-        "durham",
-        "--complainant",
-        "parent",
-        "--conference",
-        "2026-12-11",
-    ];
+    let open = durham_open("CP-3001", "2026-12-11");
     // As the README runs it: `sudo -u timescales`, which sets USER to the account and keeps the
     // person in SUDO_USER.
     let o = complaint_run_as(
@@ -1267,23 +1257,27 @@ fn a_change_from_the_command_line_is_audited_as_the_person_who_ran_it() {
 /// `complaint open`: a parent's Durham complaint about the conference on `conference`, opened by
 /// the Team Manager.
 fn open_durham(s: &Sandbox, now: &str, reference: &str, conference: &str) -> Output {
+    let by = ["--by", "Team Manager"];
     complaint_run(
         s,
         now,
-        &[
-            "complaint",
-            "open",
-            reference,
-            "--procedure",
-            "durham",
-            "--complainant",
-            "parent",
-            "--conference",
-            conference,
-            "--by",
-            "Team Manager",
-        ],
+        &[&durham_open(reference, conference)[..], &by].concat(),
     )
+}
+
+/// The arguments of `complaint open` for a parent's Durham complaint, with no `--by`.
+fn durham_open<'a>(reference: &'a str, conference: &'a str) -> [&'a str; 9] {
+    [
+        "complaint",
+        "open",
+        reference,
+        "--procedure",
+        "durham",
+        "--complainant",
+        "parent",
+        "--conference",
+        conference,
+    ]
 }
 
 /// `complaint event REFERENCE EVENT`, then `flags`.
@@ -1513,23 +1507,7 @@ fn a_config_that_leaves_a_deadline_owner_unrouted_is_refused_naming_procedure_ro
     );
 
     // A complaint under a procedure not in use cannot be opened: nobody is routed to it.
-    let o = complaint_run(
-        &s,
-        "2027-01-05",
-        &[
-            "complaint",
-            "open",
-            "CP-1",
-            "--procedure",
-            "durham",
-            "--complainant",
-            "parent",
-            "--conference",
-            "2026-12-11",
-            "--by",
-            "Team Manager",
-        ],
-    );
+    let o = open_durham(&s, "2027-01-05", "CP-1", "2026-12-11");
     assert_bad_input(
         &o,
         "procedure 'durham' is not among those in use (notify.procedures: kent)",
@@ -1556,17 +1534,7 @@ fn complaint_open_takes_the_history_so_far_in_one_change() {
     let s = Sandbox::new();
     let now = "2027-04-30";
     let open = |reference: &str, events: &[&str]| {
-        let mut args = vec![
-            "complaint",
-            "open",
-            reference,
-            "--procedure",
-            "durham",
-            "--complainant",
-            "parent",
-            "--conference",
-            "2026-12-04",
-        ];
+        let mut args = durham_open(reference, "2026-12-04").to_vec();
         for e in events {
             args.extend(["--event", e]);
         }
