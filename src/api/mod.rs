@@ -115,7 +115,32 @@ pub fn router(state: ApiState, max_body_bytes: usize) -> Router {
             )
         })
         .layer(DefaultBodyLimit::max(max_body_bytes))
+        .layer(axum::middleware::map_response(hardened))
         .with_state(state)
+}
+
+/// The headers every answer carries. The API serves JSON, a calendar feed and metrics: nothing a
+/// browser should run, load into a frame or sniff into a page (`nosniff`, a policy allowing
+/// nothing, no frames), no address to pass on as a referrer (a feed's address holds its token),
+/// and complaint data no cache should keep (`no-store`, unless the answer says otherwise: the
+/// feed allows its subscriber five minutes).
+async fn hardened(mut response: Response) -> Response {
+    let h = response.headers_mut();
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    h.entry(header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("no-store"));
+    response
 }
 
 /// Liveness: the process answers.

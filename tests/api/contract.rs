@@ -6,7 +6,7 @@ use reqwest::StatusCode as S;
 use serde_json::{json, Value};
 
 use crate::backends::on_both;
-use crate::helpers::{error, App, WRITER};
+use crate::helpers::{error, App, FEED, WRITER};
 
 /// A request, sent as the case system would send it.
 async fn send(
@@ -239,6 +239,74 @@ async fn erasure_needs_the_admin_scope_and_answers_the_new_reference() {
         assert_eq!(shown["timeline"][0]["recorded_by"], "anonymised");
         let (status, _) = error(app.get("/api/v1/complaints/CP-1").await).await;
         assert_eq!(status, S::NOT_FOUND);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn every_answer_carries_headers_that_keep_browsers_and_caches_out() {
+    on_both("contract: security headers", |store| async move {
+        let app = App::spawn(store, "2027-01-05").await;
+        let get = |path: String, token: Option<&'static str>| {
+            let r = app.client.get(format!("{}{path}", app.base));
+            async move {
+                match token {
+                    Some(t) => r.bearer_auth(t),
+                    None => r,
+                }
+                .send()
+                .await
+                .unwrap()
+            }
+        };
+        let feed = format!("/calendar/{FEED}.ics");
+        for (path, token, status, cache) in [
+            ("/healthz".to_string(), None, S::OK, "no-store"),
+            (
+                "/api/v1/complaints".to_string(),
+                Some(WRITER),
+                S::OK,
+                "no-store",
+            ),
+            (
+                "/api/v1/complaints".to_string(),
+                None,
+                S::UNAUTHORIZED,
+                "no-store",
+            ),
+            (
+                "/api/v1/complaints/CP-404".to_string(),
+                Some(WRITER),
+                S::NOT_FOUND,
+                "no-store",
+            ),
+            ("/no/such/route".to_string(), None, S::NOT_FOUND, "no-store"),
+            (feed, None, S::OK, "private, max-age=300"),
+        ] {
+            let r = get(path.clone(), token).await;
+            assert_eq!(r.status(), status, "{path}");
+            let h = |name: &str| {
+                r.headers()
+                    .get(name)
+                    .map(|v| v.to_str().unwrap().to_string())
+            };
+            assert_eq!(
+                h("x-content-type-options").as_deref(),
+                Some("nosniff"),
+                "{path}"
+            );
+            assert_eq!(
+                h("content-security-policy").as_deref(),
+                Some("default-src 'none'; frame-ancestors 'none'"),
+                "{path}"
+            );
+            assert_eq!(
+                h("referrer-policy").as_deref(),
+                Some("no-referrer"),
+                "{path}"
+            );
+            assert_eq!(h("cache-control").as_deref(), Some(cache), "{path}");
+        }
     })
     .await;
 }
