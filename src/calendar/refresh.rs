@@ -132,10 +132,25 @@ pub fn assess(
     next: &Calendars,
     today: NaiveDate,
 ) -> Result<Assessment, Refusal> {
+    match compare(current, next, today) {
+        (_, Some(refusal)) => Err(refusal),
+        (assessment, None) => Ok(assessment),
+    }
+}
+
+/// [`assess`] in two parts: what the new file changes from tomorrow on, listed whether or not it
+/// is refused, and the first reason to refuse it. `holidays import --force` installs a refused
+/// file and shows what it changes all the same: that is when the operator most needs the list.
+pub fn compare(
+    current: &Calendars,
+    next: &Calendars,
+    today: NaiveDate,
+) -> (Assessment, Option<Refusal>) {
     let mut out = Assessment {
         differs: current.fingerprint() != next.fingerprint(),
         ..Default::default()
     };
+    let mut refusal = None;
     for region in Division::ALL {
         let (now, new) = (current.get(region), next.get(region));
         let lost: Vec<i32> = now
@@ -143,7 +158,7 @@ pub fn assess(
             .filter(|y| next.get(region).year_source(*y) != super::YearSource::Official)
             .collect();
         if let (Some(first), Some(last)) = (lost.first(), lost.last()) {
-            return Err(Refusal::ShrinksCoverage {
+            refusal.get_or_insert(Refusal::ShrinksCoverage {
                 region,
                 years: if first == last {
                     first.to_string()
@@ -159,7 +174,7 @@ pub fn assess(
                 .count();
             let expected = super::rules::holidays(region, year).len();
             if listed + 1 < expected {
-                return Err(Refusal::TooFew {
+                refusal.get_or_insert(Refusal::TooFew {
                     region,
                     year,
                     listed,
@@ -176,7 +191,7 @@ pub fn assess(
         };
         let (was, will) = (holidays(now, true), holidays(new, true));
         if let Some((date, name)) = was.iter().find(|(d, _)| !will.contains_key(d)) {
-            return Err(Refusal::ChangesThePast {
+            refusal.get_or_insert(Refusal::ChangesThePast {
                 region,
                 what: "removes the bank holiday",
                 date: *date,
@@ -184,7 +199,7 @@ pub fn assess(
             });
         }
         if let Some((date, name)) = will.iter().find(|(d, _)| !was.contains_key(d)) {
-            return Err(Refusal::ChangesThePast {
+            refusal.get_or_insert(Refusal::ChangesThePast {
                 region,
                 what: "adds a bank holiday on",
                 date: *date,
@@ -213,7 +228,7 @@ pub fn assess(
     }
     out.changes
         .sort_by_key(|c| (c.date, Division::ALL.iter().position(|d| *d == c.region)));
-    Ok(out)
+    (out, refusal)
 }
 
 /// Gives `path` the owner and group of `like`, where this process may (as root); otherwise

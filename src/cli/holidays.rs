@@ -338,20 +338,15 @@ fn import(
         std::fs::read_to_string(file).map_err(|e| CliError::Input(format!("{name}: {e}")))?;
     let dir = holidays_dir(ctx, dir)?;
     let cal = &ctx.settings.calendar;
-    let prepared = prepare(
-        &name,
-        text,
-        &dir,
-        &cal.closures,
-        &in_force(ctx, &dir)?,
-        ctx.today(),
-    )
-    .map_err(|e| CliError::Input(e.to_string()))?;
+    let current = in_force(ctx, &dir)?;
+    let prepared = prepare(&name, text, &dir, &cal.closures, &current, ctx.today())
+        .map_err(|e| CliError::Input(e.to_string()))?;
     let assessment = match prepared.assessment {
         Ok(a) => a,
         Err(e) if force => {
             eprintln!("warning: {e}; installing it all the same (--force)");
-            Assessment::default()
+            // What it changes, listed all the same: forced is when it matters most.
+            crate::calendar::refresh::compare(&current, &prepared.next, ctx.today()).0
         }
         Err(e) => {
             return Err(CliError::Input(format!(

@@ -618,6 +618,15 @@ fn holidays_refresh_fetches_validates_and_installs_what_changes() {
         "{}",
         stderr(&o)
     );
+    // Forced, it still lists what it changes from today on: the rewritten file was made from the
+    // shipped one, so the one-off day installed above goes.
+    assert!(
+        stdout(&o).contains(
+            "  england-and-wales: Mon 7 Jun 2027 (Imaginary one-off holiday) is no longer a bank holiday"
+        ),
+        "{}",
+        stdout(&o)
+    );
     assert_eq!(
         std::fs::read_to_string(holidays.join("bank-holidays.json")).unwrap(),
         rewritten
