@@ -338,22 +338,25 @@ fn import(
         std::fs::read_to_string(file).map_err(|e| CliError::Input(format!("{name}: {e}")))?;
     let dir = holidays_dir(ctx, dir)?;
     let cal = &ctx.settings.calendar;
-    let current = in_force(ctx, &dir)?;
-    let prepared = prepare(&name, text, &dir, &cal.closures, &current, ctx.today())
-        .map_err(|e| CliError::Input(e.to_string()))?;
-    let assessment = match prepared.assessment {
-        Ok(a) => a,
-        Err(e) if force => {
-            eprintln!("warning: {e}; installing it all the same (--force)");
-            // What it changes, listed all the same: forced is when it matters most.
-            crate::calendar::refresh::compare(&current, &prepared.next, ctx.today()).0
-        }
-        Err(e) => {
+    let prepared = prepare(
+        &name,
+        text,
+        &dir,
+        &cal.closures,
+        &in_force(ctx, &dir)?,
+        ctx.today(),
+    )
+    .map_err(|e| CliError::Input(e.to_string()))?;
+    match &prepared.refusal {
+        Some(e) if force => eprintln!("warning: {e}; installing it all the same (--force)"),
+        Some(e) => {
             return Err(CliError::Input(format!(
                 "{e}; pass --force to install it all the same"
             )))
         }
-    };
+        None => {}
+    }
+    let assessment = prepared.assessment;
     let path = write(&dir, &prepared.json).map_err(|e| CliError::Failure(e.to_string()))?;
     report(
         &Installed {
@@ -393,9 +396,10 @@ fn refresh(
     let prepared = feed
         .prepare(text, &current, ctx.today())
         .map_err(|e| CliError::Failure(e.to_string()))?;
-    let assessment = prepared
-        .assessment
-        .map_err(|e| CliError::Failure(e.to_string()))?;
+    if let Some(e) = prepared.refusal {
+        return Err(CliError::Failure(e.to_string()));
+    }
+    let assessment = prepared.assessment;
     let (result, path) = if !assessment.differs {
         ("unchanged", dir.join(crate::calendar::refresh::FILE_NAME))
     } else if dry_run {

@@ -23,7 +23,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::{Lifecycle, LifecycleError};
-use crate::calendar::refresh::{assess, install, Assessment, Refusal, FILE_NAME};
+use crate::calendar::refresh::{compare, install, Assessment, Refusal, FILE_NAME};
 use crate::calendar::{CalendarError, Calendars, ClosureSpec, OfficialData};
 
 /// The largest file accepted: fifty times GOV.UK's.
@@ -103,9 +103,11 @@ pub struct Prepared {
     pub data: OfficialData,
     /// The calendars it would put in force.
     pub next: Calendars,
-    /// What it changes, or why it is not believable (`holidays import --force` installs it
-    /// all the same).
-    pub assessment: Result<Assessment, RefreshError>,
+    /// What it changes from today on, listed even when it is refused.
+    pub assessment: Assessment,
+    /// Why it is not believable, when it is not (`holidays import --force` installs it all the
+    /// same, and shows the list: that is when the operator most needs it).
+    pub refusal: Option<RefreshError>,
 }
 
 /// What a refresh did.
@@ -234,7 +236,8 @@ pub fn prepare(
     let data = OfficialData::parse(source, &json)?;
     let target = dir.join(FILE_NAME);
     let next = Calendars::load_replacing(Some(dir), closures, Some((&target, &data)))?;
-    let assessment = assess(current, &next, today).map_err(|refusal| RefreshError::Refused {
+    let (assessment, refusal) = compare(current, &next, today);
+    let refusal = refusal.map(|refusal| RefreshError::Refused {
         source_name: source.to_string(),
         refusal,
     });
@@ -243,6 +246,7 @@ pub fn prepare(
         data,
         next,
         assessment,
+        refusal,
     })
 }
 
@@ -290,9 +294,12 @@ impl Lifecycle {
             json,
             next,
             assessment,
+            refusal,
             ..
         } = feed.prepare(json, &self.calendars(), self.today_default())?;
-        let assessment = assessment?;
+        if let Some(refusal) = refusal {
+            return Err(refusal);
+        }
         if !assessment.differs {
             // Nothing new here; but a re-derivation cut short (a stop, a failed complaint) is
             // finished now, rather than at the next start.
