@@ -522,8 +522,8 @@ impl Calendars {
     /// These calendars over `span` only, for a command that answers one question and exits
     /// (`timescales deadline`): building a division over the few years a question can reach is
     /// a small fraction of building 1900-2200 (see [`Span`]). An answer outside `span` is an
-    /// out-of-range error: ask the full calendars then. Not for the service, whose fingerprints
-    /// cover every year.
+    /// out-of-range error: ask `within(Span::FULL)` then. Not for the service, whose
+    /// fingerprints cover every year.
     pub fn within(mut self, span: Span) -> Self {
         self.span = span;
         self.calendars = Default::default();

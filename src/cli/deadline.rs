@@ -8,7 +8,7 @@ use clap::Args;
 use serde::Serialize;
 
 use super::{parse_date, parse_region, print_json, CliError, Context};
-use crate::calendar::{Calendar, CalendarError, Calendars, Division, Roll, Trigger};
+use crate::calendar::{Calendar, CalendarError, Calendars, Division, Roll, Span, Trigger};
 use crate::deadline::{due_instant, Explanation, Rule, Unit};
 
 const AFTER: &str = "\
@@ -106,7 +106,8 @@ pub(super) fn run(ctx: &Context, args: DeadlineArgs) -> Result<(), CliError> {
     let rule = build_rule(count, unit, args.roll.unwrap_or_default(), trigger)?;
     let region = ctx.region(args.region);
     // The years this question can reach, not 1900-2200 (see `Span`); an answer beyond them is
-    // asked again of the whole range, which also gives the error a date truly outside has.
+    // asked again of the whole range (the same data, widened), which also gives the error a date
+    // truly outside has.
     let narrowed = calendars.within(rule.reach(from));
     let answer = |calendar: &Calendar| -> Result<Answer, CalendarError> {
         if args.explain || args.json {
@@ -119,7 +120,7 @@ pub(super) fn run(ctx: &Context, args: DeadlineArgs) -> Result<(), CliError> {
     };
     let answer = match answer(narrowed.get(region)) {
         Err(CalendarError::OutOfRange(_) | CalendarError::ResultOutOfRange { .. }) => {
-            answer(ctx.calendars()?.get(region))?
+            answer(narrowed.within(Span::FULL).get(region))?
         }
         other => other?,
     };
