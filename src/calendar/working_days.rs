@@ -72,17 +72,13 @@ impl Span {
         }
     }
 
-    /// Every year that `count` steps from `from` can reach, `per_year` steps to a year (fewer
-    /// than a year holds: 200 for working days, 365 for calendar days, 12 for months), with a
-    /// year to spare on each side for rolling onto a working day.
-    pub fn reaching(from: NaiveDate, count: i64, per_year: i64) -> Span {
-        let reach = count.unsigned_abs() / per_year.max(1).unsigned_abs() + 1;
-        let reach = i32::try_from(reach).unwrap_or(i32::MAX / 2);
-        let (back, ahead) = if count < 0 { (reach, 1) } else { (1, reach) };
-        Span::years(
-            from.year().saturating_sub(back),
-            from.year().saturating_add(ahead),
-        )
+    /// Every year that `count` steps forward from `from` can reach, `per_year` steps to a year
+    /// (fewer than a year holds: 200 for working days, 365 for calendar days, 12 for months),
+    /// with a year to spare on each side for rolling onto a working day. (Timescales count
+    /// forward only: a rule's count is never negative.)
+    pub fn reaching(from: NaiveDate, count: u32, per_year: u32) -> Span {
+        let ahead = i32::try_from(count / per_year.max(1) + 1).unwrap_or(i32::MAX);
+        Span::years(from.year() - 1, from.year().saturating_add(ahead))
     }
 
     /// Whether this is the whole supported range.
@@ -300,8 +296,8 @@ mod tests {
             Span::years(2025, 2027)
         );
         assert_eq!(
-            Span::reaching(d("2026-12-18"), -450, 200),
-            Span::years(2023, 2027)
+            Span::reaching(d("2026-12-18"), 450, 200),
+            Span::years(2025, 2029)
         );
     }
 }

@@ -143,7 +143,7 @@ impl Rule {
             Unit::CalendarDays => 365,
             Unit::Months => 12,
         };
-        Span::reaching(from, self.count.into(), per_year)
+        Span::reaching(from, self.count, per_year)
     }
 
     /// A rule from untrusted parts: a count that is negative or too large is an error naming it.
