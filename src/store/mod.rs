@@ -25,9 +25,49 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
+/// Inserting a complaint's row, its twelve columns `$1`-`$12`: the transaction's first
+/// statement (`queries.rs`) and the first clause of PostgreSQL's one statement (`opening.rs`).
+macro_rules! insert_complaint {
+    () => {
+        "INSERT INTO complaints (reference, procedure, track, complainant_role, conference_date, \
+         conference_type, stage, status, outcome, referred_to, opened_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING *"
+    };
+}
+
+/// Binds [`insert_complaint!`]'s twelve columns to `$query`, in order.
+macro_rules! bind_complaint {
+    ($query:expr, $new:expr, $change:expr, $now:expr) => {
+        $query
+            .bind(&$new.reference)
+            .bind(&$new.procedure)
+            .bind(&$new.track)
+            .bind(&$new.complainant_role)
+            .bind($new.conference_date)
+            .bind(&$new.conference_type)
+            .bind(&$change.state.stage)
+            .bind(&$change.state.status)
+            .bind(&$change.state.outcome)
+            .bind(&$change.state.referred_to)
+            .bind($now)
+            .bind($now)
+    };
+}
+
+/// An opening's error: a taken reference is a duplicate, anything else the database's.
+fn opening_error(e: sqlx::Error, reference: &str) -> StoreError {
+    match &e {
+        sqlx::Error::Database(d) if d.is_unique_violation() => {
+            StoreError::Duplicate(reference.to_string())
+        }
+        _ => StoreError::Database(e),
+    }
+}
+
 pub mod backup;
 mod lease;
 pub mod list;
+mod opening;
 
 pub use lease::{Lease, LEADER};
 pub use list::ListFilter;
@@ -571,6 +611,18 @@ mod sqlite {
         'complaint_id', p.complaint_id, 'reference', p.reference, 'procedure', p.procedure, \
         'stage', p.stage, 'deadline', p.deadline, 'kind', p.kind, 'owner_role', p.owner_role, \
         'due_date', p.due_date) ORDER BY p.due_date, p.complaint_id, p.deadline), '[]')";
+    /// Opens a complaint: its statements in one transaction (they cost no round trip here).
+    async fn open(
+        pool: &sqlx::Pool<Db>,
+        new: &super::NewComplaint,
+        change: &super::Change,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(super::ComplaintRow, Vec<i64>), super::StoreError> {
+        let mut tx = pool.begin().await?;
+        let opened = insert_in(&mut tx, new, change, now).await?;
+        tx.commit().await?;
+        Ok(opened)
+    }
     include!("queries.rs");
 }
 
@@ -605,7 +657,31 @@ mod postgres {
         'complaint_id', p.complaint_id, 'reference', p.reference, 'procedure', p.procedure, \
         'stage', p.stage, 'deadline', p.deadline, 'kind', p.kind, 'owner_role', p.owner_role, \
         'due_date', p.due_date) ORDER BY p.due_date, p.complaint_id, p.deadline), '[]')::text";
+    /// Opens a complaint in one statement, one round trip (`store/opening.rs`).
+    use super::opening::open;
     include!("queries.rs");
+}
+
+/// Each planned notification once by its key (complaint, deadline, kind, occurrence,
+/// destination), the first kept: PostgreSQL refuses an upsert that meets the same key twice,
+/// and a new complaint's insert would break the unique key.
+fn once_each<'a, T>(
+    rows: &'a [T],
+    notice: impl Fn(&'a T) -> (i64, &'a NewNotification),
+) -> Vec<&'a T> {
+    let mut seen = std::collections::HashSet::new();
+    rows.iter()
+        .filter(|row| {
+            let (id, n) = notice(row);
+            seen.insert((
+                id,
+                n.deadline.as_str(),
+                n.kind.as_str(),
+                n.occurrence.as_str(),
+                n.destination.as_str(),
+            ))
+        })
+        .collect()
 }
 
 /// Writers wait here before they take a connection, a few at a time, so that a queue of writers

@@ -22,19 +22,14 @@ macro_rules! upsert_planned {
     };
 }
 
-fn unique_violation(e: &sqlx::Error) -> bool {
-    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
-}
-
 pub(super) async fn insert(
     pool: &Pool<Db>,
     new: &NewComplaint,
     change: &Change,
     now: DateTime<Utc>,
 ) -> Result<Snapshot, StoreError> {
-    let mut tx = pool.begin().await?;
-    let (row, ids) = insert_in(&mut tx, new, change, now).await?;
-    tx.commit().await?;
+    // Each store's own way: see `open` in store/mod.rs.
+    let (row, ids) = open(pool, new, change, now).await?;
     Ok(written(row, Vec::new(), change.clone(), ids, now))
 }
 
@@ -57,32 +52,10 @@ async fn insert_in(
     change: &Change,
     now: DateTime<Utc>,
 ) -> Result<(ComplaintRow, Vec<i64>), StoreError> {
-    let row: ComplaintRow = sqlx::query_as(
-        "INSERT INTO complaints (reference, procedure, track, complainant_role, conference_date, \
-         conference_type, stage, status, outcome, referred_to, opened_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING *",
-    )
-    .bind(&new.reference)
-    .bind(&new.procedure)
-    .bind(&new.track)
-    .bind(&new.complainant_role)
-    .bind(new.conference_date)
-    .bind(&new.conference_type)
-    .bind(&change.state.stage)
-    .bind(&change.state.status)
-    .bind(&change.state.outcome)
-    .bind(&change.state.referred_to)
-    .bind(now)
-    .bind(now)
-    .fetch_one(&mut **tx)
-    .await
-    .map_err(|e| {
-        if unique_violation(&e) {
-            StoreError::Duplicate(new.reference.clone())
-        } else {
-            StoreError::Database(e)
-        }
-    })?;
+    let row: ComplaintRow = bind_complaint!(sqlx::query_as(insert_complaint!()), new, change, now)
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(|e| super::opening_error(e, &new.reference))?;
     // A new complaint: no row to update, no deadlines or plan to replace.
     let ids = write_change(tx, row.id, change, now, true).await?;
     Ok((row, ids))
@@ -317,12 +290,7 @@ async fn plan_notifications(
     rows: &[(i64, &super::NewNotification)],
     now: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
-    let mut seen = std::collections::HashSet::new();
-    let rows: Vec<&(i64, &super::NewNotification)> = rows
-        .iter()
-        // One row a key: PostgreSQL refuses an upsert that meets the same key twice.
-        .filter(|(id, n)| seen.insert((*id, &n.deadline, &n.kind, &n.occurrence, &n.destination)))
-        .collect();
+    let rows = super::once_each(rows, |(id, n)| (*id, *n));
     for part in rows.chunks(1000) {
         let mut q: QueryBuilder<Db> = QueryBuilder::new(
             "INSERT INTO notifications (complaint_id, deadline, kind, occurrence, destination, role, \

@@ -8,6 +8,7 @@ mod fixtures;
 mod helpers;
 mod leases;
 mod lifecycle;
+mod opening;
 mod pages;
 mod query_plans;
 mod report;
