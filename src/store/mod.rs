@@ -378,9 +378,14 @@ pub mod hot {
     pub const DELETE_DEADLINES: &str = "DELETE FROM deadlines WHERE complaint_id = $1";
     /// A complaint by its reference.
     pub const COMPLAINT_BY_REFERENCE: &str = "SELECT * FROM complaints WHERE reference = $1";
-    /// The worker's next wake-up (and its poll for work another process planned).
-    pub const NEXT_PLANNED: &str = "SELECT next_attempt_at FROM notifications \
-        WHERE state = 'planned' ORDER BY next_attempt_at LIMIT 1";
+    /// The worker's next wake-up (and its poll for work another process planned): the earlier
+    /// of the first email and the first chat post, each the first row of its own partial index
+    /// (the statements' literal `LIKE`s are the indexes' own); NULL when nothing is planned.
+    pub const NEXT_PLANNED: &str = "SELECT MIN(first.at) FROM (\
+        SELECT (SELECT next_attempt_at FROM notifications WHERE state = 'planned' \
+        AND destination LIKE 'email:%' ORDER BY next_attempt_at, id LIMIT 1) AS at \
+        UNION ALL SELECT (SELECT next_attempt_at FROM notifications WHERE state = 'planned' \
+        AND destination LIKE 'chat:%' ORDER BY next_attempt_at, id LIMIT 1)) AS first";
     /// What the worker claims for email: planned, due and not leased elsewhere, earliest
     /// first, from the email rows' own index (the literal `LIKE` is what lets both stores use
     /// that partial index).

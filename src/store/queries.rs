@@ -882,12 +882,7 @@ pub(super) async fn is_planned(
 }
 
 pub(super) async fn next_notification_at(pool: &Pool<Db>) -> Result<Option<DateTime<Utc>>, StoreError> {
-    let row: Option<(DateTime<Utc>,)> = sqlx::query_as(
-        super::hot::NEXT_PLANNED,
-    )
-    .fetch_optional(pool)
-    .await?;
-    Ok(row.map(|r| r.0))
+    Ok(sqlx::query_scalar(super::hot::NEXT_PLANNED).fetch_one(pool).await?)
 }
 
 pub(super) async fn notifications_of(pool: &Pool<Db>, reference: &str) -> Result<Vec<NotificationRow>, StoreError> {
