@@ -240,7 +240,7 @@ impl Calendar {
                 years.insert(year);
                 official_sources.insert(year, file.source.clone());
                 for h in list {
-                    mark(h.date, h.display_name().into(), DayOffKind::Official);
+                    mark(h.date, h.display_name(), DayOffKind::Official);
                 }
             } else {
                 for h in rules::holidays(division, year) {

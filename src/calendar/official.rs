@@ -43,20 +43,22 @@ pub const MAX_TEXT: usize = 100;
 pub struct OfficialHoliday {
     /// The day off.
     pub date: NaiveDate,
-    /// GOV.UK's title, e.g. `Boxing Day`.
-    pub title: String,
+    /// GOV.UK's title, e.g. `Boxing Day`: borrowed from the binary for the embedded files
+    /// (every command builds them; a copy of each of their titles was a quarter of the
+    /// allocations of `timescales deadline`), owned for a file read at run time.
+    pub title: Cow<'static, str>,
     /// GOV.UK's notes, e.g. `Substitute day`; empty when none.
-    pub notes: String,
+    pub notes: Cow<'static, str>,
 }
 
 impl OfficialHoliday {
     /// The name shown to people: the title, with the notes in brackets, lower-cased
     /// (`Boxing Day (substitute day)`).
-    pub fn display_name(&self) -> String {
+    pub fn display_name(&self) -> Cow<'static, str> {
         if self.notes.is_empty() {
             self.title.clone()
         } else {
-            format!("{} ({})", self.title, self.notes.to_lowercase())
+            format!("{} ({})", self.title, self.notes.to_lowercase()).into()
         }
     }
 }
@@ -161,8 +163,8 @@ impl OfficialData {
                 }
                 years.entry(date.year()).or_default().push(OfficialHoliday {
                     date,
-                    title: event.title,
-                    notes: event.notes,
+                    title: event.title.into(),
+                    notes: event.notes.into(),
                 });
             }
             for (year, list) in years.iter_mut() {
@@ -209,8 +211,8 @@ impl OfficialData {
                             .or_default()
                             .push(OfficialHoliday {
                                 date,
-                                title: title.to_string(),
-                                notes: notes.to_string(),
+                                title: Cow::Borrowed(title),
+                                notes: Cow::Borrowed(notes),
                             });
                     }
                 }
