@@ -55,9 +55,15 @@ macro_rules! bind_complaint {
 }
 
 /// An opening's error: a taken reference is a duplicate, anything else the database's.
+/// PostgreSQL names the constraint: only the reference's is a duplicate (its one statement
+/// writes other tables' keys too); SQLite names none, and only its complaint insert is mapped.
 fn opening_error(e: sqlx::Error, reference: &str) -> StoreError {
     match &e {
-        sqlx::Error::Database(d) if d.is_unique_violation() => {
+        sqlx::Error::Database(d)
+            if d.is_unique_violation()
+                && d.constraint()
+                    .is_none_or(|c| c == "complaints_reference_key") =>
+        {
             StoreError::Duplicate(reference.to_string())
         }
         _ => StoreError::Database(e),
@@ -399,6 +405,16 @@ pub mod hot {
     pub const DUE_CHAT_TO_CLAIM: &str = "SELECT id FROM notifications WHERE state = 'planned' \
         AND destination LIKE 'chat:%' AND next_attempt_at <= $1 \
         AND (claimed_until IS NULL OR claimed_until < $1) ORDER BY next_attempt_at, id LIMIT 50";
+    /// A worker's leases given back (at shutdown, and after a delivery step failed): found
+    /// through the email and chat indexes, which hold every planned row, rather than by a walk
+    /// of every notification ever planned (the outbox keeps them all).
+    pub const RELEASE_CLAIMS: &str = "UPDATE notifications SET claimed_until = NULL, \
+        claimed_by = NULL, next_attempt_at = planned_at \
+        WHERE claimed_by = $1 AND claimed_until IS NOT NULL AND state = 'planned' AND id IN (\
+        SELECT id FROM notifications WHERE state = 'planned' AND destination LIKE 'email:%' \
+        AND claimed_by = $1 UNION ALL \
+        SELECT id FROM notifications WHERE state = 'planned' AND destination LIKE 'chat:%' \
+        AND claimed_by = $1)";
     /// What is due soon or overdue (the digest, the lists' filters, proposing closures), a page
     /// at a time from just after the last row of the page before, in the index's order.
     pub const PENDING_DUE_PAGE: &str = "SELECT d.complaint_id, c.reference, c.procedure, \
@@ -434,8 +450,8 @@ pub mod hot {
         AND state = 'planned'";
     /// The planned notifications of a batch on PostgreSQL: the ids as one array, each probed
     /// in `notifications_complaint_state`. With an `IN` list and no statistics (a database
-    /// whose autovacuum has not yet run), PostgreSQL chose `notifications_due (state, ...)` and
-    /// walked every planned notification for each batch: 1.5 s a batch of 250 at 400,000
+    /// whose autovacuum has not yet run), PostgreSQL chose an index on `state` (`notifications_due`,
+    /// since dropped) and walked every planned notification for each batch: 1.5 s a batch of 250 at 400,000
     /// planned, growing with the square of the caseload. A join on the array was planned the
     /// same way; a lateral subquery, kept apart by `OFFSET 0` (the planner would otherwise
     /// flatten it into that join), is run once an id with both columns of the index bound.
@@ -448,7 +464,7 @@ pub mod hot {
     /// updated is checked again against a delivery that committed meanwhile: a row sent,
     /// failed or skipped is never cancelled, so never planned again). The condition is written
     /// so that no index on `state` can answer it (`state` is never null): otherwise, on a
-    /// database without statistics, the planner drove the update from `notifications_due`.
+    /// database without statistics, the planner drove the update from such an index.
     pub const CANCEL_PLANNED_OF_MANY_ARRAY: &str = "UPDATE notifications SET state = 'cancelled' \
         WHERE coalesce(state, '') = 'planned' AND id IN (SELECT n.id FROM unnest($1::bigint[]) AS c(id) CROSS JOIN LATERAL \
         (SELECT id FROM notifications WHERE complaint_id = c.id AND state = 'planned' OFFSET 0) n)";
@@ -483,7 +499,7 @@ pub mod hot {
         AND d.due_date >= $1 ORDER BY d.due_date, d.complaint_id, d.deadline";
     /// Every hot statement, with a name for messages and a value for each placeholder (a
     /// date, an id or a text, as the statement binds it).
-    pub const ALL: [(&str, &str); 20] = [
+    pub const ALL: [(&str, &str); 21] = [
         ("cancel planned notifications", CANCEL_PLANNED),
         ("a complaint's entries", ENTRIES_OF),
         ("a complaint's deadlines", DEADLINES_OF),
@@ -492,6 +508,7 @@ pub mod hot {
         ("the next planned instant", NEXT_PLANNED),
         ("what email is due to claim", DUE_EMAIL_TO_CLAIM),
         ("what chat is due to claim", DUE_CHAT_TO_CLAIM),
+        ("a worker's leases given back", RELEASE_CLAIMS),
         ("whether a key is planned", IS_PLANNED),
         ("pending deadlines due by a date, a page", PENDING_DUE_PAGE),
         ("live complaints of a procedure", LIVE_REFERENCES_OF),
@@ -896,8 +913,9 @@ impl Store {
         }
     }
 
-    /// Opens a complaint with its first entries, deadlines and audit, in one transaction; the
-    /// complaint as written.
+    /// Opens a complaint with its first entries, deadlines, planned notifications and audit,
+    /// all or nothing (one transaction on SQLite, one statement on PostgreSQL: `opening.rs`);
+    /// the complaint as written.
     pub async fn insert(
         &self,
         new: &NewComplaint,

@@ -729,11 +729,7 @@ pub(super) async fn release_claim(pool: &Pool<Db>, id: i64, worker: &str) -> Res
 }
 
 pub(super) async fn release_claims(pool: &Pool<Db>, worker: &str) -> Result<u64, StoreError> {
-    let done = sqlx::query(
-        "UPDATE notifications SET claimed_until = NULL, claimed_by = NULL, \
-         next_attempt_at = planned_at \
-         WHERE claimed_by = $1 AND claimed_until IS NOT NULL AND state = 'planned'",
-    )
+    let done = sqlx::query(super::hot::RELEASE_CLAIMS)
     .bind(worker)
     .execute(pool)
     .await?;

@@ -1,13 +1,14 @@
 //! The leadership lease on both backends, on a clock the test moves: taken when free, renewed by
 //! its holder, refused to others while it runs, taken over once it has run out (and then refused
 //! to the old holder), given back only by its holder, and won by exactly one of several instances
-//! trying at once.
+//! trying at once. And a delivery worker's leases on the notifications it claimed, given back
+//! (at shutdown, after a failed step) by that worker only.
 
 use std::sync::Arc;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, TimeZone, Utc};
 use timescales::clock::{Clock, FixedClock};
-use timescales::store::{Lease, Store, LEADER};
+use timescales::store::{Claim, Lease, Store, LEADER};
 
 use crate::backends::on_both;
 
@@ -115,6 +116,64 @@ async fn of_eight_instances_trying_at_once_for_a_lease_that_ran_out_exactly_one_
         assert_eq!(
             store.lease(LEADER).await.unwrap().unwrap().holder,
             leaders[0]
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_worker_gives_back_its_leases_and_only_its_own() {
+    on_both("release_claims", |store: Store| async move {
+        // A complaint opened with two emails and a chat post due (tests/store/opening.rs).
+        let now = Utc.with_ymd_and_hms(2027, 1, 5, 12, 0, 0).unwrap();
+        store
+            .insert(
+                &crate::opening::new("DUR-4"),
+                &crate::opening::change(None),
+                now,
+            )
+            .await
+            .unwrap();
+        let until = now + Duration::minutes(5);
+        // Every notification of the fixture is due by 5 January: w1 takes the emails, w2 the chat post.
+        let email = store
+            .claim_due(now, until, "w1", 50, Claim::Email)
+            .await
+            .unwrap();
+        let chat = store
+            .claim_due(now, until, "w2", 50, Claim::Chat { except: &[] })
+            .await
+            .unwrap();
+        assert_eq!((email.len(), chat.len()), (2, 1));
+        assert_eq!(store.release_claims("w1").await.unwrap(), 2);
+        assert_eq!(store.release_claims("w1").await.unwrap(), 0);
+        let rows = store.notifications_of("DUR-4").await.unwrap();
+        let leases: Vec<_> = rows
+            .iter()
+            .map(|n| {
+                (
+                    n.destination.as_str(),
+                    n.claimed_by.as_deref(),
+                    n.next_attempt_at == n.planned_at,
+                )
+            })
+            .collect();
+        assert_eq!(
+            leases,
+            [
+                ("email:chairs@council.example", None, true),
+                ("email:chairs@council.example", None, true),
+                ("chat:team", Some("w2"), false),
+            ]
+        );
+        // Given back, the emails are due to claim again at once.
+        assert_eq!(
+            store
+                .claim_due(now, until, "w3", 50, Claim::Email)
+                .await
+                .unwrap()
+                .len(),
+            2
         );
     })
     .await;

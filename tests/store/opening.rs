@@ -13,7 +13,7 @@ fn d(s: &str) -> NaiveDate {
     s.parse().unwrap()
 }
 
-fn new(reference: &str) -> NewComplaint {
+pub fn new(reference: &str) -> NewComplaint {
     NewComplaint {
         reference: reference.into(),
         procedure: "durham".into(),
@@ -61,7 +61,7 @@ fn notice(kind: &str, destination: &str, day: u32) -> NewNotification {
     }
 }
 
-fn change(corrects: Option<i64>) -> Change {
+pub fn change(corrects: Option<i64>) -> Change {
     Change {
         entries: vec![
             entry("event", "concerns-received", "2026-12-23", None),
@@ -175,7 +175,7 @@ async fn opening_writes_the_row_its_entries_in_order_deadlines_plan_and_audit() 
             ),
             ("api:intake", "opened with 3 events", now)
         );
-        // A correction may name an entry of the same complaint opened before it.
+        // The entry a correction names is checked against what is stored (here DUR-1's first).
         let first = read.entries[0].id;
         store
             .insert(&new("DUR-2"), &change(Some(first)), now)

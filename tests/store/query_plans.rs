@@ -75,6 +75,8 @@ async fn plan(store: &Store, sql: &str) -> Vec<String> {
         Some(Arg::Text("CP-1".into()))
     } else if sql.contains("procedure = $1") {
         Some(Arg::Text("durham".into()))
+    } else if sql.contains("claimed_by = $1") {
+        Some(Arg::Text("worker-1".into()))
     } else if sql.contains("due_date <= $1") {
         Some(Arg::Date(NaiveDate::from_ymd_opt(2027, 1, 5).unwrap()))
     } else {
