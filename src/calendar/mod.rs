@@ -205,14 +205,11 @@ pub struct Calendar {
 }
 
 impl Calendar {
-    /// Builds one division's calendar. For each year the last of `official` that covers it wins;
-    /// other years come from the standing rules; `closures` are added on top.
-    pub fn build(division: Division, official: &[OfficialData], closures: &[Closure]) -> Self {
-        Self::build_over(Span::FULL, division, official, closures)
-    }
-
-    /// [`Calendar::build`] over `span` only (see [`Span`]): for a command that answers one
-    /// question. Never fingerprinted: the fingerprints are of the whole range.
+    /// Builds one division's calendar over `span`. For each year the last of `official` that
+    /// covers it wins; other years come from the standing rules; `closures` are added on top.
+    /// The service's span is [`Span::FULL`]; a command that answers one question builds the
+    /// years it can reach (see [`Span`]), never fingerprinted: the fingerprints are of the whole
+    /// range.
     pub fn build_over(
         span: Span,
         division: Division,

@@ -122,25 +122,13 @@ pub enum Refusal {
 }
 
 /// Compares the calendars in force with `next`, those a new file would give, as of `today`:
-/// refused when it changes today or a day before it (adds or removes a bank holiday there: a
-/// deadline due today that rolls back would move into the past), takes away a year of official
-/// data, or lists fewer holidays for a year after this one than the standing rules give, less
-/// one; otherwise what it changes from tomorrow on. Closures are the same on both sides and are
-/// left out.
-pub fn assess(
-    current: &Calendars,
-    next: &Calendars,
-    today: NaiveDate,
-) -> Result<Assessment, Refusal> {
-    match compare(current, next, today) {
-        (_, Some(refusal)) => Err(refusal),
-        (assessment, None) => Ok(assessment),
-    }
-}
-
-/// [`assess`] in two parts: what the new file changes from tomorrow on, listed whether or not it
-/// is refused, and the first reason to refuse it. `holidays import --force` installs a refused
-/// file and shows what it changes all the same: that is when the operator most needs the list.
+/// what it changes from tomorrow on, listed whether or not it is refused, and the first reason
+/// to refuse it. Refused when it changes today or a day before it (adds or removes a bank
+/// holiday there: a deadline due today that rolls back would move into the past), takes away a
+/// year of official data, or lists fewer holidays for a year after this one than the standing
+/// rules give, less one. `holidays import --force` installs a refused file and shows what it
+/// changes all the same: that is when the operator most needs the list. Closures are the same
+/// on both sides and are left out.
 pub fn compare(
     current: &Calendars,
     next: &Calendars,
@@ -296,6 +284,18 @@ pub fn install(dir: &Path, json: &str) -> std::io::Result<PathBuf> {
 mod tests {
     use super::*;
     use crate::calendar::OfficialData;
+
+    /// [`compare`] as a verdict: the list, or the first refusal.
+    fn assess(
+        current: &Calendars,
+        next: &Calendars,
+        today: NaiveDate,
+    ) -> Result<Assessment, Refusal> {
+        match compare(current, next, today) {
+            (_, Some(refusal)) => Err(refusal),
+            (assessment, None) => Ok(assessment),
+        }
+    }
 
     fn d(s: &str) -> NaiveDate {
         s.parse().unwrap()

@@ -4,7 +4,7 @@
 //!
 //! A fetched file goes through exactly what `holidays import` does: GOV.UK's shape and the
 //! plausibility rules of [`crate::calendar::OfficialData::parse`], then
-//! [`crate::calendar::refresh::assess`] against the calendars in force (refused whole when it
+//! [`crate::calendar::refresh::compare`] against the calendars in force (refused whole when it
 //! changes today or a day that has passed, covers fewer years, or thins a coming year). A file
 //! that changes nothing is not written. One that is believable and changes something is
 //! installed atomically as `holidays_dir/bank-holidays.json`, put in force, and the open
