@@ -42,6 +42,65 @@ pub struct Settings {
     pub notify: NotifySettings,
     /// How long a closed complaint's free text is kept.
     pub retention: RetentionSettings,
+    /// The staff pages and how staff sign in to them.
+    pub web: WebSettings,
+}
+
+/// The `[web]` section: the staff pages ([`crate::web`]) and who may use them.
+///
+/// Sign-in is the council's: a reverse proxy that has signed the person in (with the council's
+/// identity provider) passes their name and groups in headers, and only requests from the
+/// proxy's own addresses are believed. Roles come from those groups.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WebSettings {
+    /// Serve the pages at `/`. Off by default: without a sign-in there is nobody to serve.
+    pub enabled: bool,
+    /// The signing-in proxy.
+    pub proxy: ProxySettings,
+    /// Which groups hold which role.
+    pub roles: RoleGroups,
+    /// A file holding the key that signs form tokens (32 or more bytes of random text).
+    /// Instances behind one load balancer need the same key; without one, each start makes its
+    /// own, and a form opened before a restart must be sent again.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret_file: Option<PathBuf>,
+}
+
+/// `[web.proxy]`: the reverse proxy that signs staff in.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ProxySettings {
+    /// The addresses requests from the proxy come from. A request from anywhere else is refused,
+    /// whatever headers it carries.
+    pub addresses: Vec<std::net::IpAddr>,
+    /// The header naming the signed-in person (the name the audit records).
+    pub user_header: String,
+    /// The header listing the person's groups, separated by commas.
+    pub groups_header: String,
+}
+
+impl Default for ProxySettings {
+    fn default() -> Self {
+        ProxySettings {
+            addresses: Vec::new(),
+            user_header: "X-Forwarded-User".into(),
+            groups_header: "X-Forwarded-Groups".into(),
+        }
+    }
+}
+
+/// `[web.roles]`: the groups whose members hold each role. Each role can do what the one before
+/// it can, and more: a viewer reads; a caseworker opens complaints and records events and
+/// outcomes; a manager extends, accepts late, decides what applies, corrects, closes and
+/// reopens; an admin is a manager who may also see the service's settings.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RoleGroups {
+    pub viewer: Vec<String>,
+    pub caseworker: Vec<String>,
+    pub manager: Vec<String>,
+    pub admin: Vec<String>,
 }
 
 /// The `[retention]` section (UK GDPR storage limitation).
@@ -799,6 +858,7 @@ impl Settings {
             }
         }
         self.validate_timeouts()?;
+        self.validate_web()?;
         for dest in &n.admin {
             match dest.split_once(':') {
                 Some(("chat", name)) => chat(name, "notify.admin")?,
@@ -809,6 +869,41 @@ impl Settings {
                     )))
                 }
             }
+        }
+        Ok(())
+    }
+
+    /// The pages need a proxy to believe and a role someone can hold; header names must be
+    /// header names.
+    fn validate_web(&self) -> Result<(), ConfigError> {
+        let w = &self.web;
+        for (at, name) in [
+            ("web.proxy.user_header", &w.proxy.user_header),
+            ("web.proxy.groups_header", &w.proxy.groups_header),
+        ] {
+            if axum::http::HeaderName::from_bytes(name.as_bytes()).is_err() {
+                return Err(ConfigError(format!(
+                    "{at}: `{}` is not an HTTP header name",
+                    crate::text::quoted(name)
+                )));
+            }
+        }
+        if !w.enabled {
+            return Ok(());
+        }
+        if w.proxy.addresses.is_empty() {
+            return Err(ConfigError(
+                "web.enabled needs web.proxy.addresses: the address of the reverse proxy that signs staff in (only its requests are believed)".into(),
+            ));
+        }
+        let r = &w.roles;
+        if [&r.viewer, &r.caseworker, &r.manager, &r.admin]
+            .iter()
+            .all(|g| g.is_empty())
+        {
+            return Err(ConfigError(
+                "web.enabled needs at least one group in [web.roles] (viewer, caseworker, manager or admin): nobody could use the pages".into(),
+            ));
         }
         Ok(())
     }

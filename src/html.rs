@@ -31,6 +31,23 @@ pub fn start(title: &str, intro: &str) -> String {
     )
 }
 
+/// A table as the pages show it: an optional heading before it, its caption, headings, cells,
+/// and what to say when it has no row. The report's tables and the staff pages' are all of this
+/// shape, whichever face renders them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Table {
+    /// A section heading that comes before the table.
+    pub heading: Option<String>,
+    /// What the table shows.
+    pub caption: String,
+    /// The column headings.
+    pub head: Vec<&'static str>,
+    /// The cells, row by row.
+    pub rows: Vec<Vec<String>>,
+    /// Said in place of the rows when there are none.
+    pub empty: &'static str,
+}
+
 /// The page's end.
 pub const END: &str = "</body>\n</html>\n";
 

@@ -64,3 +64,4 @@ pub mod store;
 pub mod systemd;
 pub mod telemetry;
 pub mod text;
+pub mod web;

@@ -30,6 +30,7 @@ use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
 use crate::calendar::Calendars;
+use crate::html::Table;
 use crate::procedure::Procedures;
 use crate::store::ReportRow;
 
@@ -333,52 +334,63 @@ impl Report {
         }
     }
 
-    /// The report as one self-contained HTML page: per procedure a table of its deadlines'
-    /// figures, its complaints by outcome and by stage reached, and one chart (SVG, drawn here)
-    /// of the duties met on time by the month they fell due.
-    pub fn html(&self) -> String {
-        use crate::html::{esc, start, table, END};
-        let title = format!(
+    /// The report's title, naming the period.
+    pub fn title(&self) -> String {
+        format!(
             "Compliance report: deadlines due {} to {}",
             self.from.format("%-d %B %Y"),
             self.to.format("%-d %B %Y")
-        );
-        let mut page = start(
-            &title,
-            &format!(
-                "Overdue as of {}. Late, median and worst are working days after the due date; on time is met on time, of those met or past due. Duties are the authority's; windows are the complainant's time to act.",
-                self.as_of.format("%-d %B %Y")
-            ),
-        );
-        page.push_str("<h2>Duties met on time, by month due</h2>\n");
-        page.push_str(&chart(&self.by_month));
-        page.push_str(&table(
-            "Duties by month due",
-            &["Month", "Due", "Met on time", "Met or past due", "On time"],
-            self.by_month.iter().map(|m| {
-                vec![
-                    m.month.clone(),
-                    m.due.to_string(),
-                    m.met_on_time.to_string(),
-                    m.come.to_string(),
-                    shown(m.on_time_percent),
-                ]
-            }),
-        ));
-        if self.procedures.is_empty() {
-            page.push_str("<p>No deadline fell due in the period.</p>\n");
-        }
+        )
+    }
+
+    /// What the figures mean, in a sentence or three.
+    pub fn intro(&self) -> String {
+        format!(
+            "Overdue as of {}. Late, median and worst are working days after the due date; on time is met on time, of those met or past due. Duties are the authority's; windows are the complainant's time to act.",
+            self.as_of.format("%-d %B %Y")
+        )
+    }
+
+    /// The chart of duties met on time by the month they fell due, as SVG (drawn here).
+    pub fn chart(&self) -> String {
+        chart(&self.by_month)
+    }
+
+    /// The report's tables, as every HTML face of it shows them (the page the command writes and
+    /// the staff page): the months, then per procedure its deadlines, its complaints by outcome
+    /// and by stage reached.
+    pub fn tables(&self) -> Vec<Table> {
+        let mut tables = vec![Table {
+            heading: None,
+            empty: "None.",
+            caption: "Duties by month due".into(),
+            head: vec!["Month", "Due", "Met on time", "Met or past due", "On time"],
+            rows: self
+                .by_month
+                .iter()
+                .map(|m| {
+                    vec![
+                        m.month.clone(),
+                        m.due.to_string(),
+                        m.met_on_time.to_string(),
+                        m.come.to_string(),
+                        shown(m.on_time_percent),
+                    ]
+                })
+                .collect(),
+        }];
         for p in &self.procedures {
-            page.push_str(&format!(
-                "<h2>{} ({}): {} complaint{}</h2>\n",
-                esc(&p.name),
-                esc(&p.procedure),
-                p.complaints,
-                if p.complaints == 1 { "" } else { "s" }
-            ));
-            page.push_str(&table(
-                "Deadlines",
-                &[
+            tables.push(Table {
+                empty: "None.",
+                heading: Some(format!(
+                    "{} ({}): {} complaint{}",
+                    p.name,
+                    p.procedure,
+                    p.complaints,
+                    if p.complaints == 1 { "" } else { "s" }
+                )),
+                caption: "Deadlines".into(),
+                head: vec![
                     "Deadline",
                     "Kind",
                     "Due",
@@ -394,36 +406,116 @@ impl Report {
                     "Overdue",
                     "On time %",
                 ],
-                p.deadlines.iter().map(|f| {
-                    let kind = if f.kind == "window" { "window" } else { "duty" };
-                    [f.what.clone(), kind.to_string()]
-                        .into_iter()
-                        .chain(f.counts())
-                        .chain([shown(f.on_time_percent)])
-                        .collect()
-                }),
-            ));
+                rows: p
+                    .deadlines
+                    .iter()
+                    .map(|f| {
+                        let kind = if f.kind == "window" { "window" } else { "duty" };
+                        [f.what.clone(), kind.to_string()]
+                            .into_iter()
+                            .chain(f.counts())
+                            .chain([shown(f.on_time_percent)])
+                            .collect()
+                    })
+                    .collect(),
+            });
             let counts = |c: &[Count]| {
                 c.iter()
                     .map(|c| vec![c.label.clone(), c.count.to_string()])
-                    .collect::<Vec<_>>()
-                    .into_iter()
+                    .collect()
             };
-            page.push_str(&table(
-                "Complaints by outcome",
-                &["Outcome", "Complaints"],
-                counts(&p.by_outcome),
-            ));
-            page.push_str(&table(
-                "Complaints by stage reached",
-                &["Stage", "Complaints"],
-                counts(&p.by_stage_reached),
-            ));
+            tables.push(Table {
+                empty: "None.",
+                heading: None,
+                caption: "Complaints by outcome".into(),
+                head: vec!["Outcome", "Complaints"],
+                rows: counts(&p.by_outcome),
+            });
+            tables.push(Table {
+                empty: "None.",
+                heading: None,
+                caption: "Complaints by stage reached".into(),
+                head: vec!["Stage", "Complaints"],
+                rows: counts(&p.by_stage_reached),
+            });
+        }
+        tables
+    }
+
+    /// The report as one self-contained HTML page: the chart, then [`Report::tables`].
+    pub fn html(&self) -> String {
+        use crate::html::{esc, start, table, END};
+        let mut page = start(&self.title(), &self.intro());
+        page.push_str("<h2>Duties met on time, by month due</h2>\n");
+        page.push_str(&self.chart());
+        if self.procedures.is_empty() {
+            page.push_str("<p>No deadline fell due in the period.</p>\n");
+        }
+        for t in self.tables() {
+            if let Some(h) = &t.heading {
+                page.push_str(&format!("<h2>{}</h2>\n", esc(h)));
+            }
+            page.push_str(&table(&t.caption, &t.head, t.rows.into_iter()));
         }
         page.push_str(END);
         page
     }
+
+    /// The report as CSV, one row a deadline of a procedure: for a spreadsheet.
+    pub fn write_csv(&self, out: impl std::io::Write) -> Result<(), csv::Error> {
+        let mut w = csv::Writer::from_writer(out);
+        let mut header = vec!["procedure", "stage", "deadline", "what"];
+        header.extend(CSV_FIGURES);
+        w.write_record(&header)?;
+        for p in &self.procedures {
+            for f in &p.deadlines {
+                let percent = f.on_time_percent.map(|p| format!("{p:.1}"));
+                let row = [
+                    p.procedure.clone(),
+                    f.stage.clone(),
+                    f.deadline.clone(),
+                    f.what.clone(),
+                ]
+                .into_iter()
+                .chain(f.counts())
+                .chain([percent.unwrap_or_default(), f.kind.clone()]);
+                w.write_record(row)?;
+            }
+        }
+        w.flush()?;
+        Ok(())
+    }
 }
+
+/// The UK financial year (1 April to 31 March) that `today` is in.
+pub fn financial_year(today: NaiveDate) -> (NaiveDate, NaiveDate) {
+    let start = if today.month() >= 4 {
+        today.year()
+    } else {
+        today.year() - 1
+    };
+    (
+        NaiveDate::from_ymd_opt(start, 4, 1).unwrap_or(today),
+        NaiveDate::from_ymd_opt(start + 1, 3, 31).unwrap_or(today),
+    )
+}
+
+/// The CSV's columns after the deadline's own.
+pub const CSV_FIGURES: [&str; 13] = [
+    "due",
+    "met_on_time",
+    "met_late",
+    "late_median_working_days",
+    "late_worst_working_days",
+    "extended",
+    "not_applicable",
+    "unmet",
+    "not_needed",
+    "open",
+    "open_overdue",
+    "on_time_percent",
+    "kind",
+];
 
 impl DeadlineFigures {
     /// The counts as cells, from `due` to `open_overdue` in the order of the fields (an empty

@@ -68,6 +68,12 @@ impl ApiState {
 
 /// The API's routes, with a body limit of `max_body_bytes`.
 pub fn router(state: ApiState, max_body_bytes: usize) -> Router {
+    service(state, max_body_bytes, Router::new())
+}
+
+/// The API's routes and `pages` (the staff pages, [`crate::web::router`], or none), with a
+/// body limit of `max_body_bytes` and the headers every answer carries.
+pub fn service(state: ApiState, max_body_bytes: usize, pages: Router) -> Router {
     Router::new()
         .route("/healthz", get(health))
         .route("/readyz", get(readyz))
@@ -114,14 +120,15 @@ pub fn router(state: ApiState, max_body_bytes: usize) -> Router {
                 None,
             )
         })
+        .with_state(state)
+        .merge(pages)
         .layer(DefaultBodyLimit::max(max_body_bytes))
         .layer(axum::middleware::map_response(hardened))
-        .with_state(state)
 }
 
 /// The headers every answer carries. The API serves JSON, a calendar feed and metrics: nothing a
 /// browser should run, load into a frame or sniff into a page (`nosniff`, a policy allowing
-/// nothing, no frames), no address to pass on as a referrer (a feed's address holds its token),
+/// nothing, no frames; the staff pages set their own policy first, which is kept), no address to pass on as a referrer (a feed's address holds its token),
 /// and complaint data no cache should keep (`no-store`, unless the answer says otherwise: the
 /// feed allows its subscriber five minutes).
 async fn hardened(mut response: Response) -> Response {
@@ -130,10 +137,10 @@ async fn hardened(mut response: Response) -> Response {
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
-    );
+    h.entry(header::CONTENT_SECURITY_POLICY)
+        .or_insert(HeaderValue::from_static(
+            "default-src 'none'; frame-ancestors 'none'",
+        ));
     h.insert(
         header::REFERRER_POLICY,
         HeaderValue::from_static("no-referrer"),

@@ -1,10 +1,10 @@
 //! `timescales report`: the compliance report ([`crate::report`]) as a table, CSV or JSON.
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use clap::{Args, ValueEnum};
 
 use super::{parse_date, print_json, CliError, Context};
-use crate::report::{DeadlineFigures, Report};
+use crate::report::Report;
 
 /// `timescales report`.
 #[derive(Debug, Args)]
@@ -33,21 +33,8 @@ enum Format {
     Html,
 }
 
-/// The UK financial year (1 April to 31 March) that `today` is in.
-fn financial_year(today: NaiveDate) -> (NaiveDate, NaiveDate) {
-    let start = if today.month() >= 4 {
-        today.year()
-    } else {
-        today.year() - 1
-    };
-    (
-        NaiveDate::from_ymd_opt(start, 4, 1).unwrap_or(today),
-        NaiveDate::from_ymd_opt(start + 1, 3, 31).unwrap_or(today),
-    )
-}
-
 pub(super) fn run(ctx: &Context, args: ReportArgs) -> Result<(), CliError> {
-    let (default_from, default_to) = financial_year(ctx.today());
+    let (default_from, default_to) = crate::report::financial_year(ctx.today());
     let (from, to) = (
         args.from.unwrap_or(default_from),
         args.to.unwrap_or(default_to),
@@ -72,50 +59,9 @@ pub(super) fn run(ctx: &Context, args: ReportArgs) -> Result<(), CliError> {
     }
 }
 
-/// The columns of CSV and the table, after the deadline's own.
-const FIGURES: [&str; 13] = [
-    "due",
-    "met_on_time",
-    "met_late",
-    "late_median_working_days",
-    "late_worst_working_days",
-    "extended",
-    "not_applicable",
-    "unmet",
-    "not_needed",
-    "open",
-    "open_overdue",
-    "on_time_percent",
-    "kind",
-];
-
-fn figures(f: &DeadlineFigures) -> Vec<String> {
-    let percent = f.on_time_percent.map(|p| format!("{p:.1}"));
-    f.counts()
-        .into_iter()
-        .chain([percent.unwrap_or_default(), f.kind.clone()])
-        .collect()
-}
-
 fn csv(report: &Report) -> Result<(), CliError> {
-    let mut w = csv::Writer::from_writer(std::io::stdout().lock());
-    let fail = |e: csv::Error| CliError::Failure(e.to_string());
-    let mut header = vec!["procedure", "stage", "deadline", "what"];
-    header.extend(FIGURES);
-    w.write_record(&header).map_err(fail)?;
-    for p in &report.procedures {
-        for f in &p.deadlines {
-            let mut row = vec![
-                p.procedure.clone(),
-                f.stage.clone(),
-                f.deadline.clone(),
-                f.what.clone(),
-            ];
-            row.extend(figures(f));
-            w.write_record(&row).map_err(fail)?;
-        }
-    }
-    w.flush()
+    report
+        .write_csv(std::io::stdout().lock())
         .map_err(|e| CliError::Failure(format!("stdout: {e}")))
 }
 
@@ -156,7 +102,7 @@ fn table(report: &Report) {
             "on time%"
         );
         for f in &p.deadlines {
-            let v = figures(f);
+            let v = f.counts();
             let what: String = if f.what.chars().count() > 40 {
                 f.what.chars().take(39).chain(['…']).collect()
             } else {
@@ -197,7 +143,7 @@ fn table(report: &Report) {
 
 #[cfg(test)]
 mod tests {
-    use super::financial_year;
+    use crate::report::financial_year;
 
     #[test]
     fn the_default_period_is_the_financial_year_today_is_in() {

@@ -227,16 +227,30 @@ impl Daemon {
             .map_err(|e| DaemonError::Failure(e.to_string()))?;
         let state = crate::api::ApiState::new(lifecycle.clone(), setup.tokens.clone());
         let (tokens, stats) = (state.tokens.clone(), state.stats.clone());
-        let app = crate::api::router(state, settings.api.max_body_bytes);
+        // The staff pages, when enabled: their sign-in and form key are read at start (a
+        // change to `[web]` takes a restart).
+        let pages = match &setup.form_key {
+            Some(key) => crate::web::router(crate::web::WebState {
+                lifecycle: lifecycle.clone(),
+                sign_in: Arc::new(crate::web::SignIn::new(&settings.web)),
+                key: key.clone(),
+            }),
+            None => axum::Router::new(),
+        };
+        let app = crate::api::service(state, settings.api.max_body_bytes, pages);
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let mut server_stop = stop_rx.clone();
         // The API answers from here on, while start-up brings stored deadlines up to date.
         let server = tokio::spawn(async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async move {
-                    let _ = server_stop.wait_for(|s| *s).await;
-                })
-                .await
+            // The peer's address: the pages believe sign-in headers from the proxy's only.
+            axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            )
+            .with_graceful_shutdown(async move {
+                let _ = server_stop.wait_for(|s| *s).await;
+            })
+            .await
         });
         // Statistics for SQLite's query planner before the first query that needs them.
         if let Err(e) = lifecycle.store().optimize().await {

@@ -11,6 +11,8 @@ pub struct Setup {
     pub channels: Arc<crate::channel::Channels>,
     pub addressing: crate::reminder::Addressing,
     pub tokens: Vec<crate::api::Token>,
+    /// The key the staff pages sign their forms with, when `[web]` serves them.
+    pub form_key: Option<Arc<crate::web::FormKey>>,
     pub digest: Option<crate::outbox::DigestSchedule>,
     pub notify: crate::config::NotifySettings,
     /// `retention.after_close`, when set: the upkeep anonymises what is past it.
@@ -46,6 +48,13 @@ impl Setup {
             channels: Arc::new(build_channels(&notify)?),
             addressing: notify.addressing(),
             tokens,
+            form_key: match settings.web.enabled {
+                true => Some(Arc::new(
+                    crate::web::FormKey::load(settings.web.secret_file.as_deref())
+                        .map_err(|e| e.to_string())?,
+                )),
+                false => None,
+            },
             digest,
             notify,
             retention: settings.retention.period().map_err(|e| e.to_string())?,

@@ -1265,12 +1265,9 @@ impl Lifecycle {
                 let rag = match (&d.status, judged.closed) {
                     (_, true) => Rag::None,
                     (Some(Status::Overdue { .. }), _) => Rag::Red,
-                    (Some(Status::Open { working_days_left }), _)
-                        if *working_days_left <= self.amber_within =>
-                    {
-                        Rag::Amber
+                    (Some(Status::Open { working_days_left }), _) => {
+                        self.rag_of_open(*working_days_left)
                     }
-                    (Some(Status::Open { .. }), _) => Rag::Green,
                     _ => Rag::None,
                 };
                 DeadlineView { derived: d, rag }
@@ -1281,6 +1278,17 @@ impl Lifecycle {
             as_of: judged.as_of,
             timeline: snap.entries,
             deadlines,
+        }
+    }
+
+    /// The colour of an open deadline `working_days_left` working days from its due date:
+    /// amber within the configured number (`[display] amber_within_working_days`), green
+    /// beyond.
+    pub fn rag_of_open(&self, working_days_left: i64) -> Rag {
+        if working_days_left <= self.amber_within {
+            Rag::Amber
+        } else {
+            Rag::Green
         }
     }
 
