@@ -7,7 +7,7 @@ use sqlx::{Pool, QueryBuilder, Transaction};
 use super::list::{self, Arg, FEW};
 use super::{
     AuditRow, Change, ComplaintRow, Counts, DeadlineRow, EntryRow, ListFilter, Listed,
-    FeedRow, NewComplaint, NotificationRow, PendingRow, ReportRow, Snapshot, StoreError, UpdateError,
+    FeedRow, NewComplaint, NotificationRow, PendingCount, PendingRow, ReportRow, Snapshot, StoreError, UpdateError,
 };
 
 /// A notification planned again revives its cancelled row (never one sent or failed), keeping
@@ -1026,9 +1026,30 @@ pub(super) async fn report_rows(
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Vec<ReportRow>, StoreError> {
-    Ok(sqlx::query_as(super::hot::REPORT_DEADLINES)
+    let Some(wrap) = REPORT_JSON else {
+        return Ok(sqlx::query_as(super::hot::REPORT_DEADLINES)
+            .bind(from)
+            .bind(to)
+            .fetch_all(pool)
+            .await?);
+    };
+    let sql = format!("{wrap} FROM ({}) r", super::hot::REPORT_DEADLINES);
+    let json: String = sqlx::query_scalar(&sql)
         .bind(from)
         .bind(to)
+        .fetch_one(pool)
+        .await?;
+    from_json(&json)
+}
+
+pub(super) async fn pending_counts(
+    pool: &Pool<Db>,
+    today: NaiveDate,
+    until: NaiveDate,
+) -> Result<Vec<PendingCount>, StoreError> {
+    Ok(sqlx::query_as(super::hot::PENDING_COUNTS)
+        .bind(today)
+        .bind(until)
         .fetch_all(pool)
         .await?)
 }

@@ -263,48 +263,31 @@ async fn home(
     };
     let today = l.today_default();
     let week_end = today + Duration::days(6 - i64::from(today.weekday().num_days_from_monday()));
-    let pending = match l.store().pending_due_by(week_end).await {
-        Ok(p) => p,
+    let counts = match l.store().pending_counts(today, week_end).await {
+        Ok(c) => c,
         Err(e) => return failed(person, e.into()),
     };
     let procedures = l.procedures();
     let calendars = l.calendars();
-
-    // Overdue duties and everything due this week, by procedure and owner.
-    let mut groups: BTreeMap<(String, String), (usize, usize)> = BTreeMap::new();
-    let (mut overdue, mut due_this_week) = (0, 0);
-    for r in &pending {
-        let late = r.due_date < today && r.kind == "obligation";
-        let this_week = r.due_date >= today;
-        if !late && !this_week {
-            continue;
-        }
-        let g = groups
-            .entry((r.procedure.clone(), r.owner_role.clone()))
-            .or_default();
-        if late {
-            overdue += 1;
-            g.0 += 1;
-        } else {
-            due_this_week += 1;
-            g.1 += 1;
-        }
-    }
-    let by_owner = groups
+    let overdue: i64 = counts.iter().map(|c| c.overdue).sum();
+    let due_this_week: i64 = counts.iter().map(|c| c.this_week).sum();
+    let by_owner = counts
         .into_iter()
-        .map(|((procedure, role), (o, w))| {
-            let p = procedures.get(&procedure);
+        .map(|c| {
+            let p = procedures.get(&c.procedure);
             let link = serde_urlencoded::to_string([
-                ("procedure", procedure.as_str()),
-                ("owner", role.as_str()),
+                ("procedure", c.procedure.as_str()),
+                ("owner", c.owner_role.as_str()),
             ])
             .unwrap_or_default();
             OwnerRow {
-                owner: p.map_or(role.clone(), |p| p.role_name(&role).to_string()),
-                procedure: p.map_or(procedure.clone(), |p| p.name.clone()),
+                owner: p.map_or(c.owner_role.clone(), |p| {
+                    p.role_name(&c.owner_role).to_string()
+                }),
+                procedure: p.map_or(c.procedure.clone(), |p| p.name.clone()),
                 link: format!("/?{link}"),
-                overdue: o,
-                due_this_week: w,
+                overdue: c.overdue,
+                due_this_week: c.this_week,
             }
         })
         .collect();

@@ -147,8 +147,8 @@ pub struct Home {
     pub chrome: Chrome,
     pub as_of: String,
     pub week_end: String,
-    pub overdue: usize,
-    pub due_this_week: usize,
+    pub overdue: i64,
+    pub due_this_week: i64,
     pub by_owner: Vec<OwnerRow>,
     pub procedures: Vec<Choice>,
     pub owners: Vec<Choice>,
@@ -165,8 +165,8 @@ pub struct OwnerRow {
     pub owner: String,
     pub procedure: String,
     pub link: String,
-    pub overdue: usize,
-    pub due_this_week: usize,
+    pub overdue: i64,
+    pub due_this_week: i64,
 }
 
 /// A complaint in the home page's list.

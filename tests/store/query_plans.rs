@@ -38,6 +38,14 @@ async fn plan(store: &Store, sql: &str) -> Vec<String> {
         ];
         return plan_bound(store, sql, &args, None).await;
     }
+    if sql == hot::PENDING_COUNTS {
+        // Overdue before Tuesday 5 January 2027, and what is due to Sunday 10 January.
+        let args = [
+            Arg::Date(NaiveDate::from_ymd_opt(2027, 1, 5).unwrap()),
+            Arg::Date(NaiveDate::from_ymd_opt(2027, 1, 10).unwrap()),
+        ];
+        return plan_bound(store, sql, &args, None).await;
+    }
     if sql == hot::FEED_DEADLINES {
         let args = [Arg::Date(NaiveDate::from_ymd_opt(2026, 11, 6).unwrap())];
         return plan_bound(store, sql, &args, None).await;
