@@ -25,7 +25,7 @@ use timescales::config::{ProxySettings, RoleGroups, WebSettings};
 use timescales::lifecycle::{Cursor, Lifecycle};
 use timescales::procedure::Procedures;
 use timescales::store::Store;
-use timescales::web::{FormKey, SignIn, WebState};
+use timescales::web::{FormKey, WebState};
 
 const COMPLAINTS: usize = 10_000;
 
@@ -76,11 +76,11 @@ async fn serve(l: Lifecycle) -> String {
         },
         secret_file: None,
     };
-    let pages = timescales::web::router(WebState {
-        lifecycle: l.clone(),
-        sign_in: Arc::new(SignIn::new(&settings)),
-        key: Arc::new(FormKey::from_bytes([1; 32])),
-    });
+    let pages = timescales::web::router(WebState::new(
+        l.clone(),
+        &settings,
+        Arc::new(FormKey::from_bytes([1; 32])),
+    ));
     let app = service(ApiState::new(l, Vec::new()), 65_536, pages);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());

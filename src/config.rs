@@ -93,7 +93,7 @@ impl Default for ProxySettings {
 /// `[web.roles]`: the groups whose members hold each role. Each role can do what the one before
 /// it can, and more: a viewer reads; a caseworker opens complaints and records events and
 /// outcomes; a manager extends, accepts late, decides what applies, corrects, closes and
-/// reopens; an admin is a manager who may also see the service's settings.
+/// reopens; an admin is a manager (nothing more yet).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct RoleGroups {

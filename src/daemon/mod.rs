@@ -230,11 +230,11 @@ impl Daemon {
         // The staff pages, when enabled: their sign-in and form key are read at start (a
         // change to `[web]` takes a restart).
         let pages = match &setup.form_key {
-            Some(key) => crate::web::router(crate::web::WebState {
-                lifecycle: lifecycle.clone(),
-                sign_in: Arc::new(crate::web::SignIn::new(&settings.web)),
-                key: key.clone(),
-            }),
+            Some(key) => crate::web::router(crate::web::WebState::new(
+                lifecycle.clone(),
+                &settings.web,
+                key.clone(),
+            )),
             None => axum::Router::new(),
         };
         let app = crate::api::service(state, settings.api.max_body_bytes, pages);

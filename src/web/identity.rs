@@ -11,8 +11,12 @@ use axum::http::HeaderMap;
 
 use crate::config::{RoleGroups, WebSettings};
 
-/// The longest name believed: it goes into audit lines.
-pub const MAX_NAME: usize = 120;
+/// What the pages add to the person's name in the audit ([`Person::recorded_by`]).
+const THROUGH_THE_PAGES: &str = " (web)";
+
+/// The longest name believed: with [`THROUGH_THE_PAGES`] it is the audit's `recorded_by`, at
+/// most [`crate::lifecycle::MAX_RECORDED_BY`] characters.
+pub const MAX_NAME: usize = crate::lifecycle::MAX_RECORDED_BY - THROUGH_THE_PAGES.len();
 
 /// What a signed-in person may do, each role everything the one before it may.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -23,7 +27,8 @@ pub enum Role {
     Caseworker,
     /// Also extends, accepts late, decides what applies, corrects, closes and reopens.
     Manager,
-    /// A manager who may also see the service's settings.
+    /// A manager (the role is there for groups an authority names now; it does nothing more
+    /// yet).
     Admin,
 }
 
@@ -56,7 +61,7 @@ impl Person {
 
     /// Who did it, for the audit line: the person, and that it came through the pages.
     pub fn recorded_by(&self) -> String {
-        format!("{} (web)", self.name)
+        format!("{}{THROUGH_THE_PAGES}", self.name)
     }
 }
 
@@ -74,6 +79,9 @@ pub enum Refusal {
     /// A name the audit cannot hold.
     #[error("the sign-in passed a name that is not plain text of 1 to {MAX_NAME} characters")]
     BadName,
+    /// A header twice, or one that is not UTF-8 text.
+    #[error("the sign-in's headers could not be read (one given twice, or not text)")]
+    Unreadable,
     /// Signed in, but in none of the configured groups.
     #[error("you are signed in as {0}, but none of your groups is given a role here: ask the service's administrator")]
     NoRole(String),
@@ -104,16 +112,19 @@ impl SignIn {
     /// socket (`::ffff:a.b.c.d`) is its IPv4 address.
     pub fn person(&self, peer: Option<SocketAddr>, headers: &HeaderMap) -> Result<Person, Refusal> {
         let peer = peer.map(|p| p.ip().to_canonical());
-        if !peer.is_some_and(|p| self.proxies.contains(&p)) {
+        if !peer.is_some_and(|p| self.proxies.iter().any(|a| a.to_canonical() == p)) {
             return Err(Refusal::NotThroughProxy);
         }
-        // One header of each: a second copy is something other than the proxy speaking.
+        // One header of each: a second copy is something other than the proxy speaking. UTF-8,
+        // not only ASCII: proxies pass names as their identity provider spells them (Siân).
         let one = |name: &str| -> Result<Option<&str>, Refusal> {
             let mut values = headers.get_all(name).iter();
             match (values.next(), values.next()) {
                 (None, _) => Ok(None),
-                (Some(v), None) => v.to_str().map(Some).map_err(|_| Refusal::BadName),
-                (Some(_), Some(_)) => Err(Refusal::BadName),
+                (Some(v), None) => std::str::from_utf8(v.as_bytes())
+                    .map(Some)
+                    .map_err(|_| Refusal::Unreadable),
+                (Some(_), Some(_)) => Err(Refusal::Unreadable),
             }
         };
         let name = one(&self.user_header)?.map(str::trim).unwrap_or("");
@@ -195,6 +206,28 @@ mod tests {
     }
 
     #[test]
+    fn a_name_in_utf8_is_believed_and_one_too_long_for_the_audit_is_not() {
+        let s = sign_in();
+        let peer = Some(PROXY.parse().unwrap());
+        let mut h = HeaderMap::new();
+        h.insert(
+            "x-forwarded-user",
+            axum::http::HeaderValue::from_bytes("Siân Jones".as_bytes()).unwrap(),
+        );
+        h.insert("x-forwarded-groups", "QA".parse().unwrap());
+        assert_eq!(s.person(peer, &h).unwrap().name, "Siân Jones");
+        let longest = "x".repeat(MAX_NAME);
+        h.insert("x-forwarded-user", longest.parse().unwrap());
+        let p = s.person(peer, &h).unwrap();
+        assert_eq!(
+            p.recorded_by().chars().count(),
+            crate::lifecycle::MAX_RECORDED_BY
+        );
+        h.insert("x-forwarded-user", format!("{longest}x").parse().unwrap());
+        assert_eq!(s.person(peer, &h), Err(Refusal::BadName));
+    }
+
+    #[test]
     fn headers_from_anywhere_but_the_proxy_are_not_believed() {
         let h = headers(&[("x-forwarded-user", "Sam"), ("x-forwarded-groups", "QA")]);
         let s = sign_in();
@@ -218,7 +251,7 @@ mod tests {
             (&[("x-forwarded-user", "  ")], Refusal::NoName),
             (
                 &[("x-forwarded-user", "A"), ("x-forwarded-user", "B")],
-                Refusal::BadName,
+                Refusal::Unreadable,
             ),
             (&[("x-forwarded-user", "A\tB")], Refusal::BadName),
             (

@@ -32,7 +32,7 @@ use axum::Router;
 use chrono::{Datelike, Duration, NaiveDate};
 use serde::de::DeserializeOwned;
 
-use crate::config::{ConfigError, WebSettings};
+use crate::config::WebSettings;
 use crate::html::Table;
 use crate::lifecycle::{
     AcceptLate, Applicability, ComplaintView, Correct, Decision, Extend, Lifecycle, LifecycleError,
@@ -66,14 +66,15 @@ pub struct WebState {
 }
 
 impl WebState {
-    /// The pages over `lifecycle` as `settings` say; a key file that cannot be read is a
-    /// config error.
-    pub fn new(lifecycle: Lifecycle, settings: &WebSettings) -> Result<Self, ConfigError> {
-        Ok(WebState {
+    /// The pages over `lifecycle`, believing sign-ins as `settings` say, signing forms with
+    /// `key` (loaded with the rest of the service's setup, so that a bad key file stops the
+    /// start: [`FormKey::load`]).
+    pub fn new(lifecycle: Lifecycle, settings: &WebSettings, key: Arc<FormKey>) -> Self {
+        WebState {
             lifecycle,
             sign_in: Arc::new(SignIn::new(settings)),
-            key: Arc::new(FormKey::load(settings.secret_file.as_deref())?),
-        })
+            key,
+        }
     }
 }
 
@@ -422,20 +423,33 @@ struct Refused {
     error: FormError,
 }
 
-/// What a command did, for the banner after it.
+/// Each command a complaint's page posts: its name in the address, the role it needs, and what
+/// the banner says once it is done. One list for the route, the role check and the banner.
+const ACTIONS: &[(&str, Role, &str)] = &[
+    ("events", Role::Caseworker, "The event is recorded"),
+    ("outcomes", Role::Caseworker, "The outcome is recorded"),
+    ("extensions", Role::Manager, "The deadline is extended"),
+    (
+        "late-acceptances",
+        Role::Manager,
+        "The late action is accepted",
+    ),
+    (
+        "not-applicable",
+        Role::Manager,
+        "The deadline is marked as not applying",
+    ),
+    ("applicable", Role::Manager, "The deadline applies again"),
+    ("corrections", Role::Manager, "The date is corrected"),
+    ("close", Role::Manager, "The complaint is closed"),
+    ("reopen", Role::Manager, "The complaint is reopened"),
+];
+
+/// What a command did, for the banner after it (`open` is the opening page's).
 fn done_message(action: &str) -> Option<String> {
     let m = match action {
         "open" => "The complaint is opened",
-        "events" => "The event is recorded",
-        "outcomes" => "The outcome is recorded",
-        "extensions" => "The deadline is extended",
-        "late-acceptances" => "The late action is accepted",
-        "not-applicable" => "The deadline is marked as not applying",
-        "applicable" => "The deadline applies again",
-        "corrections" => "The date is corrected",
-        "close" => "The complaint is closed",
-        "reopen" => "The complaint is reopened",
-        _ => return None,
+        _ => ACTIONS.iter().find(|(a, _, _)| *a == action)?.2,
     };
     Some(format!(
         "{m}. The deadlines below and the reminders planned are as they now stand."
@@ -826,20 +840,12 @@ fn forms_for(p: &Procedure, view: &ComplaintView, person: &Person, today: NaiveD
     forms
 }
 
-/// The role each form's command needs.
+/// The command named in an address, and the role it needs.
 fn needs(action: &str) -> Option<(&'static str, Role)> {
-    Some(match action {
-        "events" => ("events", Role::Caseworker),
-        "outcomes" => ("outcomes", Role::Caseworker),
-        "extensions" => ("extensions", Role::Manager),
-        "late-acceptances" => ("late-acceptances", Role::Manager),
-        "not-applicable" => ("not-applicable", Role::Manager),
-        "applicable" => ("applicable", Role::Manager),
-        "corrections" => ("corrections", Role::Manager),
-        "close" => ("close", Role::Manager),
-        "reopen" => ("reopen", Role::Manager),
-        _ => return None,
-    })
+    ACTIONS
+        .iter()
+        .find(|(a, _, _)| *a == action)
+        .map(|(a, role, _)| (*a, *role))
 }
 
 /// A form's body, once it is known to come from this service's page: refused (the answer to
@@ -957,9 +963,19 @@ async fn act(
         Ok(sent) => sent,
         Err(r) => return *r,
     };
+    // The page's version: a change made since is refused. A form without one (a script's)
+    // is taken as it comes; one that cannot be read is refused.
     let l = match value(&sent, "version").map(str::parse::<i64>) {
         Some(Ok(v)) => s.lifecycle.if_match(v),
-        _ => s.lifecycle.clone(),
+        None => s.lifecycle.clone(),
+        Some(Err(_)) => {
+            return problem(
+                person,
+                StatusCode::BAD_REQUEST,
+                "The form cannot be read",
+                "Its version is not a number. Nothing was changed: open the page again and send the form from there.".into(),
+            )
+        }
     };
     let r = reference.as_str();
     macro_rules! run {
@@ -1329,9 +1345,21 @@ fn report_query(
             message: format!("{name}: {e}"),
         }),
     };
-    let parsed = date("from", default_from).and_then(|from| {
-        date("to", default_to).map(|to| (from, to, value(&sent, "procedure").map(str::to_string)))
-    });
+    // Ten years at most: a period of centuries would be a chart of a thousand months.
+    let ten_years = |(from, to, p): Period| match (to - from).num_days() > 3653 {
+        true => Err(FormError {
+            title: PROBLEM,
+            anchor: "to".into(),
+            message: "to: a report covers at most ten years".into(),
+        }),
+        false => Ok((from, to, p)),
+    };
+    let parsed = date("from", default_from)
+        .and_then(|from| {
+            date("to", default_to)
+                .map(|to| (from, to, value(&sent, "procedure").map(str::to_string)))
+        })
+        .and_then(ten_years);
     (sent, parsed)
 }
 

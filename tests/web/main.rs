@@ -21,7 +21,7 @@ use timescales::lifecycle::Lifecycle;
 use timescales::procedure::Procedures;
 use timescales::reminder::{Addressing, RoleTargets};
 use timescales::store::Store;
-use timescales::web::{FormKey, SignIn, WebState};
+use timescales::web::{FormKey, WebState};
 
 use backends::on_both;
 
@@ -86,11 +86,11 @@ impl Site {
             },
             Arc::new(tokio::sync::Notify::new()),
         );
-        let pages = timescales::web::router(WebState {
-            lifecycle: lifecycle.clone(),
-            sign_in: Arc::new(SignIn::new(&web_settings(proxy))),
-            key: Arc::new(FormKey::from_bytes([42; 32])),
-        });
+        let pages = timescales::web::router(WebState::new(
+            lifecycle.clone(),
+            &web_settings(proxy),
+            Arc::new(FormKey::from_bytes([42; 32])),
+        ));
         let app = service(ApiState::new(lifecycle.clone(), Vec::new()), 65_536, pages);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
@@ -565,6 +565,20 @@ async fn a_refused_value_is_named_and_kept_and_what_staff_type_is_escaped() {
         )
         .await;
     assert_eq!(status.as_u16() / 100, 4, "{body}");
+    // A version that is not one is not taken as no version.
+    let (status, _, _) = site
+        .send(
+            CASEWORKER,
+            "/complaints/DU-W4/events",
+            &[
+                ("csrf", &csrf),
+                ("version", "abc"),
+                ("name", "concerns-received"),
+                ("date", "2026-12-17"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(site.version("DU-W4").await, version, "nothing changed");
 
     // A note with markup is shown as text on every page it reaches.
@@ -786,6 +800,14 @@ async fn the_report_procedures_and_holidays_pages_show_the_same_figures_as_the_c
     let (status, _, body) = site.page(VIEWER, "/report?from=2026-04-31").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(body.contains("href=\"#from\""), "{body}");
+    let (status, _, body) = site
+        .page(VIEWER, "/report?from=1900-01-01&to=2026-03-31")
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        text(&body).contains("a report covers at most ten years"),
+        "{body}"
+    );
 
     let procedures = text(&site.html(VIEWER, "/procedures").await);
     for p in Procedures::load(None).unwrap().iter() {
