@@ -84,6 +84,7 @@ pub fn router(state: WebState) -> Router {
     Router::new()
         .route("/", get(home))
         .route("/open", get(open_form).post(open))
+        .route("/complaints.csv", get(complaints_csv))
         .route("/complaints/{reference}", get(complaint))
         .route("/complaints/{reference}/{action}", axum::routing::post(act))
         .route("/procedures", get(procedures))
@@ -235,27 +236,114 @@ fn value<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
 // ---------------------------------------------------------------------------------------------
 // Home
 
+/// The list's filters from a query string, blank fields left out; or the page saying they
+/// cannot be read (given the person once known).
+fn list_query(q: Option<&str>) -> Result<ListQuery, impl FnOnce(Person) -> Response> {
+    serde_urlencoded::from_str::<Vec<(String, String)>>(q.unwrap_or(""))
+        .map(filled)
+        .map_err(|e| e.to_string())
+        .and_then(|p| serde_urlencoded::to_string(p).map_err(|e| e.to_string()))
+        .and_then(|q| serde_urlencoded::from_str(&q).map_err(|e| e.to_string()))
+        .map_err(|e| {
+            move |person| {
+                problem(
+                    person,
+                    StatusCode::BAD_REQUEST,
+                    "The filters cannot be read",
+                    format!("{e}. Clear the filters and choose them again."),
+                )
+            }
+        })
+}
+
+/// `/complaints.csv`: every complaint the filters match (not one page), a row each, for a
+/// spreadsheet: read a page of 1,000 at a time.
+async fn complaints_csv(
+    State(s): State<WebState>,
+    Signed(person): Signed,
+    RawQuery(q): RawQuery,
+) -> Response {
+    let mut query = match list_query(q.as_deref()) {
+        Ok(q) => q,
+        Err(r) => return r(person),
+    };
+    query.limit = Some(crate::lifecycle::MAX_PAGE);
+    query.cursor = None;
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let header = [
+        "reference",
+        "procedure",
+        "track",
+        "stage",
+        "status",
+        "conference_date",
+        "next_deadline",
+        "next_due",
+        "overdue",
+    ];
+    let mut written = w.write_record(header);
+    loop {
+        let page = match s.lifecycle.list(&query).await {
+            Ok(p) => p,
+            Err(e) => return failed(person, e),
+        };
+        for item in &page.complaints {
+            let c = &item.complaint;
+            let next = item.next_due.as_ref();
+            written = written.and_then(|_| {
+                w.write_record([
+                    c.reference.as_str(),
+                    &c.procedure,
+                    &c.track,
+                    c.stage.as_deref().unwrap_or(""),
+                    &c.status,
+                    &c.conference_date.to_string(),
+                    next.map_or("", |d| d.deadline.as_str()),
+                    &next.map(|d| d.due_date.to_string()).unwrap_or_default(),
+                    &item.overdue.to_string(),
+                ])
+            });
+        }
+        match page.next_cursor {
+            Some(c) => query.cursor = Some(c),
+            None => break,
+        }
+    }
+    match written.and_then(|_| w.into_inner().map_err(|e| e.into_error().into())) {
+        Ok(body) => (
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!(
+                        "attachment; filename=\"timescales-complaints-{}.csv\"",
+                        s.lifecycle.today_default()
+                    ),
+                ),
+            ],
+            body,
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "the complaints' CSV could not be written");
+            problem(
+                person,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Sorry, there is a problem with the service",
+                "The CSV could not be written.".into(),
+            )
+        }
+    }
+}
+
 async fn home(
     State(s): State<WebState>,
     Signed(person): Signed,
     RawQuery(q): RawQuery,
 ) -> Response {
-    let given =
-        serde_urlencoded::from_str::<Vec<(String, String)>>(q.as_deref().unwrap_or("")).map(filled);
-    let query: Result<ListQuery, String> = given
-        .map_err(|e| e.to_string())
-        .and_then(|p| serde_urlencoded::to_string(p).map_err(|e| e.to_string()))
-        .and_then(|q| serde_urlencoded::from_str(&q).map_err(|e| e.to_string()));
-    let query = match query {
+    let query = match list_query(q.as_deref()) {
         Ok(q) => q,
-        Err(e) => {
-            return problem(
-                person,
-                StatusCode::BAD_REQUEST,
-                "The filters cannot be read",
-                format!("{e}. Clear the filters and choose them again."),
-            )
-        }
+        Err(r) => return r(person),
     };
     let l = &s.lifecycle;
     let page = match l.list(&query).await {
@@ -376,6 +464,12 @@ async fn home(
                 .into_iter()
                 .map(|(id, name)| Choice::new(id, name, query.owner.as_deref()))
                 .collect(),
+            csv: link(&ListQuery {
+                cursor: None,
+                limit: None,
+                ..query.clone()
+            })
+            .replacen("/?", "/complaints.csv?", 1),
             due_within: query.due_within.map(|d| d.to_string()).unwrap_or_default(),
             overdue_only: query.overdue,
             all: query.all,

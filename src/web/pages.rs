@@ -152,6 +152,8 @@ pub struct Home {
     pub by_owner: Vec<OwnerRow>,
     pub procedures: Vec<Choice>,
     pub owners: Vec<Choice>,
+    /// Every complaint the filters match, as CSV.
+    pub csv: String,
     pub due_within: String,
     pub overdue_only: bool,
     pub all: bool,

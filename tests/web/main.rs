@@ -731,6 +731,26 @@ async fn the_home_page_counts_filters_and_pages_through_the_complaints() {
         assert!(page2.contains("CP-00100") && page2.contains("CP-00104"), "{page2}");
         assert!(page2.contains("5 complaints on this page") && page2.contains("First page"), "{page2}");
 
+        // Every match as CSV, not one page: the header and 105 rows.
+        assert!(html.contains("href=\"/complaints.csv?\""), "the link keeps the filters");
+        let r = site
+            .request(VIEWER, reqwest::Method::GET, "/complaints.csv?procedure=durham&owner=")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.headers()["content-type"], "text/csv; charset=utf-8");
+        let csv = r.text().await.unwrap();
+        let lines: Vec<&str> = csv.lines().collect();
+        assert_eq!(lines.len(), 106, "{csv}");
+        assert_eq!(
+            lines[0],
+            "reference,procedure,track,stage,status,conference_date,next_deadline,next_due,overdue"
+        );
+        assert_eq!(
+            lines[1],
+            "CP-00000,durham,conference,stage-1,open,2026-11-02,acknowledge,2026-11-13,2"
+        );
+
         // Filters: another procedure has none; blank fields are no filter.
         let none = text(&site.html(VIEWER, "/?procedure=kent&owner=&due_within=").await);
         assert!(none.contains("No complaint matches"), "{none}");
